@@ -1,0 +1,147 @@
+/// The architecture text format, also the canonical text form of a `Network`:
+///
+///     # comments run to the end of a line
+///     name: my-net            # optional settings, `key: value`
+///     stem: 32
+///     ds_r1_k3_s1_e1_c16_se0.25                       # one stage per line,
+///     ir_r2_k3_s2_e6_c24_se0.25 ir_r1_k3_s1_e6_c24    # block strings separated by spaces
+///
+/// Block strings may be timm's or TF's, told apart by their form. Without a `stem:` line
+/// the stem is the first TF string's `i`, or 32. See Docs/FORMATS.md.
+public enum ArchitectureFile {
+    public static let settingKeys = [
+        "name", "stem", "head", "activation", "resolution", "classes", "channels", "dropout", "drop-connect",
+    ]
+
+    public static func decode(_ text: String, name defaultName: String) throws(ArchitectureError) -> Network {
+        var settings: [String: (line: Int, value: String)] = [:]
+        var stages: [[Block]] = []
+        var declaredInputs: [(line: Int, string: String, stage: Int, block: Int, filters: Int)] = []
+        var firstTFInput: Int?
+        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = offset + 1
+            let line = rawLine.prefix { $0 != "#" }.trimmingWhitespace()
+            if line.isEmpty { continue }
+            if let colon = line.firstIndex(of: ":") {
+                let key = line[..<colon].trimmingWhitespace().lowercased()
+                let value = line[line.index(after: colon)...].trimmingWhitespace()
+                guard settingKeys.contains(key) else {
+                    throw .badLine(lineNumber, line, expected: "a setting (\(settingKeys.joined(separator: ", "))) or block strings")
+                }
+                guard settings[key] == nil else { throw .badLine(lineNumber, line, expected: "each setting once") }
+                settings[key] = (lineNumber, value)
+                continue
+            }
+            var stage: [Block] = []
+            for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                let string = String(token)
+                do throws(ArchitectureError) {
+                    if TFCodec.recognizes(string) {
+                        let (block, input) = try TFCodec.decode(string)
+                        if firstTFInput == nil, stages.isEmpty, stage.isEmpty { firstTFInput = input }
+                        declaredInputs.append((lineNumber, string, stages.count, stage.count, input))
+                        stage.append(block)
+                    } else if TimmCodec.recognizes(string) {
+                        stage.append(try TimmCodec.decode(string))
+                    } else {
+                        throw ArchitectureError.malformedBlock(
+                            string, token: String(string.split(separator: "_").first ?? ""),
+                            expected: "a timm string (ir_, er_, ds_, cn_) or a TF string (r1_k3_…)")
+                    }
+                } catch {
+                    throw .inFile(line: lineNumber, error)
+                }
+            }
+            stages.append(stage)
+        }
+        guard !stages.isEmpty else {
+            throw .badLine(0, "", expected: "at least one line of block strings")
+        }
+
+        func int(_ key: String) throws(ArchitectureError) -> Int? {
+            guard let (line, value) = settings[key] else { return nil }
+            guard let number = Int(value) else { throw .badLine(line, "\(key): \(value)", expected: "a whole number") }
+            return number
+        }
+        func real(_ key: String) throws(ArchitectureError) -> Double? {
+            guard let (line, value) = settings[key] else { return nil }
+            guard let number = Double(value) else { throw .badLine(line, "\(key): \(value)", expected: "a number") }
+            return number
+        }
+        var activation = Activation.swish
+        if let (line, value) = settings["activation"] {
+            guard let parsed = Activation(rawValue: value) else {
+                throw .badLine(line, "activation: \(value)", expected: "swish, relu or relu6")
+            }
+            activation = parsed
+        }
+        var network = Network(
+            name: settings["name"]?.value ?? defaultName,
+            stemFilters: try int("stem") ?? firstTFInput ?? 32,
+            stages: stages,
+            headFilters: try int("head") ?? 1280,
+            classes: try int("classes") ?? 1000,
+            inputChannels: try int("channels") ?? 3,
+            resolution: try int("resolution") ?? 224,
+            activation: activation,
+            dropout: try real("dropout") ?? 0.2,
+            dropConnect: try real("drop-connect") ?? 0.2)
+        try network.validate()
+
+        // TF strings name their input filters: they must match what flows in.
+        for declared in declaredInputs {
+            let previous =
+                declared.block > 0
+                ? stages[declared.stage][declared.block - 1].outFilters
+                : (declared.stage > 0 ? stages[declared.stage - 1].last!.outFilters : network.stemFilters)
+            if previous != declared.filters {
+                throw .inFile(
+                    line: declared.line, .inputMismatch(declared.string, declared: declared.filters, actual: previous))
+            }
+        }
+        network.name = network.name.isEmpty ? defaultName : network.name
+        return network
+    }
+
+    /// The canonical text: every setting, then one line of timm strings per stage.
+    public static func encode(_ network: Network) -> String {
+        var lines = [
+            "name: \(network.name)",
+            "stem: \(network.stemFilters)",
+            "head: \(network.headFilters)",
+            "activation: \(network.activation.rawValue)",
+            "resolution: \(network.resolution)",
+            "classes: \(network.classes)",
+            "channels: \(network.inputChannels)",
+            "dropout: \(formatNumber(network.dropout))",
+            "drop-connect: \(formatNumber(network.dropConnect))",
+        ]
+        lines += network.stages.map { $0.map(TimmCodec.encode).joined(separator: " ") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Network {
+    /// timm arch-def: one list of block strings per stage.
+    public var timmArchDef: [[String]] { stages.map { $0.map(TimmCodec.encode) } }
+
+    /// TF block strings, one per block definition, with `i` from the chain.
+    public func tfBlockStrings() throws(ArchitectureError) -> [String] {
+        var input = stemFilters
+        var strings: [String] = []
+        for block in blocks {
+            strings.append(try TFCodec.encode(block, inputFilters: input))
+            input = block.outFilters
+        }
+        return strings
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = lastIndex(where: { !isSpace($0) })!
+        return String(self[start...end])
+    }
+}

@@ -1,0 +1,72 @@
+/// Per-variant compound-scaling coefficients. EfficientNet's official table, not α^φ:
+/// the published models were built from these rounded values.
+public struct ScalingCoefficients: Hashable, Sendable {
+    public var name: String
+    public var width: Double
+    public var depth: Double
+    public var resolution: Int
+    public var dropout: Double
+
+    public static let efficientNet: [ScalingCoefficients] = [
+        .init(name: "b0", width: 1.0, depth: 1.0, resolution: 224, dropout: 0.2),
+        .init(name: "b1", width: 1.0, depth: 1.1, resolution: 240, dropout: 0.2),
+        .init(name: "b2", width: 1.1, depth: 1.2, resolution: 260, dropout: 0.3),
+        .init(name: "b3", width: 1.2, depth: 1.4, resolution: 300, dropout: 0.3),
+        .init(name: "b4", width: 1.4, depth: 1.8, resolution: 380, dropout: 0.4),
+        .init(name: "b5", width: 1.6, depth: 2.2, resolution: 456, dropout: 0.4),
+        .init(name: "b6", width: 1.8, depth: 2.6, resolution: 528, dropout: 0.5),
+        .init(name: "b7", width: 2.0, depth: 3.1, resolution: 600, dropout: 0.5),
+    ]
+
+    /// "b3" (any case).
+    public static func variant(_ name: String) throws(ArchitectureError) -> ScalingCoefficients {
+        guard let found = efficientNet.first(where: { $0.name == name.lowercased() }) else {
+            throw .unknownVariant(name)
+        }
+        return found
+    }
+}
+
+extension Network {
+    /// Compound scaling with free coefficients: every filter count (stem, blocks, head) by
+    /// round_filters(·, width); each stage's repeats by ceil(depth × total), spread over the
+    /// stage's block definitions from the last one back as timm does.
+    public func scaled(width: Double, depth: Double) -> Network {
+        var copy = self
+        copy.stemFilters = roundFilters(stemFilters, width: width)
+        copy.headFilters = headFilters > 0 ? roundFilters(headFilters, width: width) : 0
+        copy.stages = stages.map { stage in
+            let repeats = scaledStageRepeats(stage.map(\.repeats), depth: depth)
+            return zip(stage, repeats).map { block, repeats in
+                var block = block
+                block.outFilters = roundFilters(block.outFilters, width: width)
+                block.repeats = repeats
+                return block
+            }
+        }
+        return copy
+    }
+
+    /// Scales a B0-like base to a named variant: width, depth, resolution and dropout.
+    public func scaled(to variant: ScalingCoefficients) -> Network {
+        var copy = scaled(width: variant.width, depth: variant.depth)
+        copy.resolution = variant.resolution
+        copy.dropout = variant.dropout
+        return copy
+    }
+}
+
+/// timm's `_scale_stage_depth` with ceil truncation; for one block definition this is
+/// round_repeats = ceil(depth × repeats).
+func scaledStageRepeats(_ repeats: [Int], depth: Double) -> [Int] {
+    var remaining = repeats.reduce(0, +)
+    var remainingScaled = roundRepeats(remaining, depth: depth)
+    var scaled: [Int] = []
+    for r in repeats.reversed() {
+        let rs = max(1, pythonRound(Double(r) / Double(remaining) * Double(remainingScaled)))
+        scaled.append(rs)
+        remaining -= r
+        remainingScaled -= rs
+    }
+    return scaled.reversed()
+}

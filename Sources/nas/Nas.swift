@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Nas: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nas",
+        abstract: "SwiftNAS: EfficientNet-style neural architecture search on the CPU.",
+        subcommands: [Arch.self]
+    )
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the system packages SwiftNAS needs (only those missing; apt-get update first),
+# builds, and runs what is asked:
+#   bash setup.sh                 install and build the release `nas`
+#   bash setup.sh nas ARGS...     ... then run `nas ARGS...`
+#   bash setup.sh test            install and run the whole test suite
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+packages=(libopenblas-dev libsqlite3-dev)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command=${1:-build}
+case "$command" in
+build)
+    swift build -c release --product nas
+    ;;
+nas)
+    shift
+    swift build -c release --product nas >&2
+    exec .build/release/nas "$@"
+    ;;
+test)
+    shift
+    swift test "$@"
+    ;;
+*)
+    echo "usage: bash setup.sh [build | nas ARGS... | test]" >&2
+    exit 64
+    ;;
+esac
