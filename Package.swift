@@ -1,8 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Numeric code: release builds target this CPU (AVX-512/AVX2 + FMA; without it Swift emits
+// SSE2 and SIMD FMAs become libm calls) and drop exclusivity checks.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "native", "-Xcc", "-march=native", "-enforce-exclusivity=unchecked"],
+                 .when(configuration: .release)),
+]
+
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
-// NASArchitecture (pure values) <- nas (thin CLI).
+// NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
+// NASArchitecture (pure values) <- NASModel; everything <- nas (thin CLI).
 let package = Package(
     name: "SwiftNAS",
     products: [
@@ -13,7 +21,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(
+            name: "NASKernels",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: kernelSettings
+        ),
         .target(name: "NASArchitecture"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .target(
+            name: "NASData",
+            dependencies: ["NASKernels", "CZlib", "CTurboJPEG", "CPNG"],
+            swiftSettings: kernelSettings
+        ),
         .executableTarget(
             name: "nas",
             dependencies: [
@@ -26,6 +48,7 @@ let package = Package(
             dependencies: ["NASArchitecture"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
     ]
 )

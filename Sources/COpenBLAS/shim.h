@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface (Debian: libopenblas-dev, pthread build).
+#include <openblas-pthread/cblas.h>
