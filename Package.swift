@@ -48,6 +48,7 @@ let package = Package(
             dependencies: ["NASArchitecture"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
     ]

@@ -1,0 +1,205 @@
+/// Batch normalization over the rows of an NHWC tensor seen as [P, C] (P = N·H·W), fused
+/// with the activation that follows it. Training uses batch statistics and updates the
+/// running averages; inference uses the running averages. Backward recomputes the
+/// pre-activation from the saved input, so only x (the conv output) is kept.
+///
+/// Buffers of C floats are read 16 at a time: every buffer must have 16 floats of slack.
+public enum BatchNorm {
+    /// y[P, C] = act(gamma · (x − mean) / sqrt(var + eps) + beta), statistics of this batch.
+    /// Saves mean and invstd for backward; running = (1 − momentum) · running + momentum · batch
+    /// (running variance unbiased, as PyTorch). `workspace`: 2 · kernelThreads · C floats.
+    public static func forwardTraining(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
+        invstd: UnsafeMutablePointer<Float>, runningMean: UnsafeMutablePointer<Float>,
+        runningVar: UnsafeMutablePointer<Float>, momentum: Float, epsilon: Float, activation: ActivationKind,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
+        // Pass 1: mean.
+        columnSums(x, rows: rows, channels: c, workspace: workspace, into: mean)
+        let scale = 1 / Float(rows)
+        for ch in 0..<c { mean[ch] *= scale }
+        // Pass 2: centered sum of squares (two passes: exact enough in Float at these sizes).
+        centeredSquareSums(x, rows: rows, channels: c, mean: mean, workspace: workspace, into: invstd)
+        for ch in 0..<c {
+            let variance = invstd[ch] * scale
+            invstd[ch] = 1 / (variance + epsilon).squareRoot()
+            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
+            let unbiased = rows > 1 ? variance * Float(rows) / Float(rows - 1) : variance
+            runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * unbiased
+        }
+        affine(x: x, y: y, rows: rows, channels: c, gamma: gamma, beta: beta, mean: mean, invstd: invstd,
+               activation: activation, workspace: workspace)
+    }
+
+    /// Inference: running statistics. `workspace`: 2 · C floats.
+    public static func forwardInference(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, runningMean: UnsafePointer<Float>,
+        runningVar: UnsafePointer<Float>, epsilon: Float, activation: ActivationKind,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
+        let invstd = workspace
+        for ch in 0..<c { invstd[ch] = 1 / (runningVar[ch] + epsilon).squareRoot() }
+        affine(x: x, y: y, rows: rows, channels: c, gamma: gamma, beta: beta, mean: runningMean, invstd: invstd,
+               activation: activation, workspace: workspace + c)
+    }
+
+    /// y = act(x · a + b) with a = gamma · invstd, b = beta − mean · a.
+    static func affine(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        invstd: UnsafePointer<Float>, activation: ActivationKind, workspace: UnsafeMutablePointer<Float>
+    ) {
+        let a = workspace
+        let b = workspace + c + vecWidth
+        for ch in 0..<c {
+            a[ch] = gamma[ch] * invstd[ch]
+            b[ch] = beta[ch] - mean[ch] * a[ch]
+        }
+        parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
+            for row in range {
+                let xr = x + row * c
+                let yr = y + row * c
+                var ch = 0
+                while ch < c {
+                    let n = min(vecWidth, c - ch)
+                    let z = load(xr + ch) * load(a + ch) + load(b + ch)
+                    store(activation.apply(z), yr + ch, n)
+                    ch += vecWidth
+                }
+            }
+        }
+    }
+
+    /// Given dy = ∂L/∂y, writes dx = ∂L/∂x (dx may be dy) and adds ∂L/∂gamma, ∂L/∂beta.
+    /// `rowScale` multiplies dy row by row in blocks of `rowsPerScale` (drop-connect's
+    /// per-sample mask). `workspace`: 2 · kernelThreads · C + 2 · C floats.
+    public static func backward(
+        dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int,
+        channels c: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        invstd: UnsafePointer<Float>, dgamma: UnsafeMutablePointer<Float>, dbeta: UnsafeMutablePointer<Float>,
+        activation: ActivationKind, rowScale: UnsafePointer<Float>? = nil, rowsPerScale: Int = 1,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
+        let threads = max(1, kernelThreads)
+        let stride = 2 * c + 2 * vecWidth
+        let a = workspace + threads * stride
+        let b = a + c + vecWidth
+        for ch in 0..<c {
+            a[ch] = gamma[ch] * invstd[ch]
+            b[ch] = beta[ch] - mean[ch] * a[ch]
+        }
+        // Pass 1: dz = act'(z) · dy, stored in dx; per-thread Σdz and Σdz·xhat.
+        let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
+            let sumDz = workspace + chunk * stride
+            let sumDzX = sumDz + c + vecWidth
+            for ch in 0..<c {
+                sumDz[ch] = 0
+                sumDzX[ch] = 0
+            }
+            for row in range {
+                let xr = x + row * c
+                let dyr = dy + row * c
+                let dxr = dx + row * c
+                let s = rowScale.map { $0[row / rowsPerScale] } ?? 1
+                var ch = 0
+                while ch < c {
+                    let n = min(vecWidth, c - ch)
+                    let xv = load(xr + ch)
+                    let z = xv * load(a + ch) + load(b + ch)
+                    let dz = activation.backward(z, load(dyr + ch) * s)
+                    let xhat = (xv - load(mean + ch)) * load(invstd + ch)
+                    store(load(sumDz + ch) + dz, sumDz + ch, n)
+                    store(load(sumDzX + ch) + dz * xhat, sumDzX + ch, n)
+                    store(dz, dxr + ch, n)
+                    ch += vecWidth
+                }
+            }
+        }
+        for t in 1..<chunks {
+            let other = workspace + t * stride
+            for ch in 0..<(2 * c + vecWidth) { workspace[ch] += other[ch] }
+        }
+        let sumDz = workspace
+        let sumDzX = workspace + c + vecWidth
+        for ch in 0..<c {
+            dbeta[ch] += sumDz[ch]
+            dgamma[ch] += sumDzX[ch]
+        }
+        // Pass 2: dx = gamma·invstd · (dz − Σdz/P − xhat · Σdz·xhat/P).
+        let inverseRows = 1 / Float(rows)
+        for ch in 0..<c {
+            sumDz[ch] *= inverseRows
+            sumDzX[ch] *= inverseRows
+        }
+        parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
+            for row in range {
+                let xr = x + row * c
+                let dxr = dx + row * c
+                var ch = 0
+                while ch < c {
+                    let n = min(vecWidth, c - ch)
+                    let xhat = (load(xr + ch) - load(mean + ch)) * load(invstd + ch)
+                    let dz = load(dxr + ch)
+                    let g = (dz - load(sumDz + ch) - xhat * load(sumDzX + ch)) * load(a + ch)
+                    store(g, dxr + ch, n)
+                    ch += vecWidth
+                }
+            }
+        }
+    }
+
+    /// Column sums of [rows, C] split over threads; per-thread partials in `workspace`.
+    static func columnSums(
+        _ x: UnsafePointer<Float>, rows: Int, channels c: Int, workspace: UnsafeMutablePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let stride = c + vecWidth
+        let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
+            let partial = workspace + chunk * stride
+            for ch in 0..<c { partial[ch] = 0 }
+            for row in range {
+                let xr = x + row * c
+                var ch = 0
+                while ch < c {
+                    store(load(partial + ch) + load(xr + ch), partial + ch, min(vecWidth, c - ch))
+                    ch += vecWidth
+                }
+            }
+        }
+        for ch in 0..<c {
+            var total: Float = 0
+            for t in 0..<chunks { total += workspace[t * stride + ch] }
+            out[ch] = total
+        }
+    }
+
+    static func centeredSquareSums(
+        _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafePointer<Float>,
+        workspace: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+    ) {
+        let stride = c + vecWidth
+        let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
+            let partial = workspace + chunk * stride
+            for ch in 0..<c { partial[ch] = 0 }
+            for row in range {
+                let xr = x + row * c
+                var ch = 0
+                while ch < c {
+                    let d = load(xr + ch) - load(mean + ch)
+                    store(load(partial + ch) + d * d, partial + ch, min(vecWidth, c - ch))
+                    ch += vecWidth
+                }
+            }
+        }
+        for ch in 0..<c {
+            var total: Float = 0
+            for t in 0..<chunks { total += workspace[t * stride + ch] }
+            out[ch] = total
+        }
+    }
+}
+
+/// Rows per thread below which splitting costs more than it saves (~16K floats of work).
+@inline(__always) func rowsPerChunk(_ channels: Int) -> Int { max(1, 16384 / max(channels, 1)) }

@@ -1,0 +1,99 @@
+/// Global average pooling over H·W of an NHWC tensor: [N, HW, C] → [N, C].
+public enum GlobalAveragePool {
+    public static func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int, channels c: Int) {
+        let scale = 1 / Float(pixels)
+        parallelChunks(batch, minimumPerChunk: max(1, 16384 / max(1, pixels * c))) { _, range in
+            for n in range {
+                let out = y + n * c
+                var ch = 0
+                while ch < c {
+                    var acc = Vec(repeating: 0)
+                    var pixel = x + n * pixels * c + ch
+                    for _ in 0..<pixels {
+                        acc = acc + load(pixel)
+                        pixel += c
+                    }
+                    store(acc * scale, out + ch, min(vecWidth, c - ch))
+                    ch += vecWidth
+                }
+            }
+        }
+    }
+
+    /// dx[n, p, c] = dy[n, c] / HW, or added to dx when `accumulate`.
+    public static func backward(
+        dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, batch: Int, pixels: Int, channels c: Int,
+        accumulate: Bool = false
+    ) {
+        let scale = 1 / Float(pixels)
+        parallelChunks(batch, minimumPerChunk: max(1, 16384 / max(1, pixels * c))) { _, range in
+            for n in range {
+                for pixel in 0..<pixels {
+                    let out = dx + (n * pixels + pixel) * c
+                    var ch = 0
+                    while ch < c {
+                        let g = load(dy + n * c + ch) * scale
+                        store(accumulate ? load(out + ch) + g : g, out + ch, min(vecWidth, c - ch))
+                        ch += vecWidth
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Elementwise helpers on flat buffers.
+public enum Elementwise {
+    /// y = act(x + bias[col]) over [rows, cols] (bias may be nil).
+    public static func biasActivation(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: ActivationKind
+    ) {
+        for r in 0..<rows {
+            let row = x + r * cols
+            var c = 0
+            while c < cols {
+                let n = min(vecWidth, cols - c)
+                var v = load(row + c)
+                if let bias { v = v + load(bias + c) }
+                store(activation.apply(v), row + c, n)
+                c += vecWidth
+            }
+        }
+    }
+
+    /// Column sums of [rows, cols] added into out.
+    public static func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            for c in 0..<cols { out[c] += x[r * cols + c] }
+        }
+    }
+
+    /// a += b (count floats).
+    public static func add(_ b: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int) {
+        parallelChunks(count / vecWidth + 1, minimumPerChunk: 1024) { _, range in
+            for v in range {
+                let i = v * vecWidth
+                if i >= count { break }
+                store(load(a + i) + load(b + i), a + i, min(vecWidth, count - i))
+            }
+        }
+    }
+
+    /// y = a + b · scale[row / rowsPerScale] over [rows, cols]: a residual with drop-connect.
+    public static func addScaled(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int,
+        cols: Int, scale: UnsafePointer<Float>?, rowsPerScale: Int
+    ) {
+        parallelChunks(rows, minimumPerChunk: rowsPerChunk(cols)) { _, range in
+            for r in range {
+                let s = scale.map { $0[r / rowsPerScale] } ?? 1
+                var c = 0
+                let base = r * cols
+                while c < cols {
+                    store(load(a + base + c) + load(b + base + c) * s, y + base + c, min(vecWidth, cols - c))
+                    c += vecWidth
+                }
+            }
+        }
+    }
+}
