@@ -28,6 +28,11 @@ let package = Package(
             swiftSettings: kernelSettings
         ),
         .target(name: "NASArchitecture"),
+        .target(
+            name: "NASModel",
+            dependencies: ["NASKernels", "NASArchitecture"],
+            swiftSettings: kernelSettings
+        ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
@@ -36,10 +41,16 @@ let package = Package(
             dependencies: ["NASKernels", "CZlib", "CTurboJPEG", "CPNG"],
             swiftSettings: kernelSettings
         ),
+        .target(
+            name: "NASTraining",
+            dependencies: ["NASModel", "NASData"],
+            swiftSettings: kernelSettings
+        ),
         .executableTarget(
             name: "nas",
             dependencies: [
                 "NASArchitecture",
+                "NASTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +60,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
+        .testTarget(name: "NASModelTests", dependencies: ["NASModel"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
     ]

@@ -57,15 +57,28 @@ public enum BatchNorm {
             a[ch] = gamma[ch] * invstd[ch]
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
+        switch activation {
+        case .identity: affineRows(IdentityActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
+        case .swish: affineRows(SwishActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
+        case .relu: affineRows(ReLUActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
+        case .relu6: affineRows(ReLU6Activation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
+        case .sigmoid: affineRows(SigmoidActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
+        }
+    }
+
+    @inline(__always)
+    static func affineRows<F: ActivationFunction>(
+        _: F.Type, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>
+    ) {
         parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
             for row in range {
                 let xr = x + row * c
                 let yr = y + row * c
                 var ch = 0
                 while ch < c {
-                    let n = min(vecWidth, c - ch)
                     let z = load(xr + ch) * load(a + ch) + load(b + ch)
-                    store(activation.apply(z), yr + ch, n)
+                    store(F.apply(z), yr + ch, c - ch)
                     ch += vecWidth
                 }
             }
@@ -91,31 +104,13 @@ public enum BatchNorm {
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
         // Pass 1: dz = act'(z) · dy, stored in dx; per-thread Σdz and Σdz·xhat.
-        let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
-            let sumDz = workspace + chunk * stride
-            let sumDzX = sumDz + c + vecWidth
-            for ch in 0..<c {
-                sumDz[ch] = 0
-                sumDzX[ch] = 0
-            }
-            for row in range {
-                let xr = x + row * c
-                let dyr = dy + row * c
-                let dxr = dx + row * c
-                let s = rowScale.map { $0[row / rowsPerScale] } ?? 1
-                var ch = 0
-                while ch < c {
-                    let n = min(vecWidth, c - ch)
-                    let xv = load(xr + ch)
-                    let z = xv * load(a + ch) + load(b + ch)
-                    let dz = activation.backward(z, load(dyr + ch) * s)
-                    let xhat = (xv - load(mean + ch)) * load(invstd + ch)
-                    store(load(sumDz + ch) + dz, sumDz + ch, n)
-                    store(load(sumDzX + ch) + dz * xhat, sumDzX + ch, n)
-                    store(dz, dxr + ch, n)
-                    ch += vecWidth
-                }
-            }
+        let chunks: Int
+        switch activation {
+        case .identity: chunks = backwardSums(IdentityActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
+        case .swish: chunks = backwardSums(SwishActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
+        case .relu: chunks = backwardSums(ReLUActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
+        case .relu6: chunks = backwardSums(ReLU6Activation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
+        case .sigmoid: chunks = backwardSums(SigmoidActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
         }
         for t in 1..<chunks {
             let other = workspace + t * stride
@@ -144,6 +139,38 @@ public enum BatchNorm {
                     let dz = load(dxr + ch)
                     let g = (dz - load(sumDz + ch) - xhat * load(sumDzX + ch)) * load(a + ch)
                     store(g, dxr + ch, n)
+                    ch += vecWidth
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func backwardSums<F: ActivationFunction>(
+        _: F.Type, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ rows: Int,
+        _ c: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
+        _ invstd: UnsafePointer<Float>, _ rowScale: UnsafePointer<Float>?, _ rowsPerScale: Int,
+        _ workspace: UnsafeMutablePointer<Float>, _ stride: Int
+    ) -> Int {
+        parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
+            let sumDz = workspace + chunk * stride
+            let sumDzX = sumDz + c + vecWidth
+            sumDz.update(repeating: 0, count: stride)
+            for row in range {
+                let xr = x + row * c
+                let dyr = dy + row * c
+                let dxr = dx + row * c
+                let s = rowScale?[row / rowsPerScale] ?? 1
+                var ch = 0
+                while ch < c {
+                    let xv = load(xr + ch)
+                    let z = xv * load(a + ch) + load(b + ch)
+                    let dz = F.backward(z, load(dyr + ch) * s)
+                    let xhat = (xv - load(mean + ch)) * load(invstd + ch)
+                    // The slack lanes past c accumulate garbage that is never read.
+                    store(load(sumDz + ch) + dz, sumDz + ch)
+                    store(load(sumDzX + ch) + dz * xhat, sumDzX + ch)
+                    store(dz, dxr + ch, c - ch)
                     ch += vecWidth
                 }
             }

@@ -6,8 +6,12 @@ public let vecWidth = 16
 /// polynomial; relative error about 2e-7, no libm calls.
 @inline(__always)
 public func vexp(_ x: Vec) -> Vec {
-    let x = x.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.3))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+    let x = vclamp(x, -87.3, 88.3)
+    // Round x·log2(e) to an integer n with the 1.5·2^23 trick: adding it leaves n in the low
+    // mantissa bits (stdlib's SIMD rounding and Float→Int conversions go lane by lane).
+    let magic = Vec(repeating: 0x1.8p23)
+    let shifted = x * 1.442_695_04 + magic
+    let n = shifted - magic
     var r = x - n * 0.693_359_375
     r = r + n * 2.121_944_4e-4
     var p = Vec(repeating: 1.987_569_15e-4)
@@ -17,8 +21,15 @@ public func vexp(_ x: Vec) -> Vec {
     p = p * r + 0.166_666_655
     p = p * r + 0.500_000_01
     let y = p * r * r + r + 1
-    let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return y * unsafeBitCast(bits, to: Vec.self)
+    let exponent = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+    return y * unsafeBitCast(exponent, to: Vec.self)
+}
+
+/// Clamp with compare-and-blend: stdlib's SIMD min/max/clamped go lane by lane (NaN rules).
+@inline(__always)
+public func vclamp(_ x: Vec, _ low: Float, _ high: Float) -> Vec {
+    let lowered = x.replacing(with: low, where: x .< low)
+    return lowered.replacing(with: high, where: lowered .> high)
 }
 
 @inline(__always) public func vsigmoid(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
@@ -40,7 +51,7 @@ public enum ActivationKind: Sendable, Hashable {
         case .identity: return z
         case .swish: return z * vsigmoid(z)
         case .relu: return z.replacing(with: 0, where: z .< 0)
-        case .relu6: return z.clamped(lowerBound: Vec(repeating: 0), upperBound: Vec(repeating: 6))
+        case .relu6: return vclamp(z, 0, 6)
         case .sigmoid: return vsigmoid(z)
         }
     }
@@ -67,20 +78,66 @@ public enum ActivationKind: Sendable, Hashable {
     }
 }
 
-/// Loads/stores 16 floats, or the first `count` (< 16) with the rest zero.
-@inline(__always)
-func load(_ p: UnsafePointer<Float>, _ count: Int = vecWidth) -> Vec {
-    if count == vecWidth { return UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
-    var v = Vec(repeating: 0)
-    for i in 0..<count { v[i] = p[i] }
-    return v
+/// Activation functions as types, so a kernel's inner loop is specialized for one of them
+/// (no switch per vector, and the exp inlined).
+public protocol ActivationFunction {
+    static func apply(_ z: Vec) -> Vec
+    static func backward(_ z: Vec, _ dy: Vec) -> Vec
 }
 
+public enum IdentityActivation: ActivationFunction {
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { z }
+    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy }
+}
+
+public enum SwishActivation: ActivationFunction {
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { z / (1 + vexp(-z)) }
+    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+        let s = 1 / (1 + vexp(-z))
+        return dy * s * (1 + z * (1 - s))
+    }
+}
+
+public enum ReLUActivation: ActivationFunction {
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { z.replacing(with: 0, where: z .< 0) }
+    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy.replacing(with: 0, where: z .<= 0) }
+}
+
+public enum ReLU6Activation: ActivationFunction {
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { vclamp(z, 0, 6) }
+    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+        dy.replacing(with: 0, where: (z .<= 0) .| (z .>= 6))
+    }
+}
+
+public enum SigmoidActivation: ActivationFunction {
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { 1 / (1 + vexp(-z)) }
+    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+        let s = 1 / (1 + vexp(-z))
+        return dy * s * (1 - s)
+    }
+}
+
+/// Loads 16 floats (buffers carry 16 floats of slack, so a row's last vector may read
+/// past its end).
+@inline(__always)
+func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+
+/// Stores the first `count` lanes. Channel counts are multiples of 8, so the tail is half a
+/// vector; anything else goes through a separate function that keeps lane-by-lane access
+/// (which forces the vector through memory) out of the hot loops.
 @inline(__always)
 func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int = vecWidth) {
-    if count == vecWidth {
+    if count >= vecWidth {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
-        return
+    } else if count == 8 {
+        UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD8<Float>.self)
+    } else {
+        storePartial(v, p, count)
     }
+}
+
+@inline(never)
+func storePartial(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { p[i] = v[i] }
 }

@@ -14,6 +14,8 @@ final class LayerContext {
     /// Offsets of tensors that get weight decay (conv and dense weights, not BN or biases).
     var decayed: [TensorInfo] = []
     var workspaceNeeded = 0
+    /// Weight of the current batch in BN's running averages (TF's decay 0.99 → 0.01).
+    var batchNormMomentum: Float = 0.01
     var activationMax = 0
 
     init(parameters: Arena, gradients: Arena, state: Arena) {
@@ -51,7 +53,6 @@ final class ConvBN {
     let activation: ActivationKind
     let weight, gamma, beta, runningMean, runningVar: Int
     let convOut, output, mean, invstd: FloatBuffer
-    static let momentum: Float = 0.01  // TF's BN decay 0.99
     static let epsilon: Float = 1e-3
 
     init(
@@ -108,7 +109,7 @@ final class ConvBN {
             BatchNorm.forwardTraining(
                 x: convOut.pointer, y: output.pointer, rows: rows, channels: outChannels, gamma: p[gamma], beta: p[beta],
                 mean: mean.pointer, invstd: invstd.pointer, runningMean: c.state[runningMean],
-                runningVar: c.state[runningVar], momentum: Self.momentum, epsilon: Self.epsilon,
+                runningVar: c.state[runningVar], momentum: c.batchNormMomentum, epsilon: Self.epsilon,
                 activation: activation, workspace: c.workspace.pointer)
         } else {
             BatchNorm.forwardInference(

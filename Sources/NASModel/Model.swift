@@ -252,4 +252,17 @@ public final class Model {
     }
 
     public var parameterCount: Int { parameters.count }
+
+    /// Re-estimates every BN layer's running statistics as the plain average of the batch
+    /// statistics over the given batches (training-mode forward passes, nothing trained).
+    /// Brief proxy training leaves the 0.99-decay averages far from the final weights'.
+    public func recalibrateBatchNorm(batches: Int, generator: inout SeededGenerator, fill: (Int) -> (UnsafePointer<Float>, Int)) {
+        let saved = context.batchNormMomentum
+        defer { context.batchNormMomentum = saved }
+        for k in 0..<batches {
+            context.batchNormMomentum = 1 / Float(k + 1)
+            let (images, count) = fill(k)
+            forward(images, batch: count, training: true, generator: &generator)
+        }
+    }
 }

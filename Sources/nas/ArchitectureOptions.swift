@@ -40,18 +40,17 @@ struct ArchitectureOptions: ParsableArguments {
         if let channels, channels < 1 { throw ValidationError("--channels must be at least 1, got \(channels).") }
     }
 
+    /// A named model, or an architecture file when a file exists at that path.
+    static func load(_ arch: String) throws -> Network {
+        guard FileManager.default.fileExists(atPath: arch) else { return try NamedModels.network(named: arch) }
+        guard let data = FileManager.default.contents(atPath: arch) else { throw CommandError("cannot read '\(arch)'") }
+        let name = URL(fileURLWithPath: arch).deletingPathExtension().lastPathComponent
+        return try ArchitectureFile.decode(String(decoding: data, as: UTF8.self), name: name)
+    }
+
     /// The network as asked for: named or read from a file, then scaled and overridden.
     func network() throws -> Network {
-        var network: Network
-        if FileManager.default.fileExists(atPath: arch) {
-            guard let data = FileManager.default.contents(atPath: arch) else {
-                throw CommandError("cannot read '\(arch)'")
-            }
-            let name = URL(fileURLWithPath: arch).deletingPathExtension().lastPathComponent
-            network = try ArchitectureFile.decode(String(decoding: data, as: UTF8.self), name: name)
-        } else {
-            network = try NamedModels.network(named: arch)
-        }
+        var network = try Self.load(arch)
         if let variant {
             network = network.scaled(to: try ScalingCoefficients.variant(variant))
         } else if width != nil || depth != nil {

@@ -1,0 +1,65 @@
+import Foundation
+import NASArchitecture
+import NASKernels
+import NASModel
+
+/// Training throughput on synthetic inputs: the trainer's speed without the data path.
+public struct TrainingBenchmark: Codable, Sendable {
+    public var imagesPerSecond: Double
+    /// 3 × forward MACs × 2 FLOPs per image (forward + two backward GEMMs), per second.
+    public var gflopsPerSecond: Double
+    public var millisecondsPerStep: Double
+    public var peakMemoryBytes: Int
+    public var seconds: Double
+    public var params: Int
+    public var macs: Int
+    public var batch: Int
+    public var steps: Int
+    public var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case imagesPerSecond = "images_per_second", gflopsPerSecond = "gflops_per_second"
+        case millisecondsPerStep = "ms_per_step", peakMemoryBytes = "peak_memory_bytes"
+        case seconds, params, macs, batch, steps, threads
+    }
+
+    public static func run(network: Network, resolution: Int, batch: Int, steps: Int, threads: Int, warmup: Int = 3) -> TrainingBenchmark {
+        setBLASThreads(threads)
+        kernelThreads = threads
+        let resolved = network.resolved(resolution: resolution)
+        var generator = SeededGenerator(seed: 1)
+        let model = Model(resolved, maxBatch: batch, generator: &generator)
+        let optimizer = Optimizer(model: model, config: OptimizerConfig())
+        let images = FloatBuffer(batch * resolution * resolution * network.inputChannels)
+        for i in 0..<images.count { images.pointer[i] = generator.nextNormal() }
+        let labels = (0..<batch).map { Int32($0 % network.classes) }
+        func run(_ count: Int) {
+            labels.withUnsafeBufferPointer { y in
+                for _ in 0..<count {
+                    _ = model.trainStep(images: images.pointer, labels: y.baseAddress!, batch: batch, labelSmoothing: 0.1, generator: &generator)
+                    optimizer.step(learningRate: 0.01)
+                }
+            }
+        }
+        run(warmup)
+        let start = Date()
+        run(steps)
+        let seconds = Date().timeIntervalSince(start)
+        let imagesPerSecond = Double(steps * batch) / seconds
+        let macs = resolved.cost.macs
+        return TrainingBenchmark(
+            imagesPerSecond: imagesPerSecond, gflopsPerSecond: 6 * Double(macs) * imagesPerSecond / 1e9,
+            millisecondsPerStep: seconds / Double(steps) * 1000, peakMemoryBytes: peakResidentBytes(), seconds: seconds,
+            params: model.parameterCount, macs: macs, batch: batch, steps: steps, threads: threads)
+    }
+
+    /// VmHWM from /proc/self/status: the process's peak resident memory.
+    public static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+}

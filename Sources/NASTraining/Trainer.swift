@@ -1,0 +1,258 @@
+import Foundation
+import NASArchitecture
+import NASData
+import NASKernels
+import NASModel
+
+/// One recipe for training a network briefly: what every candidate of a search gets.
+public struct TrainingConfig: Codable, Hashable, Sendable {
+    /// Passes over the training split; `steps` overrides it.
+    public var epochs: Double = 1
+    public var steps: Int?
+    public var batchSize = 128
+    /// Peak learning rate (after warmup).
+    public var learningRate: Float = 0.2
+    public var optimizer = OptimizerConfig()
+    public var schedule: LearningRateSchedule.Kind = .cosine
+    /// Linear warmup, as a fraction of all steps.
+    public var warmupFraction = 0.05
+    public var labelSmoothing: Float = 0.1
+    /// Evaluate with an exponential moving average of the weights (e.g. 0.999); nil = off.
+    public var emaDecay: Float?
+    public var seed: UInt64 = 1
+    public var threads = 1
+    /// Training resolution; nil = the dataset's image size.
+    public var resolution: Int?
+    /// Proxy multipliers applied to the architecture before building it.
+    public var width = 1.0
+    public var depth = 1.0
+    /// Overrides of the architecture's dropout and drop-connect rates.
+    public var dropout: Double?
+    public var dropConnect: Double?
+    /// Training batches over which BN statistics are re-estimated before evaluation (0 = keep
+    /// the running averages).
+    public var recalibrationBatches = 20
+
+    public init() {}
+
+    public func validate() throws(TrainingError) {
+        func check(_ ok: Bool, _ message: String) throws(TrainingError) {
+            if !ok { throw .invalidConfig(message) }
+        }
+        try check(epochs > 0 || (steps ?? 0) > 0, "epochs or steps must be positive")
+        try check(steps.map { $0 > 0 } ?? true, "--steps must be at least 1")
+        try check(batchSize >= 2 && batchSize <= 4096, "--batch must be from 2 to 4096 (batch norm needs 2)")
+        try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
+        try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")
+        try check(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "--ema must be in (0, 1)")
+        try check(threads >= 1 && threads <= 256, "--threads must be from 1 to 256")
+        try check(resolution.map { $0 >= 8 && $0 <= 1024 } ?? true, "--resolution must be from 8 to 1024")
+        try check(width > 0 && width <= 8, "--width must be in (0, 8]")
+        try check(depth > 0 && depth <= 8, "--depth must be in (0, 8]")
+        try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
+        try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
+        try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")
+    }
+}
+
+public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidConfig(String)
+    case nonFiniteLoss(step: Int, loss: Float)
+    case architecture(ArchitectureError)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let message): message
+        case let .nonFiniteLoss(step, loss): "training diverged: loss \(loss) at step \(step) (try a lower --lr)"
+        case .architecture(let error): error.description
+        }
+    }
+}
+
+/// A snapshot for progress displays.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Double
+    /// Exponential moving averages over recent steps.
+    public var loss: Float
+    public var accuracy: Double
+    public var learningRate: Float
+    public var imagesPerSecond: Double
+    public var elapsed: Double
+    public var eta: Double { step > 0 ? elapsed / Double(step) * Double(totalSteps - step) : 0 }
+}
+
+public struct TrainingSummary: Codable, Sendable, Hashable {
+    public var valAccuracy: Double
+    public var testAccuracy: Double?
+    /// Training throughput (images per second of training steps, data included).
+    public var imagesPerSecond: Double
+    /// Wall time of training and evaluation.
+    public var seconds: Double
+    public var params: Int
+    /// Multiply-adds per image at the training resolution.
+    public var macs: Int
+    public var steps: Int
+    public var finalLoss: Float
+
+    enum CodingKeys: String, CodingKey {
+        case valAccuracy = "val_accuracy", testAccuracy = "test_accuracy", imagesPerSecond = "images_per_second"
+        case seconds, params, macs, steps, finalLoss = "final_loss"
+    }
+}
+
+/// Builds the network for a dataset and trains it with one recipe.
+public final class Trainer {
+    public let config: TrainingConfig
+    /// The network as trained: classes and channels from the data, proxy multipliers applied.
+    public let network: Network
+    public let resolved: ResolvedNetwork
+    public let model: Model
+    public let data: DatasetSplits
+    let optimizer: Optimizer
+    let average: WeightAverage?
+    let assembler: BatchAssembler
+    let images: FloatBuffer
+    var labels: [Int32]
+
+    public init(architecture: Network, data: DatasetSplits, config: TrainingConfig) throws(TrainingError) {
+        try config.validate()
+        self.config = config
+        self.data = data
+        var network = architecture
+        if config.width != 1 || config.depth != 1 { network = network.scaled(width: config.width, depth: config.depth) }
+        network.classes = data.train.classNames.count
+        network.inputChannels = data.train.channels
+        let resolution = config.resolution ?? data.train.height
+        network.resolution = resolution
+        if let dropout = config.dropout { network.dropout = dropout }
+        if let dropConnect = config.dropConnect { network.dropConnect = dropConnect }
+        do { try network.validate() } catch { throw .architecture(error) }
+        self.network = network
+        resolved = network.resolved(resolution: resolution)
+        setBLASThreads(config.threads)
+        kernelThreads = config.threads
+        var generator = SeededGenerator(seed: config.seed)
+        let model = Model(resolved, maxBatch: config.batchSize, generator: &generator)
+        self.model = model
+        optimizer = Optimizer(model: model, config: config.optimizer)
+        average = config.emaDecay.map { WeightAverage(model: model, decay: $0) }
+        assembler = BatchAssembler(data, outputSize: resolution)
+        images = FloatBuffer(config.batchSize * resolution * resolution * data.train.channels)
+        labels = Array(repeating: 0, count: config.batchSize)
+    }
+
+    public var totalSteps: Int {
+        config.steps ?? max(1, Int((config.epochs * Double(data.train.count / config.batchSize)).rounded()))
+    }
+
+    /// Trains, then evaluates on the validation split (and the test split if asked).
+    public func train(evaluateTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
+        -> TrainingSummary
+    {
+        let start = Date()
+        let total = totalSteps
+        let schedule = LearningRateSchedule(
+            kind: config.schedule, peak: config.learningRate, warmupSteps: Int(Double(total) * config.warmupFraction),
+            totalSteps: total, decaySteps: max(1, Int(2.4 * Double(data.train.count / config.batchSize))))
+        // Independent streams for order, augmentation and dropout, all from the one seed.
+        var sampler = BatchSampler(
+            count: data.train.count, batchSize: config.batchSize, generator: SeededGenerator(seed: config.seed &+ 0x51),
+            dropLast: true)
+        var augmentation = SeededGenerator(seed: config.seed &+ 0xA6)
+        var dropout = SeededGenerator(seed: config.seed &+ 0xD4)
+        var indices = [Int](repeating: 0, count: config.batchSize)
+        var smoothedLoss: Float = 0
+        var smoothedAccuracy = 0.0
+        let batch = config.batchSize
+        let trainStart = Date()
+        for step in 0..<total {
+            sampler.next(into: &indices)
+            labels.withUnsafeMutableBufferPointer { labelBuffer in
+                assembler.fill(
+                    data.train, indices: indices, augment: true, generator: &augmentation, images: images.pointer,
+                    labels: labelBuffer.baseAddress!)
+            }
+            let (loss, correct) = labels.withUnsafeBufferPointer {
+                model.trainStep(
+                    images: images.pointer, labels: $0.baseAddress!, batch: batch, labelSmoothing: config.labelSmoothing,
+                    generator: &dropout)
+            }
+            guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1, loss: loss) }
+            let rate = schedule.rate(at: step)
+            optimizer.step(learningRate: rate)
+            average?.update()
+            let accuracy = Double(correct) / Double(batch)
+            let weight: Float = step == 0 ? 1 : 0.05
+            smoothedLoss += weight * (loss - smoothedLoss)
+            smoothedAccuracy += Double(weight) * (accuracy - smoothedAccuracy)
+            if let progress, step % 10 == 9 || step == total - 1 {
+                let elapsed = Date().timeIntervalSince(trainStart)
+                progress(
+                    TrainingProgress(
+                        step: step + 1, totalSteps: total, epoch: Double((step + 1) * batch) / Double(data.train.count),
+                        loss: smoothedLoss, accuracy: smoothedAccuracy, learningRate: rate,
+                        imagesPerSecond: Double((step + 1) * batch) / elapsed, elapsed: elapsed))
+            }
+        }
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        average?.swap()
+        recalibrate()
+        let validation = evaluate(data.validation)
+        let test = evaluateTest ? data.test.map { evaluate($0) } : nil
+        return TrainingSummary(
+            valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * batch) / trainSeconds,
+            seconds: Date().timeIntervalSince(start), params: model.parameterCount, macs: resolved.cost.macs,
+            steps: total, finalLoss: smoothedLoss)
+    }
+
+    /// BN statistics recomputed on `recalibrationBatches` training batches (no augmentation).
+    func recalibrate() {
+        var sampler = BatchSampler(
+            count: data.train.count, batchSize: config.batchSize, generator: SeededGenerator(seed: config.seed &+ 0xBC), dropLast: true)
+        var generator = SeededGenerator(seed: config.seed &+ 0xBD)
+        var unused = SeededGenerator(seed: 0)
+        var indices = [Int](repeating: 0, count: config.batchSize)
+        let batches = min(config.recalibrationBatches, sampler.batchesPerEpoch)
+        model.recalibrateBatchNorm(batches: batches, generator: &generator) { _ in
+            sampler.next(into: &indices)
+            labels.withUnsafeMutableBufferPointer {
+                assembler.fill(data.train, indices: indices, augment: false, generator: &unused, images: images.pointer, labels: $0.baseAddress!)
+            }
+            return (UnsafePointer(images.pointer), config.batchSize)
+        }
+    }
+
+    /// Top-1 accuracy on a set (inference mode: running BN statistics, no dropout).
+    public func evaluate(_ set: ImageSet) -> Double {
+        Evaluator.accuracy(model: model, set: set, assembler: assembler, images: images, batchSize: config.batchSize)
+    }
+}
+
+/// Inference over a whole image set in batches.
+public enum Evaluator {
+    /// Threads for the kernels and OpenBLAS in this process.
+    public static func useThreads(_ count: Int) {
+        setBLASThreads(count)
+        kernelThreads = count
+    }
+
+    public static func accuracy(model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int) -> Double {
+        guard set.count > 0 else { return 0 }
+        var labels = [Int32](repeating: 0, count: batchSize)
+        var generator = SeededGenerator(seed: 0)
+        var correct = 0
+        var start = 0
+        while start < set.count {
+            let count = min(batchSize, set.count - start)
+            labels.withUnsafeMutableBufferPointer { labelBuffer in
+                assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: images.pointer, labels: labelBuffer.baseAddress!)
+                let logits = model.forward(images.pointer, batch: count, training: false, generator: &generator)
+                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: model.architecture.network.classes)
+            }
+            start += count
+        }
+        return Double(correct) / Double(set.count)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import NASArchitecture
+import NASTraining
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the trainer's speed.", subcommands: [BenchTrain.self])
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Training throughput on synthetic inputs (Benchmarks/compare_train.sh compares with PyTorch).")
+
+    @Option(help: "A named model or an architecture file.") var arch = "efficientnet-b0"
+    @Option(help: "Input resolution.") var resolution = 32
+    @Option(help: "Input channels.") var channels = 3
+    @Option(help: "Classes.") var classes = 10
+    @Option(help: "Width multiplier.") var width = 1.0
+    @Option(help: "Batch size.") var batch = 64
+    @Option(help: "Timed steps (after 3 warmup steps).") var steps = 20
+    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = 1
+    @Flag(help: "Print one JSON line.") var json = false
+
+    func validate() throws {
+        guard (8...1024).contains(resolution) else { throw ValidationError("--resolution must be from 8 to 1024.") }
+        guard batch >= 2, steps >= 1, threads >= 1, channels >= 1, classes >= 2 else {
+            throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --channels ≥ 1, --classes ≥ 2.")
+        }
+    }
+
+    func run() throws {
+        var network = try ArchitectureOptions.load(arch)
+        if width != 1 { network = network.scaled(width: width, depth: 1) }
+        network.inputChannels = channels
+        network.classes = classes
+        let result = TrainingBenchmark.run(network: network, resolution: resolution, batch: batch, steps: steps, threads: threads)
+        if json {
+            try printJSON(result)
+        } else {
+            print(String(
+                format: "%@ at %dx%dx%d, batch %d, %d threads: %.0f images/s, %.1f ms/step, %.1f GFLOP/s, peak %.0f MB",
+                network.name, resolution, resolution, channels, batch, threads, result.imagesPerSecond,
+                result.millisecondsPerStep, result.gflopsPerSecond, Double(result.peakMemoryBytes) / 1e6))
+        }
+    }
+}

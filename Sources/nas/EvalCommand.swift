@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import NASData
+import NASModel
+import NASTraining
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained model folder (from `nas train --out`) on a split.")
+
+    enum Split: String, ExpressibleByArgument, CaseIterable { case train, val, test }
+
+    @Argument(help: "A folder written by `nas train --out`.") var folder: String
+    @OptionGroup var data: DatasetOptions
+    @Option(help: "train, val or test.") var split: Split = .val
+    @Option(help: "Batch size.") var batch = 128
+    @Option(help: "Threads.") var threads = 1
+    @Flag(help: "Print one JSON line.") var json = false
+
+    struct Result: Encodable {
+        var accuracy: Double
+        var split: String
+        var images: Int
+        var seconds: Double
+    }
+
+    func run() throws {
+        let start = Date()
+        Evaluator.useThreads(threads)
+        let loaded = try ModelFolder.load(URL(fileURLWithPath: folder), maxBatch: batch)
+        let splits = try data.load()
+        let set: ImageSet
+        switch split {
+        case .train: set = splits.train
+        case .val: set = splits.validation
+        case .test:
+            guard let test = splits.test else { throw CommandError("\(splits.name) has no test split") }
+            set = test
+        }
+        guard set.channels == loaded.network.inputChannels, set.classNames.count == loaded.network.classes else {
+            throw CommandError(
+                "the model expects \(loaded.network.inputChannels)-channel images and \(loaded.network.classes) classes; "
+                    + "\(splits.name) has \(set.channels) and \(set.classNames.count)")
+        }
+        let assembler = BatchAssembler(
+            mean: loaded.record.mean, std: loaded.record.std, augmentation: splits.augmentation, outputSize: loaded.record.resolution)
+        let images = FloatBuffer(batch * loaded.record.resolution * loaded.record.resolution * set.channels)
+        let accuracy = Evaluator.accuracy(model: loaded.model, set: set, assembler: assembler, images: images, batchSize: batch)
+        let result = Result(accuracy: accuracy, split: split.rawValue, images: set.count, seconds: Date().timeIntervalSince(start))
+        if json { try printJSON(result) } else { print(String(format: "%@ accuracy %.4f on %d images", split.rawValue, accuracy, set.count)) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import NASTraining
+
+/// The live progress line on stderr: redrawn in place on a terminal, one line per update
+/// (at most every few seconds) otherwise, so logs stay readable.
+final class ProgressLine {
+    private let interactive = isatty(2) != 0
+    private var lastPrint = Date.distantPast
+
+    func update(_ p: TrainingProgress) {
+        let now = Date()
+        let done = p.step == p.totalSteps
+        if !interactive, !done, now.timeIntervalSince(lastPrint) < 10 { return }
+        lastPrint = now
+        let line = String(
+            format: "step %d/%d  epoch %.2f  loss %.4f  acc %.3f  lr %.4f  %.0f img/s  %@ left",
+            p.step, p.totalSteps, p.epoch, p.loss, p.accuracy, p.learningRate, p.imagesPerSecond, duration(p.eta))
+        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + line + (interactive && !done ? "" : "\n")).utf8))
+    }
+
+    func message(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    private func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
+/// One JSON line on stdout.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

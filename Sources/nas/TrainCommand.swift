@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import NASModel
+import NASTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an architecture with the shared trainer and report validation accuracy.",
+        discussion: """
+            Examples:
+              nas train efficientnet-b0 --dataset fashion-mnist --resolution 32 --width 0.5 --epochs 3 --json
+              nas train my-net.arch --dataset cifar10 --data cifar10-jpeg.tar.gz --epochs 5 --out runs/my-net
+            """
+    )
+
+    @Argument(help: "A named model or an architecture file.")
+    var arch: String
+
+    @OptionGroup var data: DatasetOptions
+
+    @Option(help: "Passes over the training split.") var epochs: Double?
+    @Option(help: "Optimizer steps (instead of --epochs).") var steps: Int?
+    @Option(help: "Batch size.") var batch = 128
+    @Option(help: "Training resolution (default: the dataset's image size).") var resolution: Int?
+    @Option(help: "Width multiplier for proxy training.") var width = 1.0
+    @Option(help: "Depth multiplier for proxy training.") var depth = 1.0
+    @Option(help: "Peak learning rate.") var lr: Float = 0.2
+    @Option(help: "sgd (Nesterov momentum) or rmsprop (EfficientNet's).") var optimizer: OptimizerConfig.Kind = .sgd
+    @Option(help: "cosine, exponential or constant after warmup.") var schedule: LearningRateSchedule.Kind = .cosine
+    @Option(help: "L2 weight decay on conv and dense weights.") var weightDecay: Float = 5e-5
+    @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+    @Option(help: "Evaluate with an EMA of the weights with this decay (e.g. 0.999).") var ema: Float?
+    @Option(help: "Dropout before the classifier (default: the architecture's).") var dropout: Double?
+    @Option(help: "Drop-connect rate (default: the architecture's).") var dropConnect: Double?
+    @Option(help: "Random seed (initialization, order, augmentation, dropout).") var seed: UInt64 = 1
+    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = 1
+    @Option(help: "Save the trained model (architecture, weights, config) to this folder.") var out: String?
+    @Flag(help: "Also report accuracy on the test split (final models only; never for search).") var test = false
+    @Flag(help: "Print one JSON line at the end.") var json = false
+
+    func validate() throws {
+        if epochs != nil, steps != nil { throw ValidationError("Give --epochs or --steps, not both.") }
+        var config = self.config
+        config.epochs = epochs ?? 1
+        do { try config.validate() } catch { throw ValidationError(error.description) }
+    }
+
+    var config: TrainingConfig {
+        var config = TrainingConfig()
+        config.epochs = epochs ?? 1
+        config.steps = steps
+        config.batchSize = batch
+        config.learningRate = lr
+        config.optimizer.kind = optimizer
+        config.optimizer.weightDecay = weightDecay
+        config.schedule = schedule
+        config.labelSmoothing = labelSmoothing
+        config.emaDecay = ema
+        config.seed = seed
+        config.threads = threads
+        config.resolution = resolution
+        config.width = width
+        config.depth = depth
+        config.dropout = dropout
+        config.dropConnect = dropConnect
+        return config
+    }
+
+    func run() throws {
+        let network = try ArchitectureOptions.load(arch)
+        let progress = ProgressLine()
+        let splits = try data.load()
+        let trainer = try Trainer(architecture: network, data: splits, config: config)
+        progress.message(
+            "training \(trainer.network.name) on \(splits.name) (\(splits.train.count) train, \(splits.validation.count) val) "
+                + "at \(trainer.resolved.resolution)x\(trainer.resolved.resolution): \(trainer.model.parameterCount) params, "
+                + "\(trainer.resolved.cost.macs) MACs, \(trainer.totalSteps) steps of \(batch)")
+        let summary = try trainer.train(evaluateTest: test) { progress.update($0) }
+        if let out {
+            try ModelFolder.save(trainer, summary: summary, dataset: data.dataset, dataPath: data.data, to: URL(fileURLWithPath: out))
+        }
+        if json {
+            try printJSON(summary)
+        } else {
+            var line = String(format: "val_accuracy %.4f", summary.valAccuracy)
+            if let test = summary.testAccuracy { line += String(format: "  test_accuracy %.4f", test) }
+            line += String(format: "  %.0f img/s  %.1f s", summary.imagesPerSecond, summary.seconds)
+            print(line)
+        }
+    }
+}
+
+extension OptimizerConfig.Kind: ExpressibleByArgument {}
+extension LearningRateSchedule.Kind: ExpressibleByArgument {}
