@@ -61,6 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
         .testTarget(name: "NASModelTests", dependencies: ["NASModel"]),
+        .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
     ]
