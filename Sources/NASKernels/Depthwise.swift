@@ -47,7 +47,7 @@ public enum Depthwise {
         }
     }
 
-    /// dx = ∂L/∂x (overwritten, gathered so threads never write the same row) and
+    /// dx = ∂L/∂x (overwritten) and
     /// dweight += ∂L/∂w. `workspace`: kernelThreads · (k·k·C + 16) floats.
     public static func backward(
         _ s: DepthwiseShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
@@ -55,31 +55,32 @@ public enum Depthwise {
     ) {
         let (h, w, c, k, st, p) = (s.height, s.width, s.channels, s.kernel, s.stride, s.padding)
         let (ho, wo) = (s.outHeight, s.outWidth)
-        // dx[n, ih, iw] = Σ_ij dy[n, oh, ow] · w[i, j] over oh·s − p + i = ih (and the same for w).
-        parallelChunks(s.batch * h, minimumPerChunk: max(1, 8192 / max(1, w * c * k))) { _, range in
-            for row in range {
-                let n = row / h
-                let ih = row % h
-                for iw in 0..<w {
-                    let out = dx + (row * w + iw) * c
-                    var ch = 0
-                    while ch < c {
-                        var acc = Vec(repeating: 0)
-                        for i in 0..<k {
-                            let t = ih + p - i
-                            if t < 0 || t % st != 0 { continue }
-                            let oh = t / st
-                            if oh >= ho { continue }
-                            for j in 0..<k {
-                                let u = iw + p - j
-                                if u < 0 || u % st != 0 { continue }
-                                let ow = u / st
-                                if ow >= wo { continue }
-                                acc = acc + load(dy + ((n * ho + oh) * wo + ow) * c + ch) * load(weight + (i * k + j) * c + ch)
+        // dx[n, ih, iw] += dy[n, oh, ow] · w[i, j] for ih = oh·s − p + i: a scatter with the
+        // forward's bounded loops; images are split between threads, so no two write one row.
+        parallelChunks(s.batch, minimumPerChunk: max(1, 4096 / max(1, ho * wo * c))) { _, images in
+            let first = images.lowerBound * h * w * c
+            (dx + first).update(repeating: 0, count: images.count * h * w * c)
+            for n in images {
+                for oh in 0..<ho {
+                    let i0 = max(0, p - oh * st)
+                    let i1 = min(k, h + p - oh * st)
+                    for ow in 0..<wo {
+                        let j0 = max(0, p - ow * st)
+                        let j1 = min(k, w + p - ow * st)
+                        let g = dy + ((n * ho + oh) * wo + ow) * c
+                        var ch = 0
+                        while ch < c {
+                            let count = min(vecWidth, c - ch)
+                            let gv = load(g + ch)
+                            for i in i0..<i1 {
+                                let xrow = dx + ((n * h + oh * st - p + i) * w + ow * st - p) * c + ch
+                                let wrow = weight + i * k * c + ch
+                                for j in j0..<j1 {
+                                    store(load(xrow + j * c) + gv * load(wrow + j * c), xrow + j * c, count)
+                                }
                             }
+                            ch += vecWidth
                         }
-                        store(acc, out + ch, min(vecWidth, c - ch))
-                        ch += vecWidth
                     }
                 }
             }

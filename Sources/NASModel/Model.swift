@@ -149,8 +149,11 @@ public final class Model {
             : nil
         features = architecture.featureChannels
         classes = network.classes
+        // uniform(±1/√fan_in), PyTorch's default, rather than TF's ±1/√classes: the TF rule
+        // was made for 1000 classes; with 10 it starts with logits of std ≈ 3 and a loss of
+        // 4+, which costs a short proxy run a large part of its budget.
         classifierWeight = context.parameter(
-            "classifier.weight", [features, classes], .uniform(range: 1 / Float(classes).squareRoot()), decay: true)
+            "classifier.weight", [features, classes], .uniform(range: 1 / Float(features).squareRoot()), decay: true)
         classifierBias = context.parameter("classifier.bias", [classes], .constant(0))
         pooled = FloatBuffer(maxBatch * features)
         dropped = FloatBuffer(maxBatch * features)

@@ -24,8 +24,7 @@ public struct TrainingBenchmark: Codable, Sendable {
     }
 
     public static func run(network: Network, resolution: Int, batch: Int, steps: Int, threads: Int, warmup: Int = 3) -> TrainingBenchmark {
-        setBLASThreads(threads)
-        kernelThreads = threads
+        configureThreads(threads)
         let resolved = network.resolved(resolution: resolution)
         var generator = SeededGenerator(seed: 1)
         let model = Model(resolved, maxBatch: batch, generator: &generator)

@@ -131,8 +131,7 @@ public final class Trainer {
         do { try network.validate() } catch { throw .architecture(error) }
         self.network = network
         resolved = network.resolved(resolution: resolution)
-        setBLASThreads(config.threads)
-        kernelThreads = config.threads
+        configureThreads(config.threads)
         var generator = SeededGenerator(seed: config.seed)
         let model = Model(resolved, maxBatch: config.batchSize, generator: &generator)
         self.model = model
@@ -234,8 +233,7 @@ public final class Trainer {
 public enum Evaluator {
     /// Threads for the kernels and OpenBLAS in this process.
     public static func useThreads(_ count: Int) {
-        setBLASThreads(count)
-        kernelThreads = count
+        configureThreads(count)
     }
 
     public static func accuracy(model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int) -> Double {

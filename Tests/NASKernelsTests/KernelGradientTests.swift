@@ -5,8 +5,7 @@ import Testing
 
 @Suite(.serialized) struct KernelGradientTests {
     init() {
-        setBLASThreads(1)
-        kernelThreads = 1
+        configureThreads(1)
     }
 
     @Test(arguments: [ActivationKind.identity, .swish, .relu, .relu6])
@@ -191,8 +190,8 @@ import Testing
         let x = Buffer(random: 4 * 81 * 32, generator: &g), w = Buffer(random: 25 * 32, generator: &g)
         let y1 = Buffer(4 * s.outHeight * s.outWidth * 32), y2 = Buffer(y1.count)
         Depthwise.forward(s, x: x.pointer, weight: w.pointer, y: y1.pointer)
-        kernelThreads = 2
-        defer { kernelThreads = 1 }
+        configureThreads(2)
+        defer { configureThreads(1) }
         Depthwise.forward(s, x: x.pointer, weight: w.pointer, y: y2.pointer)
         #expect(y1.array == y2.array)
     }

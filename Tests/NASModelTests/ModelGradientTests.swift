@@ -6,8 +6,7 @@ import Testing
 
 @Suite(.serialized) struct ModelGradientTests {
     init() {
-        setBLASThreads(1)
-        kernelThreads = 1
+        configureThreads(1)
     }
 
     /// Networks with every operator, SE on and off, residuals, with and without a head conv.
