@@ -53,6 +53,15 @@ public struct Network: Hashable, Sendable {
         try check(dropout >= 0 && dropout < 1, "dropout", formatNumber(dropout), "a rate in [0, 1)")
         try check(dropConnect >= 0 && dropConnect < 1, "drop-connect", formatNumber(dropConnect), "a rate in [0, 1)")
         for block in blocks { try block.validate() }
+        // timm strides only at a stage's first layer and silently ignores a later s2: refuse it
+        // so that what is counted and built here is what timm builds from the same strings.
+        for (index, stage) in stages.enumerated() {
+            for block in stage.dropFirst() where block.stride != 1 {
+                throw .invalidNetwork(
+                    field: "stride", value: "\(block.stride) of '\(TimmCodec.encode(block))' in stage \(index + 1)",
+                    expected: "1: only a stage's first block may stride (start a new line for a new stage)")
+            }
+        }
         // timm turns strides past an output stride of 32 into dilation; SwiftNAS has no
         // dilated convs, so such a network would count and build differently from timm's.
         let totalStride = blocks.reduce(2) { $0 * $1.stride }

@@ -18,10 +18,11 @@ public struct ConvShape: Sendable, Hashable {
 }
 
 public enum Conv {
-    /// y[N·Ho·Wo, Cout] = im2col(x) · w.
+    /// y[N·Ho·Wo, Cout] = im2col(x) · w. `columns` (s.workspaceCount floats) receives
+    /// im2col(x), which backward reuses.
     public static func forward(
         _ s: ConvShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        workspace: UnsafeMutablePointer<Float>
+        columns workspace: UnsafeMutablePointer<Float>
     ) {
         if s.isPointwise {
             gemm(m: s.outRows, n: s.outChannels, k: s.inChannels, x, lda: s.inChannels, weight, ldb: s.outChannels,
@@ -34,9 +35,12 @@ public enum Conv {
     }
 
     /// dweight += im2col(x)ᵀ · dy; dx = col2im(dy · wᵀ) when dx is given (the stem needs none).
+    /// `columns` must still hold forward's im2col(x); `workspace` (s.workspaceCount floats,
+    /// only when dx is wanted) takes the column gradients.
     public static func backward(
         _ s: ConvShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>
+        dx: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, columns: UnsafePointer<Float>,
+        workspace: UnsafeMutablePointer<Float>
     ) {
         if s.isPointwise {
             gemm(transposeA: true, m: s.inChannels, n: s.outChannels, k: s.outRows, x, lda: s.inChannels, dy,
@@ -47,8 +51,7 @@ public enum Conv {
             }
             return
         }
-        im2col(s, x: x, columns: workspace)
-        gemm(transposeA: true, m: s.patch, n: s.outChannels, k: s.outRows, workspace, lda: s.patch, dy,
+        gemm(transposeA: true, m: s.patch, n: s.outChannels, k: s.outRows, columns, lda: s.patch, dy,
              ldb: s.outChannels, beta: 1, dweight, ldc: s.outChannels)
         guard let dx else { return }
         gemm(transposeB: true, m: s.outRows, n: s.patch, k: s.outChannels, dy, lda: s.outChannels, weight,
@@ -71,7 +74,9 @@ public enum Conv {
                         for j in 0..<k {
                             let iw = ow * st - p + j
                             if ih >= 0, ih < h, iw >= 0, iw < w {
-                                col.update(from: x + ((n * h + ih) * w + iw) * ci, count: ci)
+                                let source = x + ((n * h + ih) * w + iw) * ci
+                                // A call to memcpy per tap costs more than the copy for the stem's 1–3 channels.
+                                if ci < 16 { for c in 0..<ci { col[c] = source[c] } } else { col.update(from: source, count: ci) }
                             } else {
                                 col.update(repeating: 0, count: ci)
                             }

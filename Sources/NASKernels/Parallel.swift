@@ -60,7 +60,10 @@ final class WorkerPool: @unchecked Sendable {
         startLock.withLock { _ in
             while started < min(count, 63) {
                 let index = started + 1
-                let thread = Thread { [unowned self] in self.work(index: index) }
+                // The worker starts from the generation of now: read inside the thread, it could
+                // already include a job posted before the thread ran, which it would then miss.
+                let current = generation.load(ordering: .acquiring)
+                let thread = Thread { [unowned self] in self.work(index: index, from: current) }
                 thread.stackSize = 1 << 20
                 thread.start()
                 started += 1
@@ -88,8 +91,8 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    private func work(index: Int) {
-        var seen = generation.load(ordering: .acquiring)
+    private func work(index: Int, from start: Int) {
+        var seen = start
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {

@@ -118,16 +118,54 @@ public enum SigmoidActivation: ActivationFunction {
     }
 }
 
+/// body(i, lanes) for i = 0, 16, 32, … below count, split over the kernel threads;
+/// `lanes` is how many of the 16 are inside count (reads may use the buffers' slack).
+@inline(__always)
+public func forEachVector(_ count: Int, _ body: (Int, Int) -> Void) {
+    let vectors = (count + vecWidth - 1) / vecWidth
+    parallelChunks(vectors, minimumPerChunk: 2048) { _, range in
+        for v in range {
+            let i = v * vecWidth
+            body(i, min(vecWidth, count - i))
+        }
+    }
+}
+
+/// Sets count floats to zero, split over the kernel threads.
+public func parallelZero(_ p: UnsafeMutablePointer<Float>, count: Int) {
+    parallelChunks(count, minimumPerChunk: 1 << 16) { _, range in
+        (p + range.lowerBound).update(repeating: 0, count: range.count)
+    }
+}
+
+/// y[i] = f(x[i]) over a flat array (x and y may alias).
+public func applyActivation(_ kind: ActivationKind, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count {
+        store(kind.apply(load(x + i)), y + i, min(vecWidth, count - i))
+        i += vecWidth
+    }
+}
+
+/// dy[i] = dy[i] · f'(z[i]) over a flat array.
+public func applyActivationBackward(_ kind: ActivationKind, _ z: UnsafePointer<Float>, _ dy: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count {
+        store(kind.backward(load(z + i), load(dy + i)), dy + i, min(vecWidth, count - i))
+        i += vecWidth
+    }
+}
+
 /// Loads 16 floats (buffers carry 16 floats of slack, so a row's last vector may read
 /// past its end).
 @inline(__always)
-func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
+public func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
 
 /// Stores the first `count` lanes. Channel counts are multiples of 8, so the tail is half a
 /// vector; anything else goes through a separate function that keeps lane-by-lane access
 /// (which forces the vector through memory) out of the hot loops.
 @inline(__always)
-func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int = vecWidth) {
+public func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int = vecWidth) {
     if count >= vecWidth {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
     } else if count == 8 {
@@ -138,6 +176,6 @@ func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int = vecWidth) 
 }
 
 @inline(never)
-func storePartial(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
+public func storePartial(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { p[i] = v[i] }
 }

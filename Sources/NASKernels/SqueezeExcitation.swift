@@ -19,11 +19,9 @@ public enum SqueezeExcitation {
         GlobalAveragePool.forward(x: x, y: pooled, batch: n, pixels: s.pixels, channels: c)
         gemm(m: n, n: r, k: c, pooled, lda: c, w1, ldb: r, hPre, ldc: r)
         for i in 0..<n {
-            for j in 0..<r {
-                hPre[i * r + j] += b1[j]
-                h[i * r + j] = activation.apply(hPre[i * r + j])
-            }
+            for j in 0..<r { hPre[i * r + j] += b1[j] }
         }
+        applyActivation(activation, hPre, h, count: n * r)
         gemm(m: n, n: c, k: r, h, lda: r, w2, ldb: c, gate, ldc: c)
         Elementwise.biasActivation(gate, rows: n, cols: c, bias: b2, activation: .sigmoid)
         scaleRows(x: x, gate: gate, y: y, shape: s)
@@ -76,7 +74,7 @@ public enum SqueezeExcitation {
         gemm(transposeA: true, m: r, n: c, k: n, h, lda: r, dPre2, ldb: c, beta: 1, dw2, ldc: c)
         Elementwise.addColumnSums(dPre2, rows: n, cols: c, into: db2)
         gemm(transposeB: true, m: n, n: r, k: c, dPre2, lda: c, w2, ldb: c, dH, ldc: r)
-        for i in 0..<(n * r) { dH[i] = activation.backward(hPre[i], dH[i]) }
+        applyActivationBackward(activation, hPre, dH, count: n * r)
         gemm(transposeA: true, m: c, n: r, k: n, pooled, lda: c, dH, ldb: r, beta: 1, dw1, ldc: r)
         Elementwise.addColumnSums(dH, rows: n, cols: r, into: db1)
         gemm(transposeB: true, m: n, n: c, k: r, dH, lda: r, w1, ldb: r, dPooled, ldc: c)

@@ -40,7 +40,7 @@ public final class Arena: @unchecked Sendable {
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: base!, count: count) }
 
-    public func zero() { base!.update(repeating: 0, count: count) }
+    public func zero() { parallelZero(base!, count: count) }
 
     public func copy(from other: Arena) {
         precondition(other.count == count)

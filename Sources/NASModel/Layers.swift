@@ -53,6 +53,8 @@ final class ConvBN {
     let activation: ActivationKind
     let weight, gamma, beta, runningMean, runningVar: Int
     let convOut, output, mean, invstd: FloatBuffer
+    /// im2col of the input for k×k (non-pointwise) dense convs, kept for backward.
+    let columns: FloatBuffer?
     static let epsilon: Float = 1e-3
 
     init(
@@ -79,6 +81,11 @@ final class ConvBN {
         output = FloatBuffer(elements)
         mean = FloatBuffer(outChannels)
         invstd = FloatBuffer(outChannels)
+        let patches = ConvShape(
+            batch: maxBatch, height: inSize, width: inSize, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
+            stride: stride
+        ).workspaceCount
+        columns = kind == .dense && patches > 0 ? FloatBuffer(patches) : nil
         context.noteActivation(maxBatch * max(inSize * inSize * inChannels, outSize * outSize * outChannels))
         let threads = max(2, kernelThreads)
         var workspace = (threads + 2) * (2 * outChannels + 4 * vecWidth)
@@ -101,7 +108,8 @@ final class ConvBN {
     func forward(_ x: UnsafePointer<Float>, batch: Int, training: Bool, context c: LayerContext) {
         let p = c.parameters
         switch kind {
-        case .dense: Conv.forward(convShape(batch: batch), x: x, weight: p[weight], y: convOut.pointer, workspace: c.workspace.pointer)
+        case .dense:
+            Conv.forward(convShape(batch: batch), x: x, weight: p[weight], y: convOut.pointer, columns: columns?.pointer ?? c.workspace.pointer)
         case .depthwise: Depthwise.forward(depthwiseShape(batch: batch), x: x, weight: p[weight], y: convOut.pointer)
         }
         let rows = batch * outSize * outSize
@@ -133,7 +141,9 @@ final class ConvBN {
             workspace: c.workspace.pointer)
         switch kind {
         case .dense:
-            Conv.backward(convShape(batch: batch), x: x, weight: p[weight], dy: dConv, dx: dx, dweight: g[weight], workspace: c.workspace.pointer)
+            Conv.backward(
+                convShape(batch: batch), x: x, weight: p[weight], dy: dConv, dx: dx, dweight: g[weight],
+                columns: columns?.pointer ?? c.workspace.pointer, workspace: c.workspace.pointer)
         case .depthwise:
             Depthwise.backward(
                 depthwiseShape(batch: batch), x: x, weight: p[weight], dy: dConv, dx: dx!, dweight: g[weight],

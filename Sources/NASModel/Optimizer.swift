@@ -33,14 +33,18 @@ public final class Optimizer {
         }
     }
 
-    /// One update with the gradients in the model's gradient arena.
+    /// One update with the gradients in the model's gradient arena (vectorized, split over
+    /// the kernel threads: a serial loop over millions of weights would idle the others).
     public func step(learningRate lr: Float) {
         let w = model.parameters.base!
         let g = model.gradients.base!
         if config.weightDecay > 0 {
+            let decay = config.weightDecay
             for tensor in model.decayed {
                 let (pw, pg) = (w + tensor.offset, g + tensor.offset)
-                for i in 0..<tensor.count { pg[i] += config.weightDecay * pw[i] }
+                forEachVector(tensor.count) { i, count in
+                    store(load(pg + i) + load(pw + i) * decay, pg + i, count)
+                }
             }
         }
         let count = model.parameters.count
@@ -48,18 +52,25 @@ public final class Optimizer {
         let mu = config.momentum
         switch config.kind {
         case .sgd:
-            let nesterov = config.nesterov
-            for i in 0..<count {
-                v[i] = mu * v[i] + g[i]
-                w[i] -= lr * (nesterov ? g[i] + mu * v[i] : v[i])
+            let nesterov: Float = config.nesterov ? 1 : 0
+            forEachVector(count) { i, n in
+                let gv = load(g + i)
+                let vv = load(v + i) * mu + gv
+                store(vv, v + i, n)
+                // Nesterov: w −= lr · (g + μ·v); plain momentum: w −= lr · v.
+                let update = nesterov == 1 ? gv + vv * mu : vv
+                store(load(w + i) - update * lr, w + i, n)
             }
         case .rmsprop:
             let ms = meanSquare!.pointer
             let (rho, eps) = (config.rmsDecay, config.rmsEpsilon)
-            for i in 0..<count {
-                ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i]
-                v[i] = mu * v[i] + lr * g[i] / (ms[i] + eps).squareRoot()
-                w[i] -= v[i]
+            forEachVector(count) { i, n in
+                let gv = load(g + i)
+                let m = load(ms + i) * rho + gv * gv * (1 - rho)
+                store(m, ms + i, n)
+                let vv = load(v + i) * mu + gv * lr / (m + eps).squareRoot()
+                store(vv, v + i, n)
+                store(load(w + i) - vv, w + i, n)
             }
         }
     }

@@ -17,6 +17,9 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// Linear warmup, as a fraction of all steps.
     public var warmupFraction = 0.05
     public var labelSmoothing: Float = 0.1
+    /// Random crops (and flips where the dataset allows them) on training batches. Off by
+    /// default: a brief proxy run underfits, and augmentation only slows it (Docs/TRAINING.md).
+    public var augment = false
     /// Evaluate with an exponential moving average of the weights (e.g. 0.999); nil = off.
     public var emaDecay: Float?
     public var seed: UInt64 = 1
@@ -26,9 +29,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// Proxy multipliers applied to the architecture before building it.
     public var width = 1.0
     public var depth = 1.0
-    /// Overrides of the architecture's dropout and drop-connect rates.
-    public var dropout: Double?
-    public var dropConnect: Double?
+    /// Overrides of the architecture's dropout and drop-connect rates (nil = the
+    /// architecture's). The brief-training defaults are lighter than EfficientNet's 0.2/0.2.
+    public var dropout: Double? = 0.1
+    public var dropConnect: Double? = 0
     /// Training batches over which BN statistics are re-estimated before evaluation (0 = keep
     /// the running averages).
     public var recalibrationBatches = 20
@@ -170,7 +174,7 @@ public final class Trainer {
             sampler.next(into: &indices)
             labels.withUnsafeMutableBufferPointer { labelBuffer in
                 assembler.fill(
-                    data.train, indices: indices, augment: true, generator: &augmentation, images: images.pointer,
+                    data.train, indices: indices, augment: config.augment, generator: &augmentation, images: images.pointer,
                     labels: labelBuffer.baseAddress!)
             }
             let (loss, correct) = labels.withUnsafeBufferPointer {

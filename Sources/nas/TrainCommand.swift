@@ -29,9 +29,10 @@ struct Train: ParsableCommand {
     @Option(help: "cosine, exponential or constant after warmup.") var schedule: LearningRateSchedule.Kind = .cosine
     @Option(help: "L2 weight decay on conv and dense weights.") var weightDecay: Float = 5e-5
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+    @Flag(help: "Random crops (and flips for CIFAR-10 and folders) on training batches.") var augment = false
     @Option(help: "Evaluate with an EMA of the weights with this decay (e.g. 0.999).") var ema: Float?
-    @Option(help: "Dropout before the classifier (default: the architecture's).") var dropout: Double?
-    @Option(help: "Drop-connect rate (default: the architecture's).") var dropConnect: Double?
+    @Option(help: "Dropout before the classifier (brief-training default 0.1; EfficientNet uses 0.2–0.5).") var dropout: Double = 0.1
+    @Option(help: "Drop-connect rate of the last block (brief-training default 0; EfficientNet uses 0.2).") var dropConnect: Double = 0
     @Option(help: "Random seed (initialization, order, augmentation, dropout).") var seed: UInt64 = 1
     @Option(help: "Threads for the kernels and OpenBLAS.") var threads = 1
     @Option(help: "Save the trained model (architecture, weights, config) to this folder.") var out: String?
@@ -55,6 +56,7 @@ struct Train: ParsableCommand {
         config.optimizer.weightDecay = weightDecay
         config.schedule = schedule
         config.labelSmoothing = labelSmoothing
+        config.augment = augment
         config.emaDecay = ema
         config.seed = seed
         config.threads = threads

@@ -94,6 +94,11 @@ import Testing
 }
 
 @Suite struct NetworkValidationTests {
+    @Test func onlyAStagesFirstBlockStrides() {
+        #expect(throws: ArchitectureError.self) { try ArchitectureFile.decode("ir_r1_k3_s1_e6_c16 ir_r1_k3_s2_e6_c24", name: "x") }
+        #expect(throws: Never.self) { try ArchitectureFile.decode("ir_r1_k3_s2_e6_c16 ir_r1_k3_s1_e6_c24", name: "x") }
+    }
+
     @Test func totalStrideIsCappedAt32() {
         let text = (0..<5).map { _ in "ir_r1_k3_s2_e6_c16" }.joined(separator: "\n")
         #expect(throws: ArchitectureError.invalidNetwork(field: "total stride", value: "64", expected: "at most 32 (stem and block strides multiplied)")) {

@@ -93,7 +93,7 @@ import Testing
             channels: 1
             dropout: 0.1
             drop-connect: 0
-            ds_r1_k3_s1_e1_c16 r1_k3_s22_e6_i16_o24
+            ds_r1_k3_s1_e1_c16 r1_k3_s11_e6_i16_o24
             \tcn_r1_k3_s1_c24_skip
             """
         let network = try ArchitectureFile.decode(text, name: "ignored")

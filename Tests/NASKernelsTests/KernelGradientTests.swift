@@ -92,9 +92,10 @@ import Testing
         let y = Buffer(s.outRows * outChannels)
         let r = Buffer(random: y.count, generator: &g)
         let dx = Buffer(x.count), dw = Buffer(w.count), workspace = Buffer(max(1, s.workspaceCount))
-        Conv.forward(s, x: x.pointer, weight: w.pointer, y: y.pointer, workspace: workspace.pointer)
-        Conv.backward(s, x: x.pointer, weight: w.pointer, dy: r.pointer, dx: dx.pointer, dweight: dw.pointer, workspace: workspace.pointer)
-        let loss = { Conv.forward(s, x: x.pointer, weight: w.pointer, y: y.pointer, workspace: workspace.pointer); return project(y, r) }
+        let columns = Buffer(max(1, s.workspaceCount))
+        Conv.forward(s, x: x.pointer, weight: w.pointer, y: y.pointer, columns: columns.pointer)
+        Conv.backward(s, x: x.pointer, weight: w.pointer, dy: r.pointer, dx: dx.pointer, dweight: dw.pointer, columns: columns.pointer, workspace: workspace.pointer)
+        let loss = { Conv.forward(s, x: x.pointer, weight: w.pointer, y: y.pointer, columns: columns.pointer); return project(y, r) }
         expectGradient("dx", of: x, analytic: dx.array, loss: loss)
         expectGradient("dw", of: w, analytic: dw.array, loss: loss)
     }

@@ -24,7 +24,8 @@ dropout: 0
 drop-connect: 0
 ds_r1_k3_s1_e1_c8_se0.25
 ir_r2_k3_s2_e3_c16_se0.25
-er_r1_k3_s1_e2_c16 cn_r1_k3_s2_c24_skip
+er_r1_k3_s1_e2_c16
+cn_r1_k3_s2_c24_skip ir_r1_k3_s1_e2_c24
 ir_r1_k5_s1_e2_c24_nre
 """
 BATCH, RES, CHANNELS = 4, 8, 2
