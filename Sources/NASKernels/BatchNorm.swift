@@ -7,7 +7,7 @@
 public enum BatchNorm {
     /// y[P, C] = act(gamma · (x − mean) / sqrt(var + eps) + beta), statistics of this batch.
     /// Saves mean and invstd for backward; running = (1 − momentum) · running + momentum · batch
-    /// (running variance unbiased, as PyTorch). `workspace`: 2 · kernelThreads · C floats.
+    /// (running variance unbiased, as PyTorch). `workspace`: (2 · kernelThreads + 3) · (C + 16) floats.
     public static func forwardTraining(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
@@ -15,14 +15,10 @@ public enum BatchNorm {
         runningVar: UnsafeMutablePointer<Float>, momentum: Float, epsilon: Float, activation: ActivationKind,
         workspace: UnsafeMutablePointer<Float>
     ) {
-        // Pass 1: mean.
-        columnSums(x, rows: rows, channels: c, workspace: workspace, into: mean)
-        let scale = 1 / Float(rows)
-        for ch in 0..<c { mean[ch] *= scale }
-        // Pass 2: centered sum of squares (two passes: exact enough in Float at these sizes).
-        centeredSquareSums(x, rows: rows, channels: c, mean: mean, workspace: workspace, into: invstd)
+        // One pass for both moments; invstd holds the variance until it is inverted.
+        moments(x, rows: rows, channels: c, workspace: workspace, mean: mean, variance: invstd)
         for ch in 0..<c {
-            let variance = invstd[ch] * scale
+            let variance = invstd[ch]
             invstd[ch] = 1 / (variance + epsilon).squareRoot()
             runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
             let unbiased = rows > 1 ? variance * Float(rows) / Float(rows - 1) : variance
@@ -177,53 +173,43 @@ public enum BatchNorm {
         }
     }
 
-    /// Column sums of [rows, C] split over threads; per-thread partials in `workspace`.
-    static func columnSums(
+    /// Per-channel mean and (biased) variance of [rows, C] in one pass, split over threads.
+    /// Sums are of x − s with s the first row, so E[(x−s)²] − E[x−s]² cancels little when
+    /// a channel's mean is far from 0. `workspace`: (kernelThreads · 2 + 1) · (C + 16) floats.
+    static func moments(
         _ x: UnsafePointer<Float>, rows: Int, channels c: Int, workspace: UnsafeMutablePointer<Float>,
-        into out: UnsafeMutablePointer<Float>
+        mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
     ) {
-        let stride = c + vecWidth
+        let stride = 2 * (c + vecWidth)
+        let shift = workspace + max(1, kernelThreads) * stride
+        shift.update(from: x, count: c)
         let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
-            let partial = workspace + chunk * stride
-            for ch in 0..<c { partial[ch] = 0 }
+            let sums = workspace + chunk * stride
+            let squares = sums + c + vecWidth
+            sums.update(repeating: 0, count: stride)
             for row in range {
                 let xr = x + row * c
                 var ch = 0
                 while ch < c {
-                    store(load(partial + ch) + load(xr + ch), partial + ch, min(vecWidth, c - ch))
+                    // The lanes past c land in the slack and are never read.
+                    let d = load(xr + ch) - load(shift + ch)
+                    store(load(sums + ch) + d, sums + ch)
+                    store(load(squares + ch) + d * d, squares + ch)
                     ch += vecWidth
                 }
             }
         }
+        let inverse = 1 / Float(rows)
         for ch in 0..<c {
-            var total: Float = 0
-            for t in 0..<chunks { total += workspace[t * stride + ch] }
-            out[ch] = total
-        }
-    }
-
-    static func centeredSquareSums(
-        _ x: UnsafePointer<Float>, rows: Int, channels c: Int, mean: UnsafePointer<Float>,
-        workspace: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
-    ) {
-        let stride = c + vecWidth
-        let chunks = parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
-            let partial = workspace + chunk * stride
-            for ch in 0..<c { partial[ch] = 0 }
-            for row in range {
-                let xr = x + row * c
-                var ch = 0
-                while ch < c {
-                    let d = load(xr + ch) - load(mean + ch)
-                    store(load(partial + ch) + d * d, partial + ch, min(vecWidth, c - ch))
-                    ch += vecWidth
-                }
+            var sum: Float = 0
+            var square: Float = 0
+            for t in 0..<chunks {
+                sum += workspace[t * stride + ch]
+                square += workspace[t * stride + c + vecWidth + ch]
             }
-        }
-        for ch in 0..<c {
-            var total: Float = 0
-            for t in 0..<chunks { total += workspace[t * stride + ch] }
-            out[ch] = total
+            let centered = sum * inverse
+            mean[ch] = shift[ch] + centered
+            variance[ch] = max(0, square * inverse - centered * centered)
         }
     }
 }

@@ -110,9 +110,3 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 }
-
-/// Hands a value to concurrent code whose safety the caller guarantees.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -77,26 +77,22 @@ final class BlockLayer {
     /// left intact (the residual needs it) and the other two are used in turn.
     func backward(incoming: Int, x: UnsafePointer<Float>, batch: Int, context c: LayerContext) -> Int {
         let g = c.gradient
-        var current = incoming
         let spare = [0, 1, 2].filter { $0 != incoming }
-        func swapTo() -> Int {
-            // The buffer (of the two spares) that is not `current`.
-            spare[0] == current ? spare[1] : spare[0]
-        }
+        func other(_ buffer: Int) -> Int { buffer == spare[0] ? spare[1] : spare[0] }
         let scale = maskActive && residual != nil ? UnsafePointer(mask.pointer) : nil
+        var current = incoming
         for i in layers.indices.reversed() {
-            let layer = layers[i]
-            let target = i == layers.count - 1 ? spare[0] : swapTo()
-            // BN backward writes d(conv output) into `dConv`: in place except on the first
-            // (projection) step, which must leave the incoming gradient intact.
-            let dConv = i == layers.count - 1 ? g[spare[0]].pointer : g[current].pointer
-            let next = i == layers.count - 1 ? spare[1] : target
-            layer.backward(
-                dy: g[current].pointer, dConv: dConv, dx: g[next].pointer, x: input(of: i, blockInput: x), batch: batch,
-                context: c, rowScale: i == layers.count - 1 ? scale : nil)
+            let isProjection = i == layers.count - 1
+            // BN backward writes d(conv output) in place, except on the projection, which must
+            // leave the incoming gradient intact for the residual.
+            let dConv = isProjection ? spare[0] : current
+            let next = other(dConv)
+            layers[i].backward(
+                dy: g[current].pointer, dConv: g[dConv].pointer, dx: g[next].pointer, x: input(of: i, blockInput: x),
+                batch: batch, context: c, rowScale: isProjection ? scale : nil)
             current = next
             if i - 1 == seAfter, let se {
-                let target = swapTo()
+                let target = other(current)
                 se.backward(dy: g[current].pointer, dx: g[target].pointer, x: layers[seAfter].output.pointer, batch: batch, context: c)
                 current = target
             }
