@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: ["NASModel", "NASData"],
             swiftSettings: kernelSettings
         ),
+        .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "nas",
             dependencies: [
@@ -64,5 +66,6 @@ let package = Package(
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
+        .testTarget(name: "NASStoreTests", dependencies: ["NASStore"]),
     ]
 )

@@ -1,0 +1,355 @@
+import Foundation
+import GRDB
+
+/// `TrialStore` on SQLite through GRDB. A file store is a WAL `DatabasePool`, so readers never
+/// block the writer and several processes can share the file; SQLite serializes the writers,
+/// and every write method is one IMMEDIATE transaction (GRDB's `write`), so each takes the write
+/// lock before it reads and no check can be invalidated before its update. The schema is in
+/// Docs/SCHEMA.md.
+public final class SQLiteTrialStore: TrialStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    /// Creating a new file from several processes at once races on the first migration:
+    /// create it once before starting workers.
+    public convenience init(path: String, busyTimeout: TimeInterval = 10) throws(StoreError) {
+        try self.init(writer: Self.mapErrors {
+            try DatabasePool(path: path, configuration: Self.configuration(busyTimeout))
+        })
+    }
+
+    /// A private in-memory store, gone when the value is released (for tests).
+    public static func inMemory() throws(StoreError) -> SQLiteTrialStore {
+        try SQLiteTrialStore(writer: mapErrors { try DatabaseQueue(configuration: configuration(10)) })
+    }
+
+    private init(writer: any DatabaseWriter) throws(StoreError) {
+        self.writer = writer
+        try migrate()
+    }
+
+    private static func configuration(_ busyTimeout: TimeInterval) -> Configuration {
+        var configuration = Configuration()
+        // Other workers hold the write lock for one short transaction at a time: wait for it
+        // rather than fail.
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        return configuration
+    }
+
+    private func migrate() throws(StoreError) {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at DATETIME NOT NULL,
+                    space TEXT NOT NULL,
+                    config TEXT NOT NULL
+                );
+                CREATE TABLE trial (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    batch INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'complete', 'failed')),
+                    architecture TEXT NOT NULL,
+                    decisions TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    is_reference BOOLEAN NOT NULL,
+                    accuracy REAL,
+                    reward REAL,
+                    macs INTEGER,
+                    params INTEGER,
+                    components TEXT,
+                    seconds REAL,
+                    failure TEXT,
+                    worker TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lease_expires_at DATETIME,
+                    created_at DATETIME NOT NULL,
+                    started_at DATETIME,
+                    finished_at DATETIME,
+                    UNIQUE (run, number)
+                );
+                CREATE INDEX trial_run_state_number ON trial (run, state, number);
+                CREATE TABLE controller_state (
+                    run INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,
+                    batch INTEGER NOT NULL,
+                    state BLOB NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                """)
+        }
+        try Self.mapErrors { try migrator.migrate(writer) }
+    }
+
+    // MARK: Runs
+
+    public func createRun(name: String, space: String, config: String) throws(StoreError) -> RunRecord {
+        try write { db throws -> RunRecord in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM run WHERE name = ?", arguments: [name]) != nil {
+                throw StoreError.runExists(name: name)
+            }
+            try db.execute(
+                sql: "INSERT INTO run (name, created_at, space, config) VALUES (?, ?, ?, ?)",
+                arguments: [name, Date(), space, config])
+            // Read back so the returned date has the stored (millisecond) precision.
+            return try Self.fetchRun(db, sql: "SELECT * FROM run WHERE id = ?", [db.lastInsertedRowID])!
+        }
+    }
+
+    public func run(named name: String) throws(StoreError) -> RunRecord? {
+        try read { db in try Self.fetchRun(db, sql: "SELECT * FROM run WHERE name = ?", [name]) }
+    }
+
+    // MARK: Trials
+
+    public func enqueue(_ trials: [NewTrial], run: Int64) throws(StoreError) -> [TrialRecord] {
+        try write { db throws -> [TrialRecord] in
+            try Self.requireRun(db, run)
+            let next = try Int.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(number) + 1, 0) FROM trial WHERE run = ?", arguments: [run]) ?? 0
+            let now = Date()
+            var ids: [Int64] = []
+            for (offset, trial) in trials.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO trial (run, number, batch, state, architecture, decisions, seed,
+                                           is_reference, attempts, created_at)
+                        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?)
+                        """,
+                    arguments: [run, next + offset, trial.batch, trial.architecture,
+                                try Self.json(trial.decisions), Int64(bitPattern: trial.seed),
+                                trial.isReference, now])
+                ids.append(db.lastInsertedRowID)
+            }
+            return try ids.map { try Self.fetchTrial(db, $0) }
+        }
+    }
+
+    public func claim(run: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) -> TrialRecord? {
+        try write { db throws -> TrialRecord? in
+            // One statement picks and takes the trial, so no other claimer can slip in between.
+            let id = try Int64.fetchOne(
+                db,
+                sql: """
+                    UPDATE trial
+                    SET state = 'running', worker = ?, attempts = attempts + 1,
+                        lease_expires_at = ?, started_at = ?
+                    WHERE id = (SELECT id FROM trial WHERE run = ? AND state = 'queued'
+                                ORDER BY number LIMIT 1)
+                    RETURNING id
+                    """,
+                arguments: [worker, now.addingTimeInterval(lease), now, run])
+            return try id.map { try Self.fetchTrial(db, $0) }
+        }
+    }
+
+    public func heartbeat(trial: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) {
+        try write { db throws in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            try db.execute(
+                sql: "UPDATE trial SET lease_expires_at = ? WHERE id = ?",
+                arguments: [now.addingTimeInterval(lease), trial])
+        }
+    }
+
+    public func complete(trial: Int64, worker: String, result: TrialResult, now: Date) throws(StoreError) -> TrialRecord {
+        try write { db throws -> TrialRecord in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            try db.execute(
+                sql: """
+                    UPDATE trial
+                    SET state = 'complete', accuracy = ?, reward = ?, macs = ?, params = ?,
+                        components = ?, seconds = ?, lease_expires_at = NULL, finished_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [result.accuracy, result.reward, result.macs, result.params,
+                            try Self.json(result.components), result.seconds, now, trial])
+            return try Self.fetchTrial(db, trial)
+        }
+    }
+
+    public func fail(trial: Int64, worker: String, reason: String, now: Date) throws(StoreError) -> TrialRecord {
+        try write { db throws -> TrialRecord in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            try db.execute(
+                sql: """
+                    UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL, finished_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [reason, now, trial])
+            return try Self.fetchTrial(db, trial)
+        }
+    }
+
+    public func requeueExpired(run: Int64, now: Date, maxAttempts: Int) throws(StoreError) -> [TrialRecord] {
+        try write { db throws -> [TrialRecord] in
+            let expired = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, worker, attempts FROM trial
+                    WHERE run = ? AND state = 'running' AND lease_expires_at <= ?
+                    ORDER BY number
+                    """,
+                arguments: [run, now])
+            var ids: [Int64] = []
+            for row in expired {
+                let id: Int64 = try row.decode(forColumn: "id")
+                let worker: String? = try row.decode(forColumn: "worker")
+                let attempts: Int = try row.decode(forColumn: "attempts")
+                let reason = "lease expired (worker \(worker ?? "?"))"
+                if attempts >= maxAttempts {
+                    try db.execute(
+                        sql: """
+                            UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL,
+                                             finished_at = ?
+                            WHERE id = ?
+                            """,
+                        arguments: ["\(reason) after \(attempts) attempts", now, id])
+                } else {
+                    // The worker is cleared so its late heartbeat or result is refused even if
+                    // nobody has claimed the trial again yet.
+                    try db.execute(
+                        sql: """
+                            UPDATE trial SET state = 'queued', failure = ?, worker = NULL,
+                                             lease_expires_at = NULL, started_at = NULL
+                            WHERE id = ?
+                            """,
+                        arguments: [reason, id])
+                }
+                ids.append(id)
+            }
+            return try ids.map { try Self.fetchTrial(db, $0) }
+        }
+    }
+
+    public func trials(run: Int64) throws(StoreError) -> [TrialRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE run = ? ORDER BY number", arguments: [run])
+                .map(Self.trialRecord)
+        }
+    }
+
+    // MARK: Controller state
+
+    public func saveControllerState(run: Int64, batch: Int, state: Data) throws(StoreError) {
+        try write { db throws in
+            try Self.requireRun(db, run)
+            try db.execute(
+                sql: """
+                    INSERT INTO controller_state (run, batch, state, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (run) DO UPDATE SET batch = excluded.batch, state = excluded.state,
+                                                    updated_at = excluded.updated_at
+                    """,
+                arguments: [run, batch, state, Date()])
+        }
+    }
+
+    public func controllerState(run: Int64) throws(StoreError) -> (batch: Int, state: Data)? {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT batch, state FROM controller_state WHERE run = ?", arguments: [run])
+        }
+        guard let row else { return nil }
+        return try Self.mapErrors { (try row.decode(Int.self, forColumn: "batch"), try row.decode(Data.self, forColumn: "state")) }
+    }
+
+    // MARK: Helpers
+
+    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try Self.mapErrors { try writer.write(body) }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try Self.mapErrors { try writer.read(body) }
+    }
+
+    /// GRDB throws untyped errors; ours pass through, the rest become `.database`.
+    private static func mapErrors<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw .database(error.message ?? error.description)
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    private static func requireRun(_ db: Database, _ run: Int64) throws {
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM run WHERE id = ?", arguments: [run]) == nil {
+            throw StoreError.runNotFound(id: run)
+        }
+    }
+
+    /// The trial, if it is running under `worker`; otherwise the error that says why not.
+    private static func requireHeld(_ db: Database, _ id: Int64, by worker: String) throws -> TrialRecord {
+        let trial = try fetchTrial(db, id)
+        guard trial.state == .running else { throw StoreError.notRunning(trial: id, state: trial.state) }
+        guard trial.worker == worker else {
+            throw StoreError.leaseLost(trial: id, worker: worker, holder: trial.worker)
+        }
+        return trial
+    }
+
+    private static func fetchRun(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> RunRecord? {
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        return RunRecord(
+            id: try row.decode(forColumn: "id"), name: try row.decode(forColumn: "name"),
+            createdAt: try row.decode(forColumn: "created_at"), space: try row.decode(forColumn: "space"),
+            config: try row.decode(forColumn: "config"))
+    }
+
+    private static func fetchTrial(_ db: Database, _ id: Int64) throws -> TrialRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trial WHERE id = ?", arguments: [id]) else {
+            throw StoreError.trialNotFound(id: id)
+        }
+        return try trialRecord(row)
+    }
+
+    private static func trialRecord(_ row: Row) throws -> TrialRecord {
+        let id: Int64 = try row.decode(forColumn: "id")
+        let stateText: String = try row.decode(forColumn: "state")
+        guard let state = TrialState(rawValue: stateText) else {
+            throw StoreError.corrupt("trial \(id) has unknown state '\(stateText)'")
+        }
+        var result: TrialResult?
+        if state == .complete {
+            result = TrialResult(
+                accuracy: try row.decode(forColumn: "accuracy"), reward: try row.decode(forColumn: "reward"),
+                macs: try row.decode(forColumn: "macs"), params: try row.decode(forColumn: "params"),
+                components: try decodeJSON([String: Double].self, try row.decode(forColumn: "components"), trial: id),
+                seconds: try row.decode(forColumn: "seconds"))
+        }
+        return TrialRecord(
+            id: id, run: try row.decode(forColumn: "run"), number: try row.decode(forColumn: "number"),
+            batch: try row.decode(forColumn: "batch"), state: state,
+            architecture: try row.decode(forColumn: "architecture"),
+            decisions: try decodeJSON([Int].self, try row.decode(forColumn: "decisions"), trial: id),
+            seed: UInt64(bitPattern: try row.decode(Int64.self, forColumn: "seed")),
+            isReference: try row.decode(forColumn: "is_reference"), result: result,
+            failure: try row.decode(forColumn: "failure"), worker: try row.decode(forColumn: "worker"),
+            attempts: try row.decode(forColumn: "attempts"),
+            leaseExpiresAt: try row.decode(forColumn: "lease_expires_at"),
+            createdAt: try row.decode(forColumn: "created_at"), startedAt: try row.decode(forColumn: "started_at"),
+            finishedAt: try row.decode(forColumn: "finished_at"))
+    }
+
+    /// JSON text, keys sorted so equal values are stored identically.
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, trial: Int64) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corrupt("trial \(trial) has unreadable JSON '\(text)'")
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Where a trial is in its life: queued → running → complete | failed. A running trial whose
+/// lease expires goes back to queued (or to failed once it has used its attempts).
+public enum TrialState: String, Codable, Sendable, CaseIterable {
+    case queued, running, complete, failed
+}
+
+/// One search: its name, the search-space file and the configuration it was started with,
+/// kept verbatim so a resumed search runs against exactly the same inputs.
+public struct RunRecord: Sendable, Hashable, Codable {
+    public let id: Int64
+    public let name: String
+    public let createdAt: Date
+    /// The search-space file text.
+    public let space: String
+    /// The run configuration as JSON text.
+    public let config: String
+
+    public init(id: Int64, name: String, createdAt: Date, space: String, config: String) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.space = space
+        self.config = config
+    }
+}
+
+/// A trial as the controller proposes it, before the store gives it an id and a number.
+public struct NewTrial: Sendable, Hashable {
+    public let batch: Int
+    /// Canonical architecture text (`ArchitectureFile.encode`).
+    public let architecture: String
+    /// The controller's decisions that produced the architecture, needed to update it later.
+    public let decisions: [Int]
+    public let seed: UInt64
+    /// A hand-picked baseline (e.g. B0) evaluated alongside the sampled trials.
+    public let isReference: Bool
+
+    public init(batch: Int, architecture: String, decisions: [Int], seed: UInt64, isReference: Bool = false) {
+        self.batch = batch
+        self.architecture = architecture
+        self.decisions = decisions
+        self.seed = seed
+        self.isReference = isReference
+    }
+}
+
+/// What training and counting a trial produced.
+public struct TrialResult: Sendable, Hashable, Codable {
+    public let accuracy: Double
+    public let reward: Double
+    public let macs: Int
+    public let params: Int
+    /// Any extra reward components (e.g. latency), by name.
+    public let components: [String: Double]
+    /// Wall-clock seconds the evaluation took.
+    public let seconds: Double
+
+    public init(accuracy: Double, reward: Double, macs: Int, params: Int,
+                components: [String: Double] = [:], seconds: Double) {
+        self.accuracy = accuracy
+        self.reward = reward
+        self.macs = macs
+        self.params = params
+        self.components = components
+        self.seconds = seconds
+    }
+}
+
+/// A trial as stored. Immutable: every transition returns a new record.
+public struct TrialRecord: Sendable, Hashable {
+    public let id: Int64
+    public let run: Int64
+    /// 0-based, per run, in enqueue order.
+    public let number: Int
+    public let batch: Int
+    public let state: TrialState
+    public let architecture: String
+    public let decisions: [Int]
+    public let seed: UInt64
+    public let isReference: Bool
+    /// Set only when `state == .complete`.
+    public let result: TrialResult?
+    /// Why the trial failed, or — on a trial that is not failed — why it was last requeued.
+    public let failure: String?
+    /// The worker holding (or that last held) the trial.
+    public let worker: String?
+    /// How many times the trial has been claimed.
+    public let attempts: Int
+    /// Set only while running: after this moment `requeueExpired` may take the trial back.
+    public let leaseExpiresAt: Date?
+    public let createdAt: Date
+    public let startedAt: Date?
+    public let finishedAt: Date?
+
+    public init(id: Int64, run: Int64, number: Int, batch: Int, state: TrialState, architecture: String,
+                decisions: [Int], seed: UInt64, isReference: Bool, result: TrialResult?, failure: String?,
+                worker: String?, attempts: Int, leaseExpiresAt: Date?, createdAt: Date, startedAt: Date?,
+                finishedAt: Date?) {
+        self.id = id
+        self.run = run
+        self.number = number
+        self.batch = batch
+        self.state = state
+        self.architecture = architecture
+        self.decisions = decisions
+        self.seed = seed
+        self.isReference = isReference
+        self.result = result
+        self.failure = failure
+        self.worker = worker
+        self.attempts = attempts
+        self.leaseExpiresAt = leaseExpiresAt
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// Every way a store call can fail; each prints as one line.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case runExists(name: String)
+    case runNotFound(id: Int64)
+    case trialNotFound(id: Int64)
+    /// The trial is not running, so it has no lease to extend, complete or fail.
+    case notRunning(trial: Int64, state: TrialState)
+    /// The trial runs under another worker: this worker's lease expired and was taken over.
+    case leaseLost(trial: Int64, worker: String, holder: String?)
+    /// Stored data that cannot be read back (bad JSON, unknown state).
+    case corrupt(String)
+    /// The database itself failed (I/O, busy past the timeout, schema).
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .runExists(let name): "a run named '\(name)' already exists"
+        case .runNotFound(let id): "no run with id \(id)"
+        case .trialNotFound(let id): "no trial with id \(id)"
+        case .notRunning(let trial, let state): "trial \(trial) is \(state.rawValue), not running"
+        case .leaseLost(let trial, let worker, let holder):
+            "trial \(trial) is no longer held by worker '\(worker)'"
+                + (holder.map { " (now held by '\($0)')" } ?? "")
+        case .corrupt(let what): "corrupt store data: \(what)"
+        case .database(let message): "database error: \(message.replacingOccurrences(of: "\n", with: " "))"
+        }
+    }
+}
+
+/// The trial log of a search. Modelled on Optuna's storages: a small set of calls, each write
+/// atomic, so several worker processes can share one store and a search can be resumed.
+public protocol TrialStore: Sendable {
+    /// Throws `runExists` if the name is taken.
+    func createRun(name: String, space: String, config: String) throws(StoreError) -> RunRecord
+    func run(named: String) throws(StoreError) -> RunRecord?
+    /// One transaction; numbers continue the run's sequence.
+    func enqueue(_ trials: [NewTrial], run: Int64) throws(StoreError) -> [TrialRecord]
+    /// Oldest queued trial → running under `worker`, attempts += 1. Atomic: two claimers never
+    /// get the same trial. Nil when nothing is queued.
+    func claim(run: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) -> TrialRecord?
+    /// Extends the lease to `now + lease`; throws if the trial is not running under `worker`.
+    func heartbeat(trial: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError)
+    /// Only from running under `worker`: a late result after the lease was taken over is
+    /// refused, so nothing is recorded twice.
+    func complete(trial: Int64, worker: String, result: TrialResult, now: Date) throws(StoreError) -> TrialRecord
+    /// Only from running under `worker`, like `complete`.
+    func fail(trial: Int64, worker: String, reason: String, now: Date) throws(StoreError) -> TrialRecord
+    /// Running trials whose lease ended at or before `now` → queued with the reason stored, or
+    /// → failed when they have been claimed `maxAttempts` times.
+    func requeueExpired(run: Int64, now: Date, maxAttempts: Int) throws(StoreError) -> [TrialRecord]
+    /// Ordered by number.
+    func trials(run: Int64) throws(StoreError) -> [TrialRecord]
+    /// Upsert: the controller's state after updating on `batch`.
+    func saveControllerState(run: Int64, batch: Int, state: Data) throws(StoreError)
+    func controllerState(run: Int64) throws(StoreError) -> (batch: Int, state: Data)?
+}
+
+extension TrialStore {
+    /// The complete trial with the highest reward (the lowest number on ties).
+    public func best(run: Int64) throws(StoreError) -> TrialRecord? {
+        var best: TrialRecord?
+        for trial in try trials(run: run) {
+            guard let reward = trial.result?.reward, trial.state == .complete else { continue }
+            if let current = best?.result?.reward, current >= reward { continue }
+            best = trial
+        }
+        return best
+    }
+
+    /// How many trials are in each state; every state is present, zero if none.
+    public func counts(run: Int64) throws(StoreError) -> [TrialState: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0, 0) })
+        for trial in try trials(run: run) { counts[trial.state, default: 0] += 1 }
+        return counts
+    }
+}
