@@ -25,7 +25,24 @@ struct DatasetOptions: ParsableArguments {
         if let validation, validation < 1 { throw ValidationError("--validation must be at least 1.") }
     }
 
+    /// Loads the splits; the first decode of an image folder or archive reports its progress
+    /// on stderr every 10% (later loads read the cache and say nothing).
     func load() throws -> DatasetSplits {
-        try DatasetLoader.load(dataset, path: data, validationCount: validation, cacheDirectory: cache)
+        let shown = DecileCounter()
+        return try DatasetLoader.load(dataset, path: data, validationCount: validation, cacheDirectory: cache) { done, total in
+            guard let decile = shown.advance(done: done, total: total) else { return }
+            FileHandle.standardError.write(Data("decoding images: \(decile * 10)% (\(done)/\(total)), cached for next time\n".utf8))
+        }
+    }
+}
+
+/// The last 10% step reported (the loader calls its callback under a lock).
+private final class DecileCounter: @unchecked Sendable {
+    private var last = 0
+    func advance(done: Int, total: Int) -> Int? {
+        let decile = total > 0 ? done * 10 / total : 10
+        guard decile > last else { return nil }
+        last = decile
+        return decile
     }
 }
