@@ -70,13 +70,7 @@ public enum Elementwise {
 
     /// a += b (count floats).
     public static func add(_ b: UnsafePointer<Float>, into a: UnsafeMutablePointer<Float>, count: Int) {
-        parallelChunks(count / vecWidth + 1, minimumPerChunk: 1024) { _, range in
-            for v in range {
-                let i = v * vecWidth
-                if i >= count { break }
-                store(load(a + i) + load(b + i), a + i, min(vecWidth, count - i))
-            }
-        }
+        forEachVector(count) { i, lanes in store(load(a + i) + load(b + i), a + i, lanes) }
     }
 
     /// y = a + b · scale[row / rowsPerScale] over [rows, cols]: a residual with drop-connect.

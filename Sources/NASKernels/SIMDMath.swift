@@ -34,25 +34,19 @@ public func vclamp(_ x: Vec, _ low: Float, _ high: Float) -> Vec {
 
 @inline(__always) public func vsigmoid(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
 
-@inline(__always) public func scalarSigmoid(_ x: Float) -> Float {
-    var v = Vec(repeating: 0)
-    v[0] = x
-    return vsigmoid(v)[0]
-}
-
 /// Activations the kernels fuse with batch norm. `.identity` is for projection convs.
 public enum ActivationKind: Sendable, Hashable {
     case identity, swish, relu, relu6, sigmoid
 
-    /// f(z)
+    /// f(z), by the activation's type (one definition of each function, in the types below).
     @inline(__always)
     public func apply(_ z: Vec) -> Vec {
         switch self {
-        case .identity: return z
-        case .swish: return z * vsigmoid(z)
-        case .relu: return z.replacing(with: 0, where: z .< 0)
-        case .relu6: return vclamp(z, 0, 6)
-        case .sigmoid: return vsigmoid(z)
+        case .identity: IdentityActivation.apply(z)
+        case .swish: SwishActivation.apply(z)
+        case .relu: ReLUActivation.apply(z)
+        case .relu6: ReLU6Activation.apply(z)
+        case .sigmoid: SigmoidActivation.apply(z)
         }
     }
 
@@ -60,21 +54,12 @@ public enum ActivationKind: Sendable, Hashable {
     @inline(__always)
     public func backward(_ z: Vec, _ dy: Vec) -> Vec {
         switch self {
-        case .identity: return dy
-        case .swish:
-            let s = vsigmoid(z)
-            return dy * s * (1 + z * (1 - s))
-        case .relu: return dy.replacing(with: 0, where: z .<= 0)
-        case .relu6: return dy.replacing(with: 0, where: (z .<= 0) .| (z .>= 6))
-        case .sigmoid:
-            let s = vsigmoid(z)
-            return dy * s * (1 - s)
+        case .identity: IdentityActivation.backward(z, dy)
+        case .swish: SwishActivation.backward(z, dy)
+        case .relu: ReLUActivation.backward(z, dy)
+        case .relu6: ReLU6Activation.backward(z, dy)
+        case .sigmoid: SigmoidActivation.backward(z, dy)
         }
-    }
-
-    @inline(__always) public func apply(_ z: Float) -> Float { apply(Vec(repeating: z))[0] }
-    @inline(__always) public func backward(_ z: Float, _ dy: Float) -> Float {
-        backward(Vec(repeating: z), Vec(repeating: dy))[0]
     }
 }
 
@@ -91,9 +76,9 @@ public enum IdentityActivation: ActivationFunction {
 }
 
 public enum SwishActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { z / (1 + vexp(-z)) }
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { z * vsigmoid(z) }
     @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
-        let s = 1 / (1 + vexp(-z))
+        let s = vsigmoid(z)
         return dy * s * (1 + z * (1 - s))
     }
 }
@@ -111,9 +96,9 @@ public enum ReLU6Activation: ActivationFunction {
 }
 
 public enum SigmoidActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { 1 / (1 + vexp(-z)) }
+    @inline(__always) public static func apply(_ z: Vec) -> Vec { vsigmoid(z) }
     @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
-        let s = 1 / (1 + vexp(-z))
+        let s = vsigmoid(z)
         return dy * s * (1 - s)
     }
 }

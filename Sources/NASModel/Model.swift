@@ -186,6 +186,7 @@ public final class Model {
         -> UnsafeMutablePointer<Float>
     {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) exceeds the model's \(maxBatch)")
+        stemInput = images
         stem.forward(images, batch: batch, training: training, context: context)
         var x = UnsafePointer(stem.output.pointer)
         for block in blocks { x = block.forward(x, batch: batch, training: training, context: context, generator: &generator) }
@@ -219,16 +220,14 @@ public final class Model {
         }
         let pixels = architecture.headSize * architecture.headSize
         var current = 0
-        let lastOutput = blocks.last.map { $0.residual?.pointer ?? $0.layers.last!.output.pointer } ?? stem.output.pointer
         if let headConv {
             GlobalAveragePool.backward(dy: dFeatures.pointer, dx: g[1].pointer, batch: batch, pixels: pixels, channels: features)
-            headConv.backward(dy: g[1].pointer, dConv: g[1].pointer, dx: g[0].pointer, x: lastOutput, batch: batch, context: c)
+            headConv.backward(dy: g[1].pointer, dConv: g[1].pointer, dx: g[0].pointer, x: output(ofBlock: blocks.count - 1), batch: batch, context: c)
         } else {
             GlobalAveragePool.backward(dy: dFeatures.pointer, dx: g[0].pointer, batch: batch, pixels: pixels, channels: features)
         }
         for (i, block) in blocks.enumerated().reversed() {
-            let input = i == 0 ? stem.output.pointer : (blocks[i - 1].residual?.pointer ?? blocks[i - 1].layers.last!.output.pointer)
-            current = block.backward(incoming: current, x: input, batch: batch, context: c)
+            current = block.backward(incoming: current, x: output(ofBlock: i - 1), batch: batch, context: c)
         }
         // The stem's input is the image: no gradient needed there.
         stem.backward(dy: g[current].pointer, dConv: g[current].pointer, dx: nil, x: stemInput!, batch: batch, context: c)
@@ -237,12 +236,18 @@ public final class Model {
     /// The last images passed to forward (the stem's backward reads them).
     private var stemInput: UnsafePointer<Float>?
 
+    /// What block `index` produced in the last forward pass; index −1 is the stem.
+    private func output(ofBlock index: Int) -> UnsafePointer<Float> {
+        guard index >= 0 else { return UnsafePointer(stem.output.pointer) }
+        let block = blocks[index]
+        return UnsafePointer(block.residual?.pointer ?? block.layers.last!.output.pointer)
+    }
+
     /// Loss and gradient in one call: forward, softmax cross-entropy, backward.
     public func trainStep(
         images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, labelSmoothing: Float,
         generator: inout SeededGenerator
     ) -> (loss: Float, correct: Int) {
-        stemInput = images
         let out = forward(images, batch: batch, training: true, generator: &generator)
         let result = SoftmaxCrossEntropy.forwardBackward(
             logits: out, labels: labels, dlogits: dLogits.pointer, batch: batch, classes: classes, labelSmoothing: labelSmoothing)
