@@ -10,7 +10,8 @@ let kernelSettings: [SwiftSetting] = [
 
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
-// NASArchitecture (pure values) <- NASModel; everything <- nas (thin CLI).
+// NASArchitecture (pure values) <- NASModel, NASSearchSpace; NASController (policies over
+// integers); NASStore (the only database user); NASSearch (the loop) imports them all <- nas.
 let package = Package(
     name: "SwiftNAS",
     products: [
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -48,11 +50,18 @@ let package = Package(
             swiftSettings: kernelSettings
         ),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "Yams"]),
+        .target(name: "NASController", dependencies: ["NASKernels"]),
+        .target(
+            name: "NASSearch",
+            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore"]
+        ),
         .executableTarget(
             name: "nas",
             dependencies: [
                 "NASArchitecture",
                 "NASTraining",
+                "NASSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,5 +76,8 @@ let package = Package(
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore"]),
+        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
+        .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
+        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"]),
     ]
 )

@@ -9,13 +9,61 @@ import GRDB
 public final class SQLiteTrialStore: TrialStore {
     private let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    /// Creating a new file from several processes at once races on the first migration:
-    /// create it once before starting workers.
-    public convenience init(path: String, busyTimeout: TimeInterval = 10) throws(StoreError) {
+    /// How `init(path:mode:)` treats what it finds at the path.
+    public enum OpenMode: Sendable {
+        /// A new store: refuses if anything is at the path.
+        case create
+        /// An existing SwiftNAS store: refuses a missing file, a file that is not SQLite and
+        /// another program's database, before writing anything to it.
+        case open
+        /// Either (tests and tools that do not care).
+        case createOrOpen
+    }
+
+    /// Marks our databases (`PRAGMA application_id`, "SNAS"), so another program's SQLite file
+    /// is recognised and left alone.
+    public static let applicationID: Int32 = 0x534E_4153
+
+    /// Opens the store at `path` and brings its schema up to date. Creating a new file from
+    /// several processes at once races on the first migration: create it once before starting
+    /// workers.
+    public convenience init(path: String, mode: OpenMode = .createOrOpen, busyTimeout: TimeInterval = 10) throws(StoreError) {
+        let exists = FileManager.default.fileExists(atPath: path)
+        switch mode {
+        case .create where exists: throw .alreadyExists(path)
+        case .open where !exists: throw .missing(path)
+        default: break
+        }
+        if exists { try Self.checkIsOurs(path) }
         try self.init(writer: Self.mapErrors {
             try DatabasePool(path: path, configuration: Self.configuration(busyTimeout))
         })
+    }
+
+    /// Reads the header through a read-only connection: a WAL pool would switch another
+    /// program's database to WAL before we could look at it.
+    private static func checkIsOurs(_ path: String) throws(StoreError) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if size == 0 { throw .corrupt("\(path) is an empty file, not a SwiftNAS trial log") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let (id, superseded) = try queue.read { db in
+                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try migrator.hasBeenSuperseded(db))
+            }
+            try queue.close()
+            guard id == applicationID else { throw StoreError.foreign(path) }
+            if superseded {
+                throw StoreError.database("\(path) was written by a newer SwiftNAS (its schema has migrations this version does not know)")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            throw .corrupt("\(path) is not a SQLite database (\(error.message ?? "unreadable"))")
+        } catch {
+            throw .database(String(describing: error))
+        }
     }
 
     /// A private in-memory store, gone when the value is released (for tests).
@@ -38,8 +86,14 @@ public final class SQLiteTrialStore: TrialStore {
     }
 
     private func migrate() throws(StoreError) {
+        try Self.mapErrors { try Self.migrator.migrate(writer) }
+    }
+
+    /// Schema versions, oldest first; a new version is a new migration, never an edit.
+    private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
             try db.execute(sql: """
                 CREATE TABLE run (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -82,7 +136,7 @@ public final class SQLiteTrialStore: TrialStore {
                 );
                 """)
         }
-        try Self.mapErrors { try migrator.migrate(writer) }
+        return migrator
     }
 
     // MARK: Runs
@@ -109,24 +163,29 @@ public final class SQLiteTrialStore: TrialStore {
     public func enqueue(_ trials: [NewTrial], run: Int64) throws(StoreError) -> [TrialRecord] {
         try write { db throws -> [TrialRecord] in
             try Self.requireRun(db, run)
-            let next = try Int.fetchOne(
-                db, sql: "SELECT COALESCE(MAX(number) + 1, 0) FROM trial WHERE run = ?", arguments: [run]) ?? 0
-            let now = Date()
-            var ids: [Int64] = []
-            for (offset, trial) in trials.enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO trial (run, number, batch, state, architecture, decisions, seed,
-                                           is_reference, attempts, created_at)
-                        VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?)
-                        """,
-                    arguments: [run, next + offset, trial.batch, trial.architecture,
-                                try Self.json(trial.decisions), Int64(bitPattern: trial.seed),
-                                trial.isReference, now])
-                ids.append(db.lastInsertedRowID)
-            }
-            return try ids.map { try Self.fetchTrial(db, $0) }
+            return try Self.insert(db, trials, run: run)
         }
+    }
+
+    /// Inserts queued trials numbered after the run's last one (inside the caller's transaction).
+    private static func insert(_ db: Database, _ trials: [NewTrial], run: Int64) throws -> [TrialRecord] {
+        let next = try Int.fetchOne(
+            db, sql: "SELECT COALESCE(MAX(number) + 1, 0) FROM trial WHERE run = ?", arguments: [run]) ?? 0
+        let now = Date()
+        var ids: [Int64] = []
+        for (offset, trial) in trials.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO trial (run, number, batch, state, architecture, decisions, seed,
+                                       is_reference, attempts, created_at)
+                    VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?)
+                    """,
+                arguments: [run, next + offset, trial.batch, trial.architecture,
+                            try json(trial.decisions), Int64(bitPattern: trial.seed),
+                            trial.isReference, now])
+            ids.append(db.lastInsertedRowID)
+        }
+        return try ids.map { try fetchTrial(db, $0) }
     }
 
     public func claim(run: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) -> TrialRecord? {
@@ -195,34 +254,63 @@ public final class SQLiteTrialStore: TrialStore {
                     ORDER BY number
                     """,
                 arguments: [run, now])
-            var ids: [Int64] = []
-            for row in expired {
-                let id: Int64 = try row.decode(forColumn: "id")
-                let worker: String? = try row.decode(forColumn: "worker")
-                let attempts: Int = try row.decode(forColumn: "attempts")
-                let reason = "lease expired (worker \(worker ?? "?"))"
-                if attempts >= maxAttempts {
-                    try db.execute(
-                        sql: """
-                            UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL,
-                                             finished_at = ?
-                            WHERE id = ?
-                            """,
-                        arguments: ["\(reason) after \(attempts) attempts", now, id])
-                } else {
-                    // The worker is cleared so its late heartbeat or result is refused even if
-                    // nobody has claimed the trial again yet.
-                    try db.execute(
-                        sql: """
-                            UPDATE trial SET state = 'queued', failure = ?, worker = NULL,
-                                             lease_expires_at = NULL, started_at = NULL
-                            WHERE id = ?
-                            """,
-                        arguments: [reason, id])
-                }
-                ids.append(id)
+            return try Self.requeue(db, expired, maxAttempts: maxAttempts, now: now) { worker in
+                "lease expired (worker \(worker ?? "?"))"
             }
-            return try ids.map { try Self.fetchTrial(db, $0) }
+        }
+    }
+
+    public func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord] {
+        try write { db throws -> [TrialRecord] in
+            let held = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, worker, attempts FROM trial
+                    WHERE run = ? AND state = 'running' AND substr(worker, 1, ?) = ?
+                    ORDER BY number
+                    """,
+                arguments: [run, workerPrefix.count, workerPrefix])
+            return try Self.requeue(db, held, maxAttempts: maxAttempts, now: now) { _ in reason }
+        }
+    }
+
+    /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
+    private static func requeue(_ db: Database, _ rows: [Row], maxAttempts: Int, now: Date,
+                                reason: (String?) -> String) throws -> [TrialRecord] {
+        var ids: [Int64] = []
+        for row in rows {
+            let id: Int64 = try row.decode(forColumn: "id")
+            let attempts: Int = try row.decode(forColumn: "attempts")
+            let why = reason(try row.decode(forColumn: "worker"))
+            if attempts >= maxAttempts {
+                try db.execute(
+                    sql: """
+                        UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL,
+                                         finished_at = ?
+                        WHERE id = ?
+                        """,
+                    arguments: ["\(why) after \(attempts) attempts", now, id])
+            } else {
+                // The worker is cleared so its late heartbeat or result is refused even if
+                // nobody has claimed the trial again yet.
+                try db.execute(
+                    sql: """
+                        UPDATE trial SET state = 'queued', failure = ?, worker = NULL,
+                                         lease_expires_at = NULL, started_at = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [why, id])
+            }
+            ids.append(id)
+        }
+        return try ids.map { try fetchTrial(db, $0) }
+    }
+
+    public func updateConfig(run: Int64, config: String) throws(StoreError) -> RunRecord {
+        try write { db throws -> RunRecord in
+            try Self.requireRun(db, run)
+            try db.execute(sql: "UPDATE run SET config = ? WHERE id = ?", arguments: [config, run])
+            return try Self.fetchRun(db, sql: "SELECT * FROM run WHERE id = ?", [run])!
         }
     }
 
@@ -235,8 +323,8 @@ public final class SQLiteTrialStore: TrialStore {
 
     // MARK: Controller state
 
-    public func saveControllerState(run: Int64, batch: Int, state: Data) throws(StoreError) {
-        try write { db throws in
+    public func saveControllerState(run: Int64, batch: Int, state: Data, enqueue trials: [NewTrial]) throws(StoreError) -> [TrialRecord] {
+        try write { db throws -> [TrialRecord] in
             try Self.requireRun(db, run)
             try db.execute(
                 sql: """
@@ -245,6 +333,7 @@ public final class SQLiteTrialStore: TrialStore {
                                                     updated_at = excluded.updated_at
                     """,
                 arguments: [run, batch, state, Date()])
+            return try Self.insert(db, trials, run: run)
         }
     }
 

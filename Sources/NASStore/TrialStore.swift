@@ -127,8 +127,15 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notRunning(trial: Int64, state: TrialState)
     /// The trial runs under another worker: this worker's lease expired and was taken over.
     case leaseLost(trial: Int64, worker: String, holder: String?)
-    /// Stored data that cannot be read back (bad JSON, unknown state).
+    /// Stored data that cannot be read back (bad JSON, unknown state), or a file that is not
+    /// a database.
     case corrupt(String)
+    /// A database that some other program made: SwiftNAS will not touch it.
+    case foreign(String)
+    /// Opening for a new store, but something is already there.
+    case alreadyExists(String)
+    /// Opening an existing store, but there is none.
+    case missing(String)
     /// The database itself failed (I/O, busy past the timeout, schema).
     case database(String)
 
@@ -142,6 +149,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             "trial \(trial) is no longer held by worker '\(worker)'"
                 + (holder.map { " (now held by '\($0)')" } ?? "")
         case .corrupt(let what): "corrupt store data: \(what)"
+        case .foreign(let path): "\(path) is not a SwiftNAS trial log (it is another program's database); refusing to touch it"
+        case .alreadyExists(let path): "\(path) already exists; refusing to overwrite it"
+        case .missing(let path): "no trial log at \(path)"
         case .database(let message): "database error: \(message.replacingOccurrences(of: "\n", with: " "))"
         }
     }
@@ -168,14 +178,27 @@ public protocol TrialStore: Sendable {
     /// Running trials whose lease ended at or before `now` → queued with the reason stored, or
     /// → failed when they have been claimed `maxAttempts` times.
     func requeueExpired(run: Int64, now: Date, maxAttempts: Int) throws(StoreError) -> [TrialRecord]
+    /// Running trials whose worker name starts with `workerPrefix` → queued with `reason`
+    /// (→ failed once claimed `maxAttempts` times), whatever their lease. For a process that
+    /// knows those workers are gone: a search resuming after its own process was killed.
+    func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord]
+    /// Replaces the run's configuration text (e.g. a resumed search's new trial budget).
+    func updateConfig(run: Int64, config: String) throws(StoreError) -> RunRecord
     /// Ordered by number.
     func trials(run: Int64) throws(StoreError) -> [TrialRecord]
-    /// Upsert: the controller's state after updating on `batch`.
-    func saveControllerState(run: Int64, batch: Int, state: Data) throws(StoreError)
+    /// Upsert the controller's state after updating on `batch` and enqueue the trials it
+    /// proposed next, in one transaction: a search killed at any moment finds either both or
+    /// neither, so its resumed controller never re-proposes (or skips) a batch.
+    @discardableResult
+    func saveControllerState(run: Int64, batch: Int, state: Data, enqueue: [NewTrial]) throws(StoreError) -> [TrialRecord]
     func controllerState(run: Int64) throws(StoreError) -> (batch: Int, state: Data)?
 }
 
 extension TrialStore {
+    public func saveControllerState(run: Int64, batch: Int, state: Data) throws(StoreError) {
+        try saveControllerState(run: run, batch: batch, state: state, enqueue: [])
+    }
+
     /// The complete trial with the highest reward (the lowest number on ties).
     public func best(run: Int64) throws(StoreError) -> TrialRecord? {
         var best: TrialRecord?

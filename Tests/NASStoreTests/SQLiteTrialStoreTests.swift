@@ -36,6 +36,52 @@ extension StoreFixture {
     @Test(arguments: StoreFixture.sqlite) func controllerState(_ f: StoreFixture) throws { try C.controllerStateIsUpserted(f) }
     @Test(arguments: StoreFixture.sqlite.filter(\.persistent)) func reopen(_ f: StoreFixture) throws { try C.reopeningKeepsEverything(f) }
     @Test(arguments: StoreFixture.sqlite) func bestAndCounts(_ f: StoreFixture) throws { try C.derivedBestAndCounts(f) }
+    @Test(arguments: StoreFixture.sqlite) func stateWithBatch(_ f: StoreFixture) throws { try C.controllerStateAndNextBatchAreOneWrite(f) }
+    @Test(arguments: StoreFixture.sqlite) func release(_ f: StoreFixture) throws { try C.releaseRequeuesOneProcessesTrials(f) }
+    @Test(arguments: StoreFixture.sqlite) func config(_ f: StoreFixture) throws { try C.configIsReplaced(f) }
+
+    private func temporaryPath(_ name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("NASStoreTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+
+    /// New stores never overwrite and existing ones must be ours; refusals write nothing.
+    @Test func openModesRefuseWhatIsNotOurs() throws {
+        let path = try temporaryPath("trials.sqlite")
+        #expect(throws: StoreError.missing(path)) { try SQLiteTrialStore(path: path, mode: .open) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        _ = try SQLiteTrialStore(path: path, mode: .create)
+        #expect(throws: StoreError.alreadyExists(path)) { try SQLiteTrialStore(path: path, mode: .create) }
+        _ = try SQLiteTrialStore(path: path, mode: .open)
+
+        let text = try temporaryPath("notes.sqlite")
+        let garbage = Data(String(repeating: "not a database ", count: 300).utf8)
+        try garbage.write(to: URL(fileURLWithPath: text))
+        #expect {
+            try SQLiteTrialStore(path: text, mode: .open)
+        } throws: { error in
+            guard case StoreError.corrupt(let message) = error else { return false }
+            return message.contains("not a SQLite database")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: text)) == garbage)
+
+        let empty = try temporaryPath("empty.sqlite")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(throws: StoreError.self) { try SQLiteTrialStore(path: empty, mode: .open) }
+
+        // Another program's SQLite database: refused, and its bytes untouched (no WAL switch).
+        let foreign = try temporaryPath("other.sqlite")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()", foreign]
+        try process.run()
+        process.waitUntilExit()
+        let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
+        #expect(throws: StoreError.foreign(foreign)) { try SQLiteTrialStore(path: foreign, mode: .open) }
+        #expect(throws: StoreError.foreign(foreign)) { try SQLiteTrialStore(path: foreign) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before)
+    }
 
     /// Errors print as one line naming what went wrong.
     @Test func errorsAreOneLine() {
@@ -43,6 +89,7 @@ extension StoreFixture {
             .runExists(name: "a"), .runNotFound(id: 1), .trialNotFound(id: 2),
             .notRunning(trial: 3, state: .complete), .leaseLost(trial: 4, worker: "w1", holder: "w2"),
             .leaseLost(trial: 4, worker: "w1", holder: nil), .corrupt("x"), .database("disk\nfull"),
+            .foreign("/a"), .alreadyExists("/a"), .missing("/a"),
         ]
         for error in errors { #expect(!error.description.contains("\n")) }
         #expect(StoreError.leaseLost(trial: 4, worker: "w1", holder: "w2").description

@@ -241,6 +241,52 @@ enum TrialStoreConformance {
         }
     }
 
+    /// The controller's state and the batch it proposed land together; numbering continues.
+    static func controllerStateAndNextBatchAreOneWrite(_ fixture: StoreFixture) throws {
+        let store = try fixture.make()()
+        let run = try newRun(store)
+        _ = try store.enqueue([trial(0, 0)], run: run.id)
+        let next = try store.saveControllerState(run: run.id, batch: 0, state: Data([7]), enqueue: [trial(1, 0), trial(1, 1)])
+        #expect(next.map(\.number) == [1, 2] && next.allSatisfy { $0.state == .queued && $0.batch == 1 })
+        #expect(try store.controllerState(run: run.id)?.state == Data([7]))
+        // A failing write leaves neither: the run does not exist, so nothing is stored.
+        #expect(throws: StoreError.runNotFound(id: 9999)) {
+            try store.saveControllerState(run: 9999, batch: 0, state: Data(), enqueue: [trial(1, 0)])
+        }
+        #expect(try store.trials(run: run.id).count == 3)
+    }
+
+    /// A resumed search takes back the trials its killed process held, lease or not, and only
+    /// those; out of attempts, a trial fails instead.
+    static func releaseRequeuesOneProcessesTrials(_ fixture: StoreFixture) throws {
+        let store = try fixture.make()()
+        let run = try newRun(store)
+        let queued = try store.enqueue((0..<3).map { trial(0, $0) }, run: run.id)
+        _ = try store.claim(run: run.id, worker: "local-1-a", lease: 3600, now: t0)
+        _ = try store.claim(run: run.id, worker: "remote-b", lease: 3600, now: t0)
+        _ = try store.claim(run: run.id, worker: "local-1-b", lease: 3600, now: t0)
+        let released = try store.release(run: run.id, workerPrefix: "local-1-", reason: "interrupted", maxAttempts: 3, now: t0 + 1)
+        #expect(released.map(\.id) == [queued[0].id, queued[2].id])
+        #expect(released.allSatisfy { $0.state == .queued && $0.worker == nil && $0.failure == "interrupted" })
+        #expect(try store.trials(run: run.id)[1].state == .running)
+        // Claimed again and released again until the attempts run out (the first trial's
+        // second claim, then its third).
+        _ = try store.claim(run: run.id, worker: "local-2-a", lease: 3600, now: t0)
+        _ = try store.release(run: run.id, workerPrefix: "local-2-", reason: "interrupted", maxAttempts: 3, now: t0 + 2)
+        _ = try store.claim(run: run.id, worker: "local-3-a", lease: 3600, now: t0)
+        let failed = try store.release(run: run.id, workerPrefix: "local-3-", reason: "interrupted", maxAttempts: 3, now: t0 + 3)
+        #expect(failed.count == 1 && failed[0].state == .failed && failed[0].failure == "interrupted after 3 attempts")
+    }
+
+    static func configIsReplaced(_ fixture: StoreFixture) throws {
+        let store = try fixture.make()()
+        let run = try newRun(store)
+        let updated = try store.updateConfig(run: run.id, config: #"{"batches":9}"#)
+        #expect(updated.config == #"{"batches":9}"# && updated.space == run.space && updated.id == run.id)
+        #expect(try store.run(named: "search")?.config == #"{"batches":9}"#)
+        #expect(throws: StoreError.runNotFound(id: 9999)) { try store.updateConfig(run: 9999, config: "{}") }
+    }
+
     /// A new handle on persistent storage sees everything (resuming a search).
     static func reopeningKeepsEverything(_ fixture: StoreFixture) throws {
         let open = try fixture.make()
