@@ -6,6 +6,7 @@
 ///     ds_r1_k3_s1_e1_c16_se0.25                       # one stage per line,
 ///     ir_r2_k3_s2_e6_c24_se0.25 ir_r1_k3_s1_e6_c24    # block strings separated by spaces
 ///
+/// A text whose first character is `{` is read as `ArchitectureJSON` instead.
 /// Block strings may be timm's or TF's, told apart by their form. Without a `stem:` line
 /// the stem is the first TF string's `i`, or 32. See Docs/FORMATS.md.
 public enum ArchitectureFile {
@@ -14,6 +15,8 @@ public enum ArchitectureFile {
     ]
 
     public static func decode(_ text: String, name defaultName: String) throws(ArchitectureError) -> Network {
+        // A JSON export (`ArchitectureJSON`) is read too, so every export format rebuilds.
+        if text.first(where: { !$0.isWhitespace }) == "{" { return try ArchitectureJSON.decode(text).network() }
         var settings: [String: (line: Int, value: String)] = [:]
         var stages: [[Block]] = []
         var declaredInputs: [(line: Int, string: String, stage: Int, block: Int, filters: Int)] = []

@@ -34,7 +34,7 @@ public final class SQLiteTrialStore: TrialStore {
         case .open where !exists: throw .missing(path)
         default: break
         }
-        if exists { try Self.checkIsOurs(path) }
+        if exists { try Self.checkIsOurs(path, busyTimeout: busyTimeout) }
         try self.init(writer: Self.mapErrors {
             try DatabasePool(path: path, configuration: Self.configuration(busyTimeout))
         })
@@ -42,11 +42,12 @@ public final class SQLiteTrialStore: TrialStore {
 
     /// Reads the header through a read-only connection: a WAL pool would switch another
     /// program's database to WAL before we could look at it.
-    private static func checkIsOurs(_ path: String) throws(StoreError) {
+    private static func checkIsOurs(_ path: String, busyTimeout: TimeInterval) throws(StoreError) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if size == 0 { throw .corrupt("\(path) is an empty file, not a SwiftNAS trial log") }
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             let (id, superseded) = try queue.read { db in
@@ -156,6 +157,14 @@ public final class SQLiteTrialStore: TrialStore {
 
     public func run(named name: String) throws(StoreError) -> RunRecord? {
         try read { db in try Self.fetchRun(db, sql: "SELECT * FROM run WHERE name = ?", [name]) }
+    }
+
+    public func runs() throws(StoreError) -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id FROM run ORDER BY id").map { row in
+                try Self.fetchRun(db, sql: "SELECT * FROM run WHERE id = ?", [row["id"] as Int64])!
+            }
+        }
     }
 
     // MARK: Trials

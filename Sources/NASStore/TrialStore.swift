@@ -163,6 +163,8 @@ public protocol TrialStore: Sendable {
     /// Throws `runExists` if the name is taken.
     func createRun(name: String, space: String, config: String) throws(StoreError) -> RunRecord
     func run(named: String) throws(StoreError) -> RunRecord?
+    /// Every run, oldest first.
+    func runs() throws(StoreError) -> [RunRecord]
     /// One transaction; numbers continue the run's sequence.
     func enqueue(_ trials: [NewTrial], run: Int64) throws(StoreError) -> [TrialRecord]
     /// Oldest queued trial → running under `worker`, attempts += 1. Atomic: two claimers never

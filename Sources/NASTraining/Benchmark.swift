@@ -62,3 +62,28 @@ public struct TrainingBenchmark: Codable, Sendable {
         return 0
     }
 }
+
+/// CPU inference latency of a network with SwiftNAS's own kernels: the MnasNet reward's F
+/// when the space asks for measured latency.
+public enum InferenceBenchmark {
+    /// Median milliseconds of a batch-`batch` forward pass (inference mode) over `runs` runs,
+    /// after `warmup` unmeasured ones. Weights are random: latency does not depend on them.
+    public static func latency(network: Network, resolution: Int, batch: Int = 1, runs: Int = 10, warmup: Int = 2,
+                               threads: Int = 1) -> Double {
+        configureThreads(threads)
+        let resolved = network.resolved(resolution: resolution)
+        var generator = SeededGenerator(seed: 1)
+        let model = Model(resolved, maxBatch: batch, generator: &generator)
+        let images = FloatBuffer(batch * resolution * resolution * network.inputChannels)
+        for i in 0..<images.count { images.pointer[i] = generator.nextNormal() }
+        var times: [Double] = []
+        for run in 0..<(warmup + max(1, runs)) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = model.forward(images.pointer, batch: batch, training: false, generator: &generator)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if run >= warmup { times.append(elapsed) }
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+}

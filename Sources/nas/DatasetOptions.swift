@@ -37,7 +37,7 @@ struct DatasetOptions: ParsableArguments {
 }
 
 /// The last 10% step reported (the loader calls its callback under a lock).
-private final class DecileCounter: @unchecked Sendable {
+final class DecileCounter: @unchecked Sendable {
     private var last = 0
     func advance(done: Int, total: Int) -> Int? {
         let decile = total > 0 ? done * 10 / total : 10

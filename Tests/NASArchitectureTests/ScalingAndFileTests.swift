@@ -118,3 +118,27 @@ import Testing
         #expect(table.split(separator: "\n").count == 2 + 9 + 1)
     }
 }
+
+@Suite struct ArchitectureJSONTests {
+    /// The JSON export reads back through the same entry point as architecture files.
+    @Test func jsonRoundTripsEveryNamedModel() throws {
+        for name in NamedModels.names {
+            let network = try NamedModels.network(named: name)
+            let json = ArchitectureJSON(network)
+            #expect(try ArchitectureFile.decode(json.encoded(), name: "ignored") == network)
+            #expect(json.macs == network.resolved(resolution: network.resolution).cost.macs)
+        }
+    }
+
+    @Test func badJSONSaysWhat() {
+        #expect(throws: ArchitectureError.self) { try ArchitectureFile.decode("{\"name\": 1}", name: "x") }
+        #expect(throws: ArchitectureError.self) { try ArchitectureFile.decode("{ not json", name: "x") }
+        var json = ArchitectureJSON(try! NamedModels.network(named: "efficientnet-b0"))
+        json.timm[1][0] = "ir_r2_k4"
+        #expect {
+            try json.network()
+        } throws: { error in
+            (error as? ArchitectureError)?.description.contains("timm[1]") == true
+        }
+    }
+}

@@ -44,6 +44,7 @@ enum TrialStoreConformance {
         #expect(throws: StoreError.runExists(name: "search")) { try newRun(store) }
         let other = try newRun(store, "other")
         #expect(other.id != run.id)
+        #expect(try store.runs() == [run, other])
         #expect(StoreError.runExists(name: "search").description == "a run named 'search' already exists")
     }
 

@@ -1,0 +1,142 @@
+/// How the next architectures are chosen (Docs/CONTROLLER.md).
+public enum StrategyKind: String, Codable, Sendable, CaseIterable {
+    /// A learned policy trained with REINFORCE and a moving-average baseline.
+    case reinforce
+    /// Uniform over every decision; the baseline every other strategy must beat.
+    case random
+    /// Regularized (aging) evolution, Real et al. 2019, batch-synchronous.
+    case evolution
+}
+
+/// The REINFORCE policy's form.
+public enum PolicyKind: String, Codable, Sendable, CaseIterable {
+    /// NASNet/MnasNet-style recurrent controller: one LSTM step per decision, the previous
+    /// decision fed back as input.
+    case lstm
+    /// One independent softmax per decision (no interaction between decisions).
+    case softmax
+}
+
+/// The controller's hyper-parameters. Every field has a default (chosen by the measurement in
+/// Docs/CONTROLLER.md); decoding accepts a partial object and fills the rest with defaults.
+public struct ControllerConfig: Codable, Hashable, Sendable {
+    public var strategy: StrategyKind = .reinforce
+    public var policy: PolicyKind = .softmax
+    /// LSTM hidden units (and embedding width).
+    public var hiddenSize = 100
+    /// Adam step size.
+    public var learningRate = 0.05
+    /// λ in −Σ(R − b)·log π − λ·H; H is the sum of the per-decision entropies of a trial.
+    public var entropyWeight = 0.0
+    /// Moving-average baseline: b ← decay·b + (1 − decay)·mean(batch rewards).
+    public var baselineDecay = 0.9
+    /// Divide advantages by the running root-mean-square advantage (same decay as the baseline).
+    public var normalizeAdvantage = true
+    /// Logits are C·tanh(u/C) (ENAS-style soft clip; 0 turns it off).
+    public var tanhConstant = 2.5
+    /// Clip the loss gradient to this global L2 norm before Adam (0 turns it off).
+    public var gradientClip = 5.0
+    /// LSTM parameters start uniform in ±initRange (the softmax policy starts at zero: uniform).
+    public var initRange = 0.1
+    /// Evolution: members kept (oldest dropped first).
+    public var population = 32
+    /// Evolution: members drawn (with replacement) per tournament.
+    public var tournament = 8
+
+    public init() {}
+
+    /// Throws the first invalid field.
+    public func validate() throws(ControllerError) {
+        func check(_ ok: Bool, _ field: String, _ value: CustomStringConvertible, _ expected: String)
+            throws(ControllerError)
+        {
+            if !ok { throw .invalidConfig(field: field, value: value.description, expected: expected) }
+        }
+        try check(hiddenSize >= 1, "hiddenSize", hiddenSize, ">= 1")
+        try check(learningRate.isFinite && learningRate > 0, "learningRate", learningRate, "> 0")
+        try check(entropyWeight.isFinite && entropyWeight >= 0, "entropyWeight", entropyWeight, ">= 0")
+        try check(baselineDecay >= 0 && baselineDecay < 1, "baselineDecay", baselineDecay, "in [0, 1)")
+        try check(tanhConstant.isFinite && tanhConstant >= 0, "tanhConstant", tanhConstant, ">= 0")
+        try check(gradientClip.isFinite && gradientClip >= 0, "gradientClip", gradientClip, ">= 0")
+        try check(initRange.isFinite && initRange >= 0, "initRange", initRange, ">= 0")
+        try check(population >= 2, "population", population, ">= 2")
+        try check(tournament >= 1 && tournament <= population, "tournament", tournament,
+                  "in 1...population (\(population))")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case strategy, policy, hiddenSize, learningRate, entropyWeight, baselineDecay
+        case normalizeAdvantage, tanhConstant, gradientClip, initRange, population, tournament
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ControllerConfig()
+        strategy = try c.decodeIfPresent(StrategyKind.self, forKey: .strategy) ?? d.strategy
+        policy = try c.decodeIfPresent(PolicyKind.self, forKey: .policy) ?? d.policy
+        hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        entropyWeight = try c.decodeIfPresent(Double.self, forKey: .entropyWeight) ?? d.entropyWeight
+        baselineDecay = try c.decodeIfPresent(Double.self, forKey: .baselineDecay) ?? d.baselineDecay
+        normalizeAdvantage = try c.decodeIfPresent(Bool.self, forKey: .normalizeAdvantage) ?? d.normalizeAdvantage
+        tanhConstant = try c.decodeIfPresent(Double.self, forKey: .tanhConstant) ?? d.tanhConstant
+        gradientClip = try c.decodeIfPresent(Double.self, forKey: .gradientClip) ?? d.gradientClip
+        initRange = try c.decodeIfPresent(Double.self, forKey: .initRange) ?? d.initRange
+        population = try c.decodeIfPresent(Int.self, forKey: .population) ?? d.population
+        tournament = try c.decodeIfPresent(Int.self, forKey: .tournament) ?? d.tournament
+    }
+}
+
+/// Everything the controller can refuse; each prints as one line.
+public enum ControllerError: Error, CustomStringConvertible, Equatable, Sendable {
+    case invalidConfig(field: String, value: String, expected: String)
+    case noDecisions
+    case invalidDecisionSize(index: Int, size: Int)
+    /// `update` called with different numbers of decision rows and rewards.
+    case mismatchedUpdate(decisions: Int, rewards: Int)
+    /// A decision row of the wrong length, or an index outside its decision's range.
+    case invalidDecisions(trial: Int, detail: String)
+    case invalidCount(Int)
+    case undecodableState(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let field, let value, let expected):
+            "controller config: \(field) = \(value), expected \(expected)"
+        case .noDecisions:
+            "controller: the search space has no decisions"
+        case .invalidDecisionSize(let index, let size):
+            "controller: decision \(index) has \(size) options, expected at least 1"
+        case .mismatchedUpdate(let decisions, let rewards):
+            "controller update: \(decisions) decision rows but \(rewards) rewards"
+        case .invalidDecisions(let trial, let detail):
+            "controller update: trial \(trial): \(detail)"
+        case .invalidCount(let count):
+            "controller: cannot propose \(count) architectures, expected at least 0"
+        case .undecodableState(let detail):
+            "controller state: \(detail)"
+        }
+    }
+}
+
+/// A snapshot for logs and progress lines.
+public struct ControllerStatistics: Codable, Hashable, Sendable {
+    /// `update` calls so far (batches, including all-failed ones).
+    public var updates: Int
+    /// Trials fed to `update` so far, and how many of them failed (nil or non-finite reward).
+    public var trials: Int
+    public var failures: Int
+    /// REINFORCE's moving-average baseline (nil before the first successful trial, and for
+    /// random and evolution).
+    public var baseline: Double?
+    /// Mean reward of the last batch's successful trials (nil if none succeeded).
+    public var meanReward: Double?
+    /// Mean nats per decision. REINFORCE: the policy's entropy at each step of its greedy path
+    /// (exact for the softmax policy). Random: mean ln(options). Evolution: entropy of the
+    /// population's empirical distribution of each decision (nil while empty).
+    public var entropy: Double?
+    /// The best reward seen so far (the one `mostLikely()` returns for random and evolution).
+    public var bestReward: Double?
+    /// Evolution: members currently in the population (nil for the other strategies).
+    public var populationSize: Int?
+}

@@ -1,0 +1,68 @@
+import Foundation
+import NASData
+import NASSearchSpace
+import NASTraining
+
+/// The shared trainer: every candidate gets the same recipe and budget (the space's proxy
+/// settings), on data loaded once and shared read-only by all workers. Each evaluation trains
+/// on one thread: on this machine two 1-thread trainings beat one 2-thread training.
+public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
+    public let proxy: ProxySettings
+    public let data: DatasetSplits
+
+    public init(proxy: ProxySettings, data: DatasetSplits) {
+        self.proxy = proxy
+        self.data = data
+    }
+
+    /// Loads the proxy dataset; a missing or unreadable dataset is refused here, before a run
+    /// is created. `progress` hears about a first (uncached) decode.
+    public static func load(proxy: ProxySettings, cacheDirectory: String?, progress: (@Sendable (Int, Int) -> Void)?)
+        throws(SearchError) -> BuiltinEvaluator
+    {
+        guard let kind = DatasetKind(rawValue: proxy.dataset) else {
+            throw .evaluator("proxy dataset '\(proxy.dataset)' is not one of \(ProxySettings.datasets.joined(separator: ", "))")
+        }
+        do {
+            let data = try DatasetLoader.load(
+                kind, path: proxy.data, validationCount: proxy.validation, cacheDirectory: cacheDirectory,
+                progress: progress)
+            return BuiltinEvaluator(proxy: proxy, data: data)
+        } catch {
+            throw .evaluator("cannot load the proxy dataset (\(proxy.dataset)\(proxy.data.map { " at \($0)" } ?? "")): \(error)")
+        }
+    }
+
+    /// The trainer configuration for one trial.
+    public static func trainingConfig(_ proxy: ProxySettings, seed: UInt64) -> TrainingConfig {
+        var config = TrainingConfig()
+        config.epochs = proxy.epochs
+        config.steps = proxy.steps
+        config.batchSize = proxy.batch
+        config.learningRate = Float(proxy.learningRate)
+        config.labelSmoothing = Float(proxy.labelSmoothing)
+        config.dropout = proxy.dropout
+        config.dropConnect = proxy.dropConnect
+        config.augment = proxy.augment
+        config.resolution = proxy.resolution
+        config.width = proxy.width
+        config.depth = proxy.depth
+        config.threads = proxy.threads
+        config.seed = seed
+        return config
+    }
+
+    public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
+        let config = Self.trainingConfig(proxy, seed: job.seed)
+        do {
+            let trainer = try Trainer(architecture: job.network, data: data, config: config)
+            let summary = try trainer.train { step in progress(Double(step.step) / Double(max(1, step.totalSteps))) }
+            return TrialMeasurement(
+                accuracy: summary.valAccuracy, stepSeconds: Double(config.batchSize) / max(summary.imagesPerSecond, 1e-9),
+                extra: ["train_seconds": summary.seconds, "final_loss": Double(summary.finalLoss),
+                        "proxy_macs": Double(summary.macs), "proxy_params": Double(summary.params)])
+        } catch {
+            throw EvaluationFailure(error.description)
+        }
+    }
+}

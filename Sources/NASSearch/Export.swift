@@ -1,0 +1,111 @@
+import Foundation
+import NASArchitecture
+import NASStore
+
+/// A trial's architecture in a form other tools (and `nas arch`, `nas train`) read back.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// `ArchitectureJSON` plus the trial's results under "trial".
+    case json
+    /// The architecture file: settings, then timm block strings, one stage per line.
+    case timm
+    /// The same settings, then TF block strings (EfficientNet's official form), one per line.
+    case tf
+    /// A report: the stage table, the decisions and the trial's results.
+    case markdown
+}
+
+public enum Export {
+    /// The trial `selector` names ("best", or a trial id) in a run folder, with its network.
+    public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
+        let status = try RunStatus.load(directory: directory)
+        let summary: TrialSummary
+        if selector == "best" {
+            guard let best = status.best else {
+                throw .noSuchTrial("no trial of \(directory) has completed yet, so there is no best one")
+            }
+            summary = best
+        } else {
+            guard let id = Int(selector) else { throw .invalid("--trial must be 'best' or a trial id, got '\(selector)'") }
+            guard let found = status.trials.first(where: { $0.id == id }) else {
+                throw .noSuchTrial("\(directory) has no trial \(id) (ids run 0…\(max(0, status.trials.count - 1)))")
+            }
+            summary = found
+        }
+        var network: Network
+        do {
+            network = try ArchitectureFile.decode(summary.architecture, name: status.run.name)
+        } catch { throw .architecture(error) }
+        network.name = "\(status.run.name)-trial\(summary.id)"
+        return (summary, network, status)
+    }
+
+    public static func render(_ network: Network, trial: TrialSummary, run: RunStatus.Run, format: ExportFormat) throws(SearchError) -> String {
+        let origin = "trial \(trial.id) of run \(run.name)"
+        switch format {
+        case .json:
+            var object = (try? JSONSerialization.jsonObject(with: Data(ArchitectureJSON(network).encoded().utf8))) as? [String: Any] ?? [:]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            object["trial"] = (try? JSONSerialization.jsonObject(with: encoder.encode(trial))) ?? [:]
+            object["run"] = run.name
+            let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self) + "\n"
+        case .timm:
+            return header(origin, trial) + ArchitectureFile.encode(network)
+        case .tf:
+            let strings: [String]
+            do { strings = try network.tfBlockStrings() } catch {
+                throw .architecture(error)
+            }
+            let settings = ArchitectureFile.encode(network).split(separator: "\n").filter { $0.contains(":") }
+            return header(origin, trial) + settings.joined(separator: "\n") + "\n" + strings.joined(separator: "\n") + "\n"
+        case .markdown:
+            return markdown(network, trial: trial, run: run)
+        }
+    }
+
+    private static func header(_ origin: String, _ trial: TrialSummary) -> String {
+        var text = "# \(origin)"
+        if let reward = trial.reward, let accuracy = trial.accuracy {
+            text += String(format: ": reward %.4f, accuracy %.4f", reward, accuracy)
+        }
+        return text + "\n"
+    }
+
+    private static func markdown(_ network: Network, trial: TrialSummary, run: RunStatus.Run) -> String {
+        let summary = ArchitectureSummary(network)
+        var lines = ["# \(network.name): trial \(trial.id) of run \(run.name)", ""]
+        func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
+        lines.append("| | |")
+        lines.append("|---|---|")
+        lines.append("| reward | \(number(trial.reward)) |")
+        lines.append("| accuracy (proxy) | \(number(trial.accuracy)) |")
+        lines.append("| MACs at \(summary.resolution) | \(summary.macs.formatted()) |")
+        lines.append("| parameters | \(summary.params.formatted()) |")
+        lines.append("| reward metric | \(run.reward.metric.rawValue), target \(RunStatus.target(run.reward)), α \(run.reward.alpha), β \(run.reward.beta) |")
+        lines.append("")
+        lines.append("| stage | operator | resolution | channels | layers | stride | params | MACs |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for stage in summary.stages {
+            lines.append("| \(stage.index) | \(stage.operator) | \(stage.inputResolution) | \(stage.outputChannels) | \(stage.layers) | \(stage.stride) | \(stage.params.formatted()) | \(stage.macs.formatted()) |")
+        }
+        if !trial.decisions.isEmpty {
+            lines.append("")
+            lines.append("Decisions: " + trial.decisions.sorted { $0.key.localizedStandardCompare($1.key) == .orderedAscending }
+                .map { "`\($0.key)=\($0.value)`" }.joined(separator: ", "))
+        }
+        lines.append("")
+        lines.append("timm arch-def:")
+        lines.append("```")
+        lines += summary.timm.map { $0.joined(separator: " ") }
+        lines.append("```")
+        if let tf = summary.tf {
+            lines.append("TF block strings:")
+            lines.append("```")
+            lines += tf
+            lines.append("```")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+

@@ -1,0 +1,71 @@
+import Foundation
+import NASController
+import NASSearchSpace
+
+public enum SwiftNAS {
+    public static let version = "0.4.0"
+}
+
+/// Everything a run was started with, stored as the run's config (JSON) so `nas resume` runs
+/// against exactly the same inputs, whatever the files on disk have become since.
+public struct SearchConfig: Codable, Hashable, Sendable {
+    public var format = 1
+    public var swiftnasVersion = SwiftNAS.version
+    /// The search-space file as given (its text is stored beside this config).
+    public var spaceFile: String
+    public var seed: UInt64 = 1
+    /// Sampled trials in all (reference trials come on top).
+    public var trials: Int
+    /// Architectures per controller update.
+    public var batch: Int
+    public var controller: ControllerConfig
+    /// "builtin", or a shell command (`CommandEvaluator`).
+    public var evaluator: String = "builtin"
+    /// Seconds per trial for a command evaluator; nil = no limit.
+    public var timeout: Double?
+    public var reward: RewardSettings
+    public var proxy: ProxySettings
+    /// Evaluations at once. Not part of what the run computes: any value gives the same trials.
+    public var workers: Int
+    /// Claims of one trial before it is failed for good: a trial that keeps killing its
+    /// process (out of memory, say) must not stop the search forever. Generous, because a
+    /// user's own kills count too.
+    public var maxAttempts = 5
+    /// Named models or block strings evaluated alongside, as reference trials.
+    public var references: [String] = []
+
+    public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
+
+    /// The seed of trial `number`: a function of the run seed and the number alone.
+    public func trialSeed(_ number: Int) -> UInt64 {
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(number + 1)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public func validate() throws(SearchError) {
+        func check(_ ok: Bool, _ message: String) throws(SearchError) { if !ok { throw .invalid(message) } }
+        try check(trials >= 1, "--trials must be at least 1, got \(trials)")
+        try check(batch >= 1 && batch <= 4096, "--batch must be from 1 to 4096, got \(batch)")
+        try check(workers >= 1 && workers <= 256, "--workers must be from 1 to 256, got \(workers)")
+        try check(timeout.map { $0 > 0 } ?? true, "--timeout must be positive")
+        try check(maxAttempts >= 1, "max attempts must be at least 1")
+        do { try controller.validate() } catch { throw .controller(error) }
+        if !usesBuiltinTrainer { try CommandEvaluator.validate(evaluator) }
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws(SearchError) -> SearchConfig {
+        do {
+            return try JSONDecoder().decode(SearchConfig.self, from: Data(text.utf8))
+        } catch {
+            throw .store(.corrupt("the run's config cannot be read (\(error)); was it written by a different SwiftNAS version?"))
+        }
+    }
+}

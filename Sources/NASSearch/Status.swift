@@ -1,0 +1,182 @@
+import Foundation
+import NASArchitecture
+import NASController
+import NASSearchSpace
+import NASStore
+
+/// One trial as `nas status --json` and the exports show it.
+public struct TrialSummary: Codable, Sendable, Hashable {
+    /// The trial's number in its run (0-based, in proposal order).
+    public var id: Int
+    public var state: TrialState
+    public var batch: Int
+    public var reference: Bool
+    /// timm arch-def.
+    public var arch: [[String]]
+    /// The canonical architecture file text (Docs/FORMATS.md).
+    public var architecture: String
+    /// Decision name → chosen option, in the space's terms.
+    public var decisions: [String: String]
+    public var macs: Int?
+    public var params: Int?
+    public var accuracy: Double?
+    public var reward: Double?
+    /// Every reward component (accuracy, macs, ratio, factor, latency, …) and evaluator extras.
+    public var components: [String: Double]?
+    public var seconds: Double?
+    public var attempts: Int
+    public var failure: String?
+    public var seed: UInt64
+
+    init(_ record: TrialRecord, space: SearchSpace) {
+        id = record.number
+        state = record.state
+        batch = record.batch
+        reference = record.isReference
+        arch = (try? ArchitectureFile.decode(record.architecture, name: "trial"))?.timmArchDef ?? []
+        architecture = record.architecture
+        decisions = record.isReference || record.decisions.count != space.decisions.count
+            ? [:] : Dictionary(space.describe(record.decisions).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        macs = record.result?.macs
+        params = record.result?.params
+        accuracy = record.result?.accuracy
+        reward = record.result?.reward
+        components = record.result?.components
+        seconds = record.result?.seconds
+        attempts = record.attempts
+        failure = record.failure
+        seed = record.seed
+    }
+}
+
+/// A run at a glance: what it is, how far it got, the best trial, and how the controller is
+/// doing. Read without taking the run's lock, so it works while the search runs.
+public struct RunStatus: Codable, Sendable {
+    public struct Run: Codable, Sendable {
+        public var name: String
+        public var directory: String
+        public var created: Date
+        public var space: String
+        public var spaceFile: String
+        public var strategy: String
+        public var policy: String?
+        public var evaluator: String
+        public var seed: UInt64
+        public var trials: Int
+        public var batch: Int
+        public var workers: Int
+        public var reward: RewardSettings
+        public var resolution: Int
+        public var swiftnasVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, directory, created, space, strategy, policy, evaluator, seed, trials, batch, workers, reward, resolution
+            case spaceFile = "space_file", swiftnasVersion = "swiftnas_version"
+        }
+    }
+
+    public var run: Run
+    /// Trials in each state, references included.
+    public var counts: [String: Int]
+    /// Sampled trials finished (complete or failed) of the run's budget.
+    public var finished: Int
+    public var updates: Int
+    /// Exponential moving average (0.9) of the sampled trials' rewards, in trial order.
+    public var rewardMovingAverage: Double?
+    /// The controller's policy entropy in nats per decision (see Docs/CONTROLLER.md).
+    public var policyEntropy: Double?
+    public var baseline: Double?
+    public var best: TrialSummary?
+    public var trials: [TrialSummary]
+
+    enum CodingKeys: String, CodingKey {
+        case run, counts, finished, updates, best, trials, baseline
+        case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
+    }
+
+    /// Reads a run folder (no lock: SQLite's WAL lets it read beside a running search).
+    public static func load(directory path: String) throws(SearchError) -> RunStatus {
+        let directory = RunDirectory(path)
+        try directory.requireExisting()
+        let store = try directory.store(.open)
+        let (run, config, space) = try Search.load(store, directory)
+        let records: [TrialRecord]
+        let saved: (batch: Int, state: Data)?
+        do {
+            records = try store.trials(run: run.id)
+            saved = try store.controllerState(run: run.id)
+        } catch { throw .store(error) }
+        let statistics = saved.flatMap { try? Controller.decode(json: $0.state) }?.statistics
+        var average: Double?
+        for record in records where !record.isReference {
+            guard let reward = record.result?.reward else { continue }
+            average = average.map { 0.9 * $0 + 0.1 * reward } ?? reward
+        }
+        let summaries = records.map { TrialSummary($0, space: space) }
+        var counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0.rawValue, 0) })
+        for record in records { counts[record.state.rawValue, default: 0] += 1 }
+        let bestNumber = (try? store.best(run: run.id))??.number
+        return RunStatus(
+            run: Run(
+                name: run.name, directory: path, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
+                strategy: config.controller.strategy.rawValue,
+                policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
+                evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,
+                workers: config.workers, reward: config.reward, resolution: space.resolution,
+                swiftnasVersion: config.swiftnasVersion),
+            counts: counts,
+            finished: records.filter { !$0.isReference && ($0.state == .complete || $0.state == .failed) }.count,
+            updates: statistics?.updates ?? 0, rewardMovingAverage: average, policyEntropy: statistics?.entropy,
+            baseline: statistics?.baseline, best: bestNumber.map { summaries[$0] }, trials: summaries)
+    }
+
+    public func json(pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The human summary `nas status` prints.
+    public func text(last: Int = 10) -> String {
+        func number(_ value: Double?, _ format: String = "%.4f") -> String { value.map { String(format: format, $0) } ?? "–" }
+        func millions(_ value: Int?) -> String { value.map { String(format: "%.1fM", Double($0) / 1e6) } ?? "–" }
+        var lines: [String] = []
+        let reward = run.reward
+        lines.append("run \(run.name) (\(run.directory)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
+        lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
+        lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
+        lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(number(policyEntropy, "%.3f")) nats/decision")
+        if let best {
+            lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(millions(best.macs)) MACs, \(millions(best.params)) params")
+            lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
+        }
+        for reference in trials where reference.reference {
+            lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(millions(reference.macs)) MACs")
+        }
+        let shown = trials.suffix(last)
+        if !shown.isEmpty {
+            lines.append("")
+            func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            lines.append("   id  batch  state     accuracy  reward  MACs     params  seconds")
+            for trial in shown {
+                let last = trial.state == .failed ? "failed: " + (trial.failure ?? "") : number(trial.seconds, "%.1f")
+                lines.append(left(String(trial.id), 5) + left(String(trial.batch), 7) + "  " + pad(trial.state.rawValue, 9) + " "
+                             + left(number(trial.accuracy), 8) + "  " + left(number(trial.reward), 6) + "  "
+                             + left(millions(trial.macs), 7) + "  " + left(millions(trial.params), 6) + "  " + last
+                             + (trial.reference ? "  (reference)" : ""))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func target(_ reward: RewardSettings) -> String {
+        switch reward.metric {
+        case .macs: String(format: "%gM MACs", reward.target / 1e6)
+        case .latency: String(format: "%g ms", reward.target)
+        case .trainingAware: String(format: "%g s/step", reward.target)
+        }
+    }
+}

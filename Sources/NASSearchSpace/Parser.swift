@@ -1,0 +1,694 @@
+import Foundation
+import NASArchitecture
+import Yams
+
+extension SearchSpace {
+    /// Top-level keys of a search-space file.
+    public static let keys = ["name", "baseline", "resolution", "decisions", "blocks", "reward", "proxy", "search"]
+
+    /// Reads and parses a search-space file. Nothing is written; every refusal names the
+    /// file, line and field.
+    public static func load(path: String) throws(SearchSpaceError) -> SearchSpace {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SearchSpaceError(
+                file: path, line: nil, field: "", message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses a search space from YAML text; `file` names it in errors and gives the default
+    /// name (the file name without extension).
+    public static func parse(_ text: String, file: String) throws(SearchSpaceError) -> SearchSpace {
+        try SpaceParser(file: file).parse(text)
+    }
+}
+
+typealias Entries = [(key: String, keyNode: Node, value: Node)]
+
+/// One key of `decisions` or of a block override: a decision (or a fixed setting, with
+/// one option), or `key: ~` removing a default.
+struct DecisionEntry {
+    var key: String
+    var keyNode: Node
+    var path: String
+    var options: [[Setting]] = []
+    var labels: [String] = []
+    var optionNodes: [Node] = []
+    var removes = false
+    var fields: Set<Field> { Set(options.joined().map(\.field)) }
+}
+
+struct SpaceParser {
+    let file: String
+    let r: YAMLReader
+
+    init(file: String) {
+        self.file = file
+        r = YAMLReader(file: file)
+    }
+
+    func parse(_ text: String) throws(SearchSpaceError) -> SearchSpace {
+        let root = try r.compose(text)
+        let top = try r.mapping(root, "", what: "a mapping of name, baseline, decisions, …")
+        try r.checkKeys(top, allowed: SearchSpace.keys, "")
+        func entry(_ key: String) -> (key: String, keyNode: Node, value: Node)? { top.first { $0.key == key } }
+        func required(_ key: String, _ what: String) throws(SearchSpaceError) -> Node {
+            guard let found = entry(key) else { throw r.fail(root, key, "missing — expected \(what)") }
+            return found.value
+        }
+
+        var name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        if name.isEmpty { name = "search-space" }
+        if let node = entry("name")?.value { name = try r.string(node, "name") }
+
+        let baseline = try network(
+            try required("baseline", "a model name (e.g. efficientnet-b0) or a mapping with stages"), "baseline",
+            defaultName: name, inherit: nil)
+
+        var resolution = baseline.resolution
+        if let node = entry("resolution")?.value {
+            resolution = try r.int(node, "resolution", in: 8...4096, what: "a resolution in pixels")
+        }
+
+        // Decisions: the defaults for every block, then the per-block overrides.
+        let decisionsNode = try required("decisions", "a mapping of field (or bundle name) to its options")
+        let defaults = try decisionEntries(
+            try r.mapping(decisionsNode, "decisions", what: "a mapping of field (or bundle name) to its options"),
+            path: "decisions", allowRemoval: false)
+        var overrides: [Int: (entries: [DecisionEntry], fixed: Bool)] = [:]
+        if let node = entry("blocks")?.value {
+            overrides = try blockOverrides(node, blocks: baseline.stages.count)
+        }
+
+        var plans: [SearchSpace.BlockPlan] = []
+        var decisions: [Decision] = []
+        for block in 1...baseline.stages.count {
+            let override = overrides[block]
+            let merged = try merge(defaults, override?.entries ?? [], fixed: override?.fixed ?? false, block: block)
+            var fixed: [Setting] = []
+            let start = decisions.count
+            for item in merged where item.options.count == 1 { fixed += item.options[0] }
+            for item in merged where item.options.count > 1 {
+                decisions.append(Decision(block: block, key: item.key, options: item.labels, settings: item.options))
+            }
+            plans.append(.init(fixed: fixed, decisions: start..<decisions.count))
+            // Every option must give valid blocks; fields act independently and strides never
+            // change, so checking each option on its own covers every combination.
+            for item in merged {
+                for (label, (settings, node)) in zip(item.labels, zip(item.options, item.optionNodes)) {
+                    for changed in Setting.apply(fixed + settings, to: baseline.stages[block - 1]) {
+                        do {
+                            try changed.validate()
+                        } catch {
+                            throw r.fail(node, item.path, "option '\(label)' makes block \(block) invalid: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+        guard !decisions.isEmpty else {
+            throw r.fail(
+                entry("decisions")!.keyNode, "decisions",
+                "no decision has two or more options — the controller would have nothing to choose")
+        }
+
+        let rewardNode = try required("reward", "a mapping with metric, target and preset")
+        let reward = try self.reward(rewardNode, key: entry("reward")!.keyNode)
+        var proxy = ProxySettings()
+        if let node = entry("proxy")?.value { proxy = try self.proxy(node) }
+        var search = SearchSettings()
+        var references: [Network] = []
+        if let node = entry("search")?.value { (search, references) = try self.search(node, baseline: baseline) }
+
+        let space = SearchSpace(
+            name: name, file: file, baseline: baseline, plans: plans, decisions: decisions, resolution: resolution,
+            reward: reward, proxy: proxy, search: search, references: references)
+        // Belt and braces: the first point must be a valid network.
+        _ = try space.architecture(for: Array(repeating: 0, count: decisions.count))
+        return space
+    }
+
+    // MARK: Networks
+
+    /// A model name, a list of stages (settings from `inherit`, else the file defaults), or a
+    /// mapping: `model` or `stages`, plus any architecture-file setting (stem, head, …).
+    func network(_ node: Node, _ field: String, defaultName: String, inherit: Network?)
+        throws(SearchSpaceError) -> Network
+    {
+        switch node {
+        case .scalar:
+            return try named(node, field)
+        case .sequence:
+            return try decode(
+                stagesNode: node, settings: [], base: inherit, mapping: node, field, defaultName: defaultName)
+        case .mapping:
+            let entries = try r.mapping(node, field)
+            try r.checkKeys(entries, allowed: ["model", "stages"] + ArchitectureFile.settingKeys, field)
+            let model = entries.first { $0.key == "model" }
+            let stages = entries.first { $0.key == "stages" }
+            var base = inherit
+            if let model {
+                guard stages == nil else {
+                    throw r.fail(stages!.keyNode, "\(field).stages", "give either model or stages, not both")
+                }
+                base = try named(model.value, "\(field).model")
+            } else if stages == nil {
+                throw r.fail(
+                    node, "\(field).stages", "missing — expected a list of stages (timm block strings) or a model")
+            }
+            let settings = entries.filter { $0.key != "model" && $0.key != "stages" }
+            return try decode(
+                stagesNode: stages?.value, settings: settings, base: base, mapping: node, field,
+                defaultName: model == nil ? defaultName : base!.name)
+        case .alias:
+            throw r.fail(node, field, "expected a model name or a mapping, found an alias")
+        }
+    }
+
+    func named(_ node: Node, _ field: String) throws(SearchSpaceError) -> Network {
+        let name = try r.string(node, field, what: "a model name")
+        do {
+            return try NamedModels.network(named: name)
+        } catch {
+            throw r.fail(
+                node, field,
+                "unknown model '\(name)'\(suggestion(name, NamedModels.names)) (expected one of \(NamedModels.names.joined(separator: ", ")), or a mapping with stages)"
+            )
+        }
+    }
+
+    /// Writes an architecture file — settings, then one line per stage — and decodes it with
+    /// `ArchitectureFile`, mapping its line numbers back to the YAML nodes.
+    func decode(
+        stagesNode: Node?, settings: Entries, base: Network?, mapping: Node, _ field: String, defaultName: String
+    ) throws(SearchSpaceError) -> Network {
+        var lines: [String] = []
+        var lineNodes: [Node] = []
+        var lineFields: [String] = []
+        // Settings: the base's (from its canonical file), then the explicit ones.
+        var baseSettings: [String: String] = [:]
+        if let base {
+            for line in ArchitectureFile.encode(base).split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                baseSettings[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
+            }
+        }
+        baseSettings["name"] = defaultName
+        for key in ArchitectureFile.settingKeys {
+            if let explicit = settings.first(where: { $0.key == key }) {
+                let value = try r.scalar(explicit.value, "\(field).\(key)", what: "a value")
+                guard !value.contains("#") else {
+                    throw r.fail(explicit.value, "\(field).\(key)", "'#' is not allowed here")
+                }
+                lines.append("\(key): \(value)")
+                lineNodes.append(explicit.value)
+                lineFields.append("\(field).\(key)")
+            } else if let value = baseSettings[key] {
+                lines.append("\(key): \(value)")
+                lineNodes.append(mapping)
+                lineFields.append(field)
+            }
+        }
+        // Stages: each a string of block strings, or a list of them.
+        var stagesLine: Node = mapping
+        if let stagesNode {
+            let path = "\(field).stages"
+            guard case .sequence(let stages) = stagesNode, !stages.isEmpty else {
+                throw r.fail(
+                    stagesNode, path,
+                    "expected a list of stages, each timm (or TF) block strings, found \(r.kind(stagesNode))")
+            }
+            stagesLine = stagesNode
+            for stage in stages {
+                var strings: [String] = []
+                for item in r.list(stage) {
+                    let text = try r.string(item, path, what: "block strings such as ir_r2_k3_s2_e6_c24_se0.25")
+                    guard !text.contains(":"), !text.contains("#") else {
+                        throw r.fail(item, path, "'\(text)' — expected block strings such as ir_r2_k3_s2_e6_c24_se0.25")
+                    }
+                    strings.append(text)
+                }
+                guard !strings.isEmpty else {
+                    throw r.fail(stage, path, "an empty stage — expected at least one block string")
+                }
+                lines.append(strings.joined(separator: " "))
+                lineNodes.append(stage)
+                lineFields.append(path)
+            }
+        } else if let base {
+            for stage in base.timmArchDef {
+                lines.append(stage.joined(separator: " "))
+                lineNodes.append(mapping)
+                lineFields.append(field)
+            }
+        }
+
+        do {
+            return try ArchitectureFile.decode(lines.joined(separator: "\n"), name: defaultName)
+        } catch {
+            func at(_ line: Int) -> (Node, String) {
+                lineNodes.indices.contains(line - 1) ? (lineNodes[line - 1], lineFields[line - 1]) : (mapping, field)
+            }
+            switch error {
+            case .inFile(let line, let inner):
+                let (node, path) = at(line)
+                throw r.fail(node, path, inner.description)
+            case .badLine(let line, let text, let expected):
+                let (node, path) = at(line)
+                throw r.fail(node, path, "'\(text)' — expected \(expected)")
+            case .invalidNetwork(let key, let value, let expected):
+                if let explicit = settings.first(where: { $0.key == key }) {
+                    throw r.fail(explicit.value, "\(field).\(key)", "\(value) — expected \(expected)")
+                }
+                throw r.fail(
+                    stagesLine, stagesNode == nil ? field : "\(field).stages",
+                    "invalid \(key) \(value) — expected \(expected)")
+            default:
+                throw r.fail(stagesLine, stagesNode == nil ? field : "\(field).stages", error.description)
+            }
+        }
+    }
+
+    // MARK: Decisions
+
+    func decisionEntries(_ entries: Entries, path: String, allowRemoval: Bool) throws(SearchSpaceError)
+        -> [DecisionEntry]
+    {
+        var result: [DecisionEntry] = []
+        for (key, keyNode, value) in entries {
+            let entryPath = "\(path).\(key)"
+            var item = DecisionEntry(key: key, keyNode: keyNode, path: entryPath)
+            let field = Field(rawValue: key)
+            if r.isNull(value) {
+                guard allowRemoval else {
+                    throw r.fail(value, entryPath, "expected a list of options, found nothing")
+                }
+                item.removes = true
+                result.append(item)
+                continue
+            }
+            if case .mapping = value {
+                throw r.fail(
+                    value, entryPath,
+                    "expected a list of options, found a mapping (write a bundle as an item of a list: [{kernel: 3, expansion: 6}, …])"
+                )
+            }
+            let options = r.list(value)
+            guard !options.isEmpty else {
+                throw r.fail(value, entryPath, "empty option list — a decision needs at least one option")
+            }
+            for option in options {
+                let settings: [Setting]
+                let label: String
+                switch option {
+                case .mapping:
+                    (settings, label) = try bundle(option, entryPath)
+                case .scalar:
+                    guard let field else {
+                        throw r.fail(
+                            keyNode, entryPath,
+                            "unknown field\(suggestion(key, Field.allCases.map(\.rawValue))) (fields: \(Field.allCases.map(\.rawValue).joined(separator: ", ")); a decision with another name lists bundles such as {kernel: 3, expansion: 6})"
+                        )
+                    }
+                    let setting = try self.setting(field, option, entryPath)
+                    (settings, label) = ([setting], setting.label)
+                default:
+                    throw r.fail(option, entryPath, "expected a value or a bundle of fields, found \(r.kind(option))")
+                }
+                guard !item.labels.contains(label) else {
+                    throw r.fail(option, entryPath, "option '\(label)' appears twice")
+                }
+                item.options.append(settings)
+                item.labels.append(label)
+                item.optionNodes.append(option)
+            }
+            // Each field is chosen by one decision per level.
+            for other in result where !other.removes && !other.fields.isDisjoint(with: item.fields) {
+                let shared = Field.allCases.filter { other.fields.contains($0) && item.fields.contains($0) }
+                throw r.fail(
+                    keyNode, entryPath,
+                    "sets \(shared.map(\.rawValue).joined(separator: ", ")), already set by '\(other.key)' at line \(other.keyNode.mark?.line ?? 0) — a field is chosen by one decision per block"
+                )
+            }
+            result.append(item)
+        }
+        return result
+    }
+
+    /// `{kernel: 3, expansion: 6, label: k3e6}`: settings in the order written and a label.
+    func bundle(_ node: Node, _ path: String) throws(SearchSpaceError) -> ([Setting], String) {
+        let entries = try r.mapping(node, path)
+        try r.checkKeys(entries, allowed: Field.allCases.map(\.rawValue) + ["label"], path)
+        var settings: [Setting] = []
+        var label: String?
+        for (key, _, value) in entries {
+            if key == "label" {
+                label = try r.string(value, "\(path).label", what: "a label")
+            } else {
+                settings.append(try setting(Field(rawValue: key)!, value, "\(path).\(key)"))
+            }
+        }
+        guard !settings.isEmpty else { throw r.fail(node, path, "a bundle must set at least one field") }
+        return (settings, label ?? settings.map { "\($0.field.rawValue)=\($0.label)" }.joined(separator: " "))
+    }
+
+    static let operatorAliases: [String: Operator] = [
+        "ir": .mbconv, "er": .fusedMBConv, "ds": .depthwiseSeparable, "cn": .conv,
+    ]
+
+    func setting(_ field: Field, _ node: Node, _ path: String) throws(SearchSpaceError) -> Setting {
+        func number(_ what: String, _ ok: (Double) -> Bool, _ expected: String) throws(SearchSpaceError) -> Double {
+            let value = try r.double(node, path, what: what)
+            guard ok(value) else {
+                throw r.fail(node, path, "\(formatValue(value)) is out of range — expected \(expected)")
+            }
+            return value
+        }
+        switch field {
+        case .op:
+            let text = try r.string(node, path, what: "an operator")
+            if let op = Operator(rawValue: text.lowercased()) ?? Self.operatorAliases[text.lowercased()] {
+                return .op(op)
+            }
+            let names = Operator.allCases.map(\.rawValue)
+            throw r.fail(
+                node, path,
+                "unknown operator '\(text)'\(suggestion(text, names)) (expected \(names.joined(separator: ", ")), or ir, er, ds, cn)"
+            )
+        case .kernel:
+            let text = try r.scalar(node, path, what: "a kernel size")
+            guard let kernel = Int(text), kernel >= 1, kernel <= 11, kernel % 2 == 1 else {
+                throw r.fail(node, path, "'\(text)' — expected an odd kernel size from 1 to 11")
+            }
+            return .kernel(kernel)
+        case .expansion:
+            return .expansion(
+                try number("an expansion ratio", { $0 >= 1 && $0 <= 16 }, "an expansion ratio from 1 to 16"))
+        case .se:
+            return .se(
+                try number("an SE ratio", { $0 >= 0 && $0 < 1 }, "an SE ratio in [0, 1) of the block input (0 = no SE)")
+            )
+        case .skip:
+            let text = try r.string(node, path, what: "identity or none")
+            switch text.lowercased() {
+            case "identity": return .skip(true)
+            case "none": return .skip(false)
+            case "pooling": throw r.fail(node, path, "pooling skips are not supported — expected identity or none")
+            default:
+                throw r.fail(
+                    node, path,
+                    "unknown skip '\(text)'\(suggestion(text, ["identity", "none"])) (expected identity or none)")
+            }
+        case .filters:
+            return .filters(
+                try number(
+                    "a filter multiplier", { $0 > 0 && $0 <= 8 }, "a multiplier of the baseline's filters in (0, 8]"))
+        case .layers:
+            let text = try r.scalar(node, path, what: "a layer delta")
+            guard let delta = Int(text), (-16...16).contains(delta) else {
+                throw r.fail(
+                    node, path, "'\(text)' — expected a whole number from -16 to 16 added to the baseline's layers")
+            }
+            return .layers(delta)
+        }
+    }
+
+    func blockOverrides(_ node: Node, blocks: Int) throws(SearchSpaceError) -> [Int: (
+        entries: [DecisionEntry], fixed: Bool
+    )] {
+        var result: [Int: (entries: [DecisionEntry], fixed: Bool)] = [:]
+        for (key, keyNode, value) in try r.mapping(node, "blocks", what: "a mapping of block number to its decisions") {
+            guard let block = Int(key), (1...blocks).contains(block) else {
+                throw r.fail(
+                    keyNode, "blocks[\(key)]",
+                    "'\(key)' is not a block — expected a block number from 1 to \(blocks) (the baseline's stages)")
+            }
+            let path = "blocks[\(block)]"
+            guard result[block] == nil else { throw r.fail(keyNode, path, "block \(block) appears twice") }
+            let entries = try r.mapping(value, path, what: "a mapping of decisions (and fixed: true)")
+            var fixed = false
+            if let fixedEntry = entries.first(where: { $0.key == "fixed" }) {
+                fixed = try r.bool(fixedEntry.value, "\(path).fixed")
+            }
+            let items = try decisionEntries(entries.filter { $0.key != "fixed" }, path: path, allowRemoval: true)
+            if fixed {
+                for item in items where item.removes || item.options.count > 1 {
+                    throw r.fail(
+                        item.keyNode, item.path,
+                        item.removes
+                            ? "a fixed block takes no default decisions: nothing to remove"
+                            : "a fixed block takes no decisions — give one option to set a value")
+                }
+            }
+            result[block] = (items, fixed)
+        }
+        return result
+    }
+
+    /// A block's entries: the defaults (none if fixed) with the block's own applied. An
+    /// override replaces the default of the same name and any default setting one of its
+    /// fields, taking the first replaced one's place; `name: ~` removes a default.
+    func merge(_ defaults: [DecisionEntry], _ overrides: [DecisionEntry], fixed: Bool, block: Int)
+        throws(SearchSpaceError) -> [DecisionEntry]
+    {
+        var merged = fixed ? [] : defaults
+        for item in overrides {
+            if item.removes {
+                guard let index = merged.firstIndex(where: { $0.key == item.key }) else {
+                    throw r.fail(
+                        item.keyNode, item.path,
+                        "'\(item.key): ~' removes a default decision, but there is no default named '\(item.key)'")
+                }
+                merged.remove(at: index)
+                continue
+            }
+            let replaced = merged.indices.filter {
+                merged[$0].key == item.key || !merged[$0].fields.isDisjoint(with: item.fields)
+            }
+            let position = replaced.first ?? merged.count
+            for index in replaced.reversed() { merged.remove(at: index) }
+            merged.insert(item, at: min(position, merged.count))
+        }
+        return merged
+    }
+
+    // MARK: Reward, proxy, search
+
+    /// `key` is the `reward:` key, where a missing target is reported.
+    func reward(_ node: Node, key: Node) throws(SearchSpaceError) -> RewardSettings {
+        let entries = try r.mapping(node, "reward")
+        let costKeys = ["metric", "target", "preset", "alpha", "beta"]
+        let awareKeys = ["metric", "step-exponent", "step-reference", "params-exponent", "params-reference"]
+        try r.checkKeys(entries, allowed: Array(Set(costKeys + awareKeys)).sorted(), "reward")
+        func value(_ key: String) -> Node? { entries.first { $0.key == key }?.value }
+
+        var metric = RewardSettings.Metric.macs
+        if let node = value("metric") {
+            let text = try r.string(node, "reward.metric", what: "a metric")
+            let names = RewardSettings.Metric.allCases.map(\.rawValue)
+            guard let parsed = RewardSettings.Metric(rawValue: text) else {
+                throw r.fail(
+                    node, "reward.metric",
+                    "unknown metric '\(text)'\(suggestion(text, names)) (expected \(names.joined(separator: ", ")))")
+            }
+            metric = parsed
+        }
+        let allowed = metric == .trainingAware ? awareKeys : costKeys
+        for entry in entries where !allowed.contains(entry.key) {
+            throw r.fail(
+                entry.keyNode, "reward.\(entry.key)",
+                metric == .trainingAware
+                    ? "not used by metric training-aware (A × S^w × P^v: step-exponent, step-reference, params-exponent, params-reference)"
+                    : "used only by metric training-aware")
+        }
+        func real(_ key: String, _ ok: (Double) -> Bool = { _ in true }, _ expected: String = "a finite number")
+            throws(SearchSpaceError) -> Double?
+        {
+            guard let node = value(key) else { return nil }
+            let number = try r.double(node, "reward.\(key)", what: "a finite number")
+            guard ok(number) else {
+                throw r.fail(node, "reward.\(key)", "\(formatValue(number)) — expected \(expected)")
+            }
+            return number
+        }
+
+        if metric == .trainingAware {
+            var stepReference = 1.0
+            if let node = value("step-reference") {
+                stepReference = try quantity(
+                    node, "reward.step-reference", units: ["s": 1, "ms": 0.001], bare: 1, example: "1s or 500ms")
+            }
+            var paramsReference = 1_000_000.0
+            if let node = value("params-reference") {
+                paramsReference = try quantity(
+                    node, "reward.params-reference", units: countUnits, bare: 1, example: "1M or 5000000")
+            }
+            return .trainingAware(
+                stepExponent: try real("step-exponent") ?? -0.07, stepReference: stepReference,
+                paramsExponent: try real("params-exponent") ?? -0.05, paramsReference: paramsReference)
+        }
+
+        guard let targetNode = value("target") else {
+            throw r.fail(
+                key, "reward.target",
+                metric == .macs
+                    ? "missing — metric macs needs a target MAC count such as 400M"
+                    : "missing — metric latency needs a target time such as 75ms")
+        }
+        let target =
+            metric == .macs
+            ? try quantity(
+                targetNode, "reward.target", units: countUnits, bare: 1, example: "400M, 0.4G or 400000000",
+                otherKind: timeUnits.keys.sorted())
+            : try quantity(
+                targetNode, "reward.target", units: timeUnits, bare: 1, example: "75ms or 0.075s",
+                otherKind: countUnits.keys.sorted())
+        var preset: RewardSettings.Preset? = .soft
+        if let node = value("preset") {
+            let text = try r.string(node, "reward.preset", what: "soft or hard")
+            guard let parsed = RewardSettings.Preset(rawValue: text) else {
+                throw r.fail(
+                    node, "reward.preset",
+                    "unknown preset '\(text)'\(suggestion(text, ["soft", "hard"])) (expected soft or hard, or free alpha and beta)"
+                )
+            }
+            preset = parsed
+        }
+        let alpha = try real("alpha")
+        let beta = try real("beta")
+        if alpha != nil, beta != nil, value("preset") == nil { preset = nil }
+        return RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
+    }
+
+    let countUnits: [String: Double] = ["k": 1e3, "K": 1e3, "M": 1e6, "m": 1e6, "G": 1e9, "g": 1e9, "B": 1e9, "b": 1e9]
+    let timeUnits: [String: Double] = ["ms": 1, "s": 1000, "us": 0.001, "µs": 0.001]
+
+    /// A positive number with an optional unit suffix: `400M`, `0.4G`, `75ms`, `0.5s`.
+    func quantity(
+        _ node: Node, _ path: String, units: [String: Double], bare: Double, example: String, otherKind: [String] = []
+    ) throws(SearchSpaceError) -> Double {
+        let text = try r.scalar(node, path, what: "a value such as \(example)").trimmingCharacters(in: .whitespaces)
+        let digits = text.replacingOccurrences(of: "_", with: "")
+        var number: Double?
+        var scale = bare
+        if let plain = Double(digits) {
+            number = plain
+        } else if let suffixStart = digits.firstIndex(where: { $0.isLetter && $0 != "e" && $0 != "E" }) {
+            let unit = String(digits[suffixStart...])
+            if let factor = units[unit], let value = Double(digits[..<suffixStart].trimmingCharacters(in: .whitespaces))
+            {
+                number = value
+                scale = factor
+            } else if otherKind.contains(unit) {
+                throw r.fail(
+                    node, path, "'\(text)' has the wrong unit for this metric — expected a value such as \(example)")
+            }
+        }
+        guard let number, number.isFinite else {
+            throw r.fail(node, path, "'\(text)' — expected a value such as \(example)")
+        }
+        guard number > 0 else { throw r.fail(node, path, "'\(text)' — expected a positive value such as \(example)") }
+        return number * scale
+    }
+
+    static let proxyKeys = [
+        "dataset", "data", "validation", "resolution", "width", "depth", "epochs", "steps", "batch", "learning-rate",
+        "label-smoothing", "dropout", "drop-connect", "augment", "threads",
+    ]
+
+    func proxy(_ node: Node) throws(SearchSpaceError) -> ProxySettings {
+        let entries = try r.mapping(node, "proxy")
+        try r.checkKeys(entries, allowed: Self.proxyKeys, "proxy")
+        var proxy = ProxySettings()
+        func real(_ node: Node, _ path: String, _ ok: (Double) -> Bool, _ expected: String) throws(SearchSpaceError)
+            -> Double
+        {
+            let value = try r.double(node, path)
+            guard ok(value) else {
+                throw r.fail(node, path, "\(formatValue(value)) is out of range — expected \(expected)")
+            }
+            return value
+        }
+        var epochsNode: Node?
+        var datasetNode: Node = node
+        for (key, _, value) in entries {
+            let path = "proxy.\(key)"
+            switch key {
+            case "dataset":
+                let text = try r.string(value, path, what: "a dataset")
+                guard ProxySettings.datasets.contains(text) else {
+                    throw r.fail(
+                        value, path,
+                        "unknown dataset '\(text)'\(suggestion(text, ProxySettings.datasets)) (expected \(ProxySettings.datasets.joined(separator: ", ")))"
+                    )
+                }
+                proxy.dataset = text
+                datasetNode = value
+            case "data": proxy.data = try r.string(value, path, what: "a path")
+            case "validation": proxy.validation = try r.int(value, path, in: 1...10_000_000, what: "a number of images")
+            case "resolution": proxy.resolution = try r.int(value, path, in: 8...1024, what: "a resolution in pixels")
+            case "width": proxy.width = try real(value, path, { $0 > 0 && $0 <= 8 }, "a multiplier in (0, 8]")
+            case "depth": proxy.depth = try real(value, path, { $0 > 0 && $0 <= 8 }, "a multiplier in (0, 8]")
+            case "epochs":
+                proxy.epochs = try real(value, path, { $0 > 0 && $0 <= 1000 }, "epochs in (0, 1000]")
+                epochsNode = value
+            case "steps":
+                if epochsNode != nil || entries.contains(where: { $0.key == "epochs" }) {
+                    throw r.fail(value, path, "give epochs or steps, not both")
+                }
+                proxy.steps = try r.int(value, path, in: 1...10_000_000, what: "a number of steps")
+            case "batch": proxy.batch = try r.int(value, path, in: 2...4096, what: "a batch size (batch norm needs 2)")
+            case "learning-rate":
+                proxy.learningRate = try real(value, path, { $0 > 0 && $0 <= 100 }, "a learning rate in (0, 100]")
+            case "label-smoothing":
+                proxy.labelSmoothing = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
+            case "dropout": proxy.dropout = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
+            case "drop-connect": proxy.dropConnect = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
+            case "augment": proxy.augment = try r.bool(value, path)
+            case "threads": proxy.threads = try r.int(value, path, in: 1...256, what: "a thread count")
+            default: break
+            }
+        }
+        if proxy.dataset != "fashion-mnist", proxy.data == nil {
+            throw r.fail(datasetNode, "proxy.data", "missing — dataset \(proxy.dataset) needs a data path")
+        }
+        return proxy
+    }
+
+    func search(_ node: Node, baseline: Network) throws(SearchSpaceError) -> (SearchSettings, [Network]) {
+        let entries = try r.mapping(node, "search")
+        try r.checkKeys(entries, allowed: ["batch", "trials", "strategy", "references"], "search")
+        var search = SearchSettings()
+        var references: [Network] = []
+        for (key, _, value) in entries {
+            let path = "search.\(key)"
+            switch key {
+            case "batch":
+                search.batch = try r.int(value, path, in: 1...4096, what: "architectures per controller update")
+            case "trials": search.trials = try r.int(value, path, in: 1...10_000_000, what: "a number of trials")
+            case "strategy":
+                let text = try r.string(value, path, what: "a strategy name")
+                guard text.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+                    throw r.fail(value, path, "'\(text)' — expected a strategy name such as reinforce")
+                }
+                search.strategy = text
+            case "references":
+                guard case .sequence(let items) = value else {
+                    throw r.fail(
+                        value, path, "expected a list of model names or inline networks, found \(r.kind(value))")
+                }
+                for (index, item) in items.enumerated() {
+                    let network = try self.network(item, path, defaultName: "reference-\(index + 1)", inherit: baseline)
+                    references.append(network)
+                    search.references.append(network.name)
+                }
+            default: break
+            }
+        }
+        return (search, references)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import NASSearch
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue a search exactly where it stopped.",
+        discussion: """
+            Trials that were running when the search was killed run again; completed trials are
+            kept; the controller continues from its saved state, so the architectures tried are
+            the same as in an uninterrupted run. The run's stored space and settings are used,
+            not the files on disk.
+
+            Examples:
+              nas resume Runs/quickstart
+              nas resume Runs/b0 --trials 600
+            """
+    )
+
+    @Argument(help: "The run folder.")
+    var runDirectory: String
+
+    @Option(help: "A new budget of sampled trials (e.g. to extend a finished search).")
+    var trials: Int?
+
+    @Option(help: "Evaluations at once (default: as the run was started).")
+    var workers: Int?
+
+    @Option(help: "Folder for decoded-data caches.")
+    var cache: String?
+
+    @Flag(help: "Print nothing while it runs.")
+    var quiet = false
+
+    func validate() throws {
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+    }
+
+    func run() throws {
+        let search = try Search.resume(directory: runDirectory, trials: trials, workers: workers, dataCache: cache, dataProgress: dataProgress())
+        try search.run(events: SearchProgress(quiet: quiet).handle)
+    }
+}

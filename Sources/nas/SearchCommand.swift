@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import NASController
+import NASSearch
+import NASSearchSpace
+
+extension StrategyKind: ExpressibleByArgument {}
+extension PolicyKind: ExpressibleByArgument {}
+extension RewardSettings.Preset: ExpressibleByArgument {}
+extension RewardSettings.Metric: ExpressibleByArgument {}
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Start a new architecture search in a run folder.",
+        discussion: """
+            Every trial and the controller's state go to RUN/trials.sqlite as they happen: kill the
+            search at any moment and `nas resume RUN` carries on with nothing lost. Settings not
+            given here come from the space file (Docs/SEARCH_SPACES.md).
+
+            Examples:
+              nas search --space SearchSpaces/quickstart.yaml --run Runs/quickstart
+              nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0 --trials 400 --preset hard --target 400M
+              nas search --space s.yaml --run r --evaluator "python3 train.py" --timeout 600 --workers 4
+            """
+    )
+
+    @Option(help: "The search-space file (YAML).")
+    var space: String
+
+    @Option(name: .customLong("run"), help: "The run folder to create (must not exist or be empty).")
+    var runDirectory: String
+
+    @Option(help: "Sampled trials in all (default: the space's search.trials).")
+    var trials: Int?
+
+    @Option(help: "Architectures per controller update (default: the space's search.batch).")
+    var batch: Int?
+
+    @Option(help: "reinforce, random or evolution (default: the space's search.strategy).")
+    var strategy: StrategyKind?
+
+    @Option(help: "REINFORCE policy: softmax or lstm (Docs/CONTROLLER.md).")
+    var policy: PolicyKind?
+
+    @Option(help: "builtin (the shared trainer) or a shell command that reads a trial as JSON on stdin and prints {\"accuracy\": …}.")
+    var evaluator: String = "builtin"
+
+    @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
+    var timeout: Double?
+
+    @Option(help: "Evaluations at once (default: one per core, each on one thread). Never changes which architectures are tried.")
+    var workers: Int?
+
+    @Option(help: "Cost target T: 400M (MACs), 75ms (latency).")
+    var target: String?
+
+    @Option(help: "Reward exponents: soft (α = β = −0.07) or hard (α = 0, β = −1).")
+    var preset: RewardSettings.Preset?
+
+    @Option(help: "Reward exponent α, used when cost ≤ T.")
+    var alpha: Double?
+
+    @Option(help: "Reward exponent β, used when cost > T.")
+    var beta: Double?
+
+    @Option(help: "Cost metric: macs, latency or training-aware.")
+    var metric: RewardSettings.Metric?
+
+    @Option(help: "Seed of the controller and of every trial.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Training steps per candidate (overrides the space's proxy budget).")
+    var steps: Int?
+
+    @Option(help: "Training epochs per candidate (overrides the space's proxy budget).")
+    var epochs: Double?
+
+    @Option(help: "Proxy dataset location (cifar10, folder).")
+    var data: String?
+
+    @Option(help: "Folder for decoded-data caches.")
+    var cache: String?
+
+    @Flag(help: "Print nothing while it runs.")
+    var quiet = false
+
+    func validate() throws {
+        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
+    }
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: space) else {
+            throw CommandError("cannot read the space file '\(space)'")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let parsed = try SearchSpace.parse(text, file: space)
+        var options = SearchOptions()
+        options.trials = trials
+        options.batch = batch
+        options.strategy = strategy
+        options.policy = policy
+        options.evaluator = evaluator
+        options.timeout = timeout
+        options.workers = workers
+        options.target = target
+        options.preset = preset
+        options.alpha = alpha
+        options.beta = beta
+        options.metric = metric
+        options.seed = seed
+        options.steps = steps
+        options.epochs = epochs
+        options.data = self.data
+        let config = try options.config(space: parsed, spaceFile: space)
+        let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: cache, dataProgress: dataProgress())
+        let progress = SearchProgress(quiet: quiet)
+        try search.run(events: progress.handle)
+        if !quiet {
+            writeStandardError("see `nas status \(runDirectory)`; export with `nas export \(runDirectory) --format json`\n")
+        }
+    }
+}

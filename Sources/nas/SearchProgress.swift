@@ -1,0 +1,116 @@
+import Foundation
+import NASSearch
+import NASStore
+
+/// The search's display on stderr: one line per finished trial and per controller update,
+/// and on a terminal a live line of the running trials redrawn in place.
+final class SearchProgress: @unchecked Sendable {
+    private let interactive = isatty(2) != 0
+    private let quiet: Bool
+    private var total = 0
+    private var finished = 0
+    private var best: (number: Int, reward: Double)?
+    private var running: [Int: Double] = [:]
+    private var lastLive = Date.distantPast
+    private var start = Date()
+    private var liveShown = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    /// Called one event at a time (the search serializes them).
+    func handle(_ event: SearchEvent) {
+        switch event {
+        case let .started(run, resumed, finished, total, released, best):
+            self.total = total
+            if let best, let reward = best.result?.reward { self.best = (best.number, reward) }
+            self.finished = finished
+            start = Date()
+            say("\(resumed ? "resuming" : "starting") search \(run): \(finished)/\(total) trials done"
+                + (released.isEmpty ? "" : "; \(released.count) interrupted trial\(released.count == 1 ? "" : "s") will re-run (\(released.map { "#\($0.number)" }.joined(separator: ", ")))"))
+        case .trialStarted(let trial, _):
+            running[trial.number] = 0
+            live()
+        case let .trialProgress(number, fraction):
+            running[number] = fraction
+            live()
+        case .trialFinished(let trial):
+            running[trial.number] = nil
+            if !trial.isReference { finished += 1 }
+            if let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) { best = (trial.number, reward) }
+            say(line(trial))
+        case let .updated(batch, statistics):
+            let parts = [
+                statistics.meanReward.map { String(format: "batch mean reward %.4f", $0) },
+                statistics.baseline.map { String(format: "baseline %.4f", $0) },
+                statistics.entropy.map { String(format: "entropy %.3f", $0) },
+            ].compactMap { $0 }
+            say("controller updated on batch \(batch)" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")))
+        case .finished(let best):
+            let elapsed = duration(Date().timeIntervalSince(start))
+            if let best, let result = best.result {
+                say(String(format: "search finished in %@: best trial %d, reward %.4f, accuracy %.4f, %.1fM MACs", elapsed, best.number,
+                           result.reward, result.accuracy, Double(result.macs) / 1e6))
+            } else {
+                say("search finished in \(elapsed) with no completed trial")
+            }
+        }
+    }
+
+    private func line(_ trial: TrialRecord) -> String {
+        let tag = trial.isReference ? "reference" : String(format: "%3d/%d", finished, total)
+        guard let result = trial.result else {
+            return "[\(tag)] trial \(trial.number) failed: \(trial.failure ?? "unknown reason")"
+        }
+        var text = String(format: "[%@] trial %d  acc %.4f  reward %.4f  %6.1fM MACs  %5.2fM params  %5.1fs",
+                          tag, trial.number, result.accuracy, result.reward, Double(result.macs) / 1e6,
+                          Double(result.params) / 1e6, result.seconds)
+        if let best { text += String(format: "   best %.4f (#%d)", best.reward, best.number) }
+        if finished > 0, total > finished {
+            let perTrial = Date().timeIntervalSince(start) / Double(finished)
+            text += "  ~\(duration(perTrial * Double(total - finished))) left"
+        }
+        return text
+    }
+
+    private func live() {
+        guard interactive, !quiet, Date().timeIntervalSince(lastLive) > 0.5 else { return }
+        lastLive = Date()
+        let items = running.keys.sorted().map { String(format: "#%d %.0f%%", $0, (running[$0] ?? 0) * 100) }
+        let text = "running: " + items.joined(separator: ", ") + "  (\(finished)/\(total) done, \(duration(Date().timeIntervalSince(start))))"
+        writeStandardError("\r\u{1B}[K" + text)
+        liveShown = true
+    }
+
+    private func say(_ text: String) {
+        guard !quiet else { return }
+        let clear = interactive && liveShown ? "\r\u{1B}[K" : ""
+        liveShown = false
+        writeStandardError(clear + text + "\n")
+    }
+
+    private func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
+/// Reports a first decode of the proxy dataset every 10%, like `nas train`.
+func dataProgress() -> @Sendable (Int, Int) -> Void {
+    let counter = DecileCounter()
+    return { done, total in
+        guard let decile = counter.advance(done: done, total: total) else { return }
+        writeStandardError("decoding images: \(decile * 10)% (\(done)/\(total)), cached for next time\n")
+    }
+}
+
+/// Writes to stderr, ignoring failures: a closed pipe (`nas search … | head`) must not stop a
+/// search, whose work is in its log, not on the terminal.
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { return }
+        offset += written
+    }
+}

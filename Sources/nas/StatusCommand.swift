@@ -1,0 +1,27 @@
+import ArgumentParser
+import NASSearch
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a run: progress, best trial, reward moving average, policy entropy.",
+        discussion: """
+            Safe while the search runs. --json prints one object: {"run": …, "counts": …,
+            "trials": [{"id", "state", "arch", "macs", "params", "accuracy", "reward", …}],
+            "best": …} (Docs/SEARCH.md).
+            """
+    )
+
+    @Argument(help: "The run folder.")
+    var runDirectory: String
+
+    @Flag(help: "Print the whole status as JSON.")
+    var json = false
+
+    @Option(help: "Trials listed in the table (the most recent).")
+    var last = 10
+
+    func run() throws {
+        let status = try RunStatus.load(directory: runDirectory)
+        print(json ? status.json() : status.text(last: last), terminator: json ? "\n" : "")
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import NASArchitecture
+import NASSearch
+import NASSearchSpace
+
+/// A small space whose candidates take no time to "train": tests use fake evaluators.
+enum Fixtures {
+    static let spaceText = """
+        name: tiny
+        baseline:
+          name: tiny
+          stem: 8
+          head: 32
+          classes: 10
+          channels: 1
+          resolution: 32
+          stages:
+            - ds_r1_k3_s1_e1_c8
+            - ir_r2_k3_s2_e4_c16_se0.25
+            - ir_r2_k3_s2_e4_c24_se0.25
+        resolution: 32
+        decisions:
+          kernel: [3, 5]
+          expansion: [3, 6]
+          layers: [-1, 0, +1]
+        blocks:
+          1: {expansion: ~, layers: ~}
+        reward:
+          metric: macs
+          target: 300K
+          preset: soft
+        proxy:
+          dataset: fashion-mnist
+          steps: 5
+          batch: 16
+        search:
+          batch: 4
+          trials: 12
+          strategy: reinforce
+        """
+
+    static var space: SearchSpace { try! SearchSpace.parse(spaceText, file: "tiny.yaml") }
+
+    static func config(trials: Int = 12, batch: Int = 4, workers: Int = 1, seed: UInt64 = 7,
+                       evaluator: String? = nil, strategy: String? = nil) throws -> SearchConfig {
+        var options = SearchOptions()
+        options.trials = trials
+        options.batch = batch
+        options.workers = workers
+        options.seed = seed
+        options.evaluator = evaluator
+        if let strategy { options.strategy = .init(rawValue: strategy) }
+        return try options.config(space: space, spaceFile: "tiny.yaml")
+    }
+
+    static func temporaryDirectory(_ name: String = "run") -> String {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("NASSearchTests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        return base.appendingPathComponent(name).path
+    }
+
+    /// A deterministic "accuracy" of an architecture, from its text alone.
+    static func accuracy(_ network: Network) -> Double {
+        var hash: UInt64 = 1469598103934665603
+        for byte in network.timmArchDef.flatMap({ $0 }).joined(separator: "|").utf8 {
+            hash = (hash ^ UInt64(byte)) &* 1099511628211
+        }
+        return 0.5 + Double(hash % 1000) / 2000
+    }
+}
+
+/// Scores candidates by `Fixtures.accuracy`, optionally sleeping to shuffle completion order.
+struct FakeEvaluator: TrialEvaluator {
+    var jitter = false
+    func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
+        if jitter { usleep(useconds_t((job.seed % 7) * 3000)) }
+        progress(1)
+        return TrialMeasurement(accuracy: Fixtures.accuracy(job.network))
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import NASArchitecture
+import NASSearchSpace
+import NASStore
+import Synchronization
+import Testing
+
+@testable import NASSearch
+
+@Suite struct SearchLoopTests {
+    /// (number, decisions, architecture, reward) of every trial, in order.
+    static func sequence(_ directory: String) throws -> [String] {
+        try RunStatus.load(directory: directory).trials.map { trial in
+            "\(trial.id) \(trial.decisions.sorted { $0.key < $1.key }) \(trial.arch) \(trial.reward.map { String($0) } ?? "-")"
+        }
+    }
+
+    @Test func architecturesDependOnTheSeedNotOnTheWorkers() throws {
+        var sequences: [[String]] = []
+        for workers in [1, 3, 5] {
+            let directory = Fixtures.temporaryDirectory()
+            let search = try Search.create(
+                directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, workers: workers),
+                evaluator: FakeEvaluator(jitter: true))
+            try search.run()
+            sequences.append(try Self.sequence(directory))
+        }
+        #expect(sequences[0].count == 14)
+        #expect(sequences[1] == sequences[0])
+        #expect(sequences[2] == sequences[0])
+        // A different seed gives a different search.
+        let other = Fixtures.temporaryDirectory()
+        try Search.create(directory: other, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, seed: 8),
+                          evaluator: FakeEvaluator()).run()
+        #expect(try Self.sequence(other) != sequences[0])
+    }
+
+    /// A search stopped mid-batch (trials left running, state not yet saved) and resumed —
+    /// even with a bigger budget given on resume — matches an uninterrupted run.
+    @Test func resumeAfterAnInterruptionMatchesAnUninterruptedRun() throws {
+        let reference = Fixtures.temporaryDirectory()
+        try Search.create(directory: reference, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 16),
+                          evaluator: FakeEvaluator()).run()
+
+        let directory = Fixtures.temporaryDirectory()
+        do {
+            // Two workers; the "process dies" at the sixth claim, mid-batch, with a trial claimed.
+            let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText,
+                                           config: try Fixtures.config(trials: 8, workers: 2), evaluator: FakeEvaluator())
+            search.crashAfterClaims.withLock { $0 = 5 }
+            #expect(throws: SearchError.self) { try search.run() }
+        }
+        let store = try SQLiteTrialStore(path: RunDirectory(directory).database, mode: .open)
+        let run = try #require(try store.runs().first)
+        #expect(try store.counts(run: run.id)[.running]! >= 1)
+
+        let resumed = try Search.resume(directory: directory, trials: 16, evaluator: FakeEvaluator())
+        let events = Mutex<[SearchEvent]>([])
+        try resumed.run { event in events.withLock { $0.append(event) } }
+        let released = events.withLock { events -> [TrialRecord] in
+            for case let .started(_, _, _, _, released, _) in events { return released }
+            return []
+        }
+        #expect(!released.isEmpty && released.allSatisfy { $0.failure?.contains("interrupted") == true })
+        #expect(try Self.sequence(directory) == (try Self.sequence(reference)))
+        #expect(try RunStatus.load(directory: directory).trials.allSatisfy { $0.state == .complete })
+    }
+
+    @Test func aSecondProcessIsRefused() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(),
+                                       evaluator: FakeEvaluator())
+        #expect {
+            try Search.resume(directory: directory, evaluator: FakeEvaluator())
+        } throws: { error in
+            guard case SearchError.locked = error else { return false }
+            return "\(error)".contains("in use by another process (pid \(getpid())")
+        }
+        _ = search  // held until here
+        // Status reads beside a running search.
+        #expect(try RunStatus.load(directory: directory).trials.isEmpty)
+    }
+
+    @Test func searchNeverOverwritesAndRefusalsWriteNothing() throws {
+        let directory = Fixtures.temporaryDirectory()
+        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+                          evaluator: FakeEvaluator()).run()
+        let before = try Data(contentsOf: URL(fileURLWithPath: RunDirectory(directory).database))
+        #expect {
+            try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(),
+                              evaluator: FakeEvaluator())
+        } throws: { error in "\(error)".contains("never overwrites") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: RunDirectory(directory).database)) == before)
+
+        // A folder with anything in it is not reused either.
+        let occupied = Fixtures.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: occupied + "/notes.txt", contents: Data("mine".utf8))
+        #expect(throws: SearchError.self) {
+            try Search.create(directory: occupied, spaceText: Fixtures.spaceText, config: try Fixtures.config(), evaluator: FakeEvaluator())
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: occupied) == ["notes.txt"])
+
+        // A bad evaluator command, a missing dataset, a bad space: refused before the folder exists.
+        let fresh = Fixtures.temporaryDirectory()
+        #expect {
+            try Search.create(directory: fresh, spaceText: Fixtures.spaceText,
+                              config: try Fixtures.config(evaluator: "no-such-program-xyz --flag"))
+        } throws: { error in "\(error)".contains("'no-such-program-xyz' is not a program on PATH") }
+        var config = try Fixtures.config()
+        config.proxy.dataset = "cifar10"
+        config.proxy.data = "/nonexistent/cifar"
+        #expect {
+            try Search.create(directory: fresh, spaceText: Fixtures.spaceText, config: config)
+        } throws: { error in "\(error)".contains("cannot load the proxy dataset (cifar10 at /nonexistent/cifar)") }
+        #expect {
+            try Search.create(directory: fresh, spaceText: Fixtures.spaceText.replacingOccurrences(of: "kernel: [3, 5]", with: "kernel: [3, 4]"),
+                              config: try Fixtures.config(), evaluator: FakeEvaluator())
+        } throws: { error in "\(error)".contains("tiny.yaml:") && !"\(error)".contains("\n") }
+        #expect(!FileManager.default.fileExists(atPath: fresh))
+    }
+
+    @Test func corruptAndForeignLogsAreRefusedUntouched() throws {
+        let corrupt = Fixtures.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
+        let garbage = Data(repeating: 0x5A, count: 8192)
+        try garbage.write(to: URL(fileURLWithPath: RunDirectory(corrupt).database))
+        #expect {
+            try Search.resume(directory: corrupt, evaluator: FakeEvaluator())
+        } throws: { error in "\(error)".contains("not a SQLite database") }
+        #expect {
+            try RunStatus.load(directory: corrupt)
+        } throws: { error in "\(error)".contains("not a SQLite database") }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: RunDirectory(corrupt).database)) == garbage)
+
+        let missing = Fixtures.temporaryDirectory()
+        #expect {
+            try Search.resume(directory: missing, evaluator: FakeEvaluator())
+        } throws: { error in "\(error)".contains("is not a SwiftNAS run folder") }
+    }
+
+    /// Failed trials are recorded with their reason, the controller skips them, the search goes on.
+    @Test func failingTrialsAreRecordedAndTheSearchGoesOn() throws {
+        let directory = Fixtures.temporaryDirectory()
+        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 8),
+                          evaluator: FailingEvaluator()).run()
+        let status = try RunStatus.load(directory: directory)
+        #expect(status.finished == 8)
+        let failed = status.trials.filter { $0.state == .failed }
+        #expect(!failed.isEmpty && failed.allSatisfy { $0.failure == "diverged (test)" })
+        #expect(status.trials.contains { $0.state == .complete })
+        #expect(status.updates == 2)
+    }
+
+    @Test func rewardComponentsAreStored() throws {
+        let directory = Fixtures.temporaryDirectory()
+        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+                          evaluator: FakeEvaluator()).run()
+        let trial = try #require(try RunStatus.load(directory: directory).trials.first)
+        let components = try #require(trial.components)
+        let macs = Double(try #require(trial.macs))
+        #expect(components["macs"] == macs && components["accuracy"] == trial.accuracy)
+        let expected = try #require(trial.accuracy) * pow(macs / 300_000, -0.07)
+        #expect(abs(try #require(trial.reward) - expected) < 1e-12)
+    }
+
+    @Test func exportsRebuildTheSameNetwork() throws {
+        let directory = Fixtures.temporaryDirectory()
+        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+                          evaluator: FakeEvaluator()).run()
+        let (summary, network, status) = try Export.trial(directory: directory, selector: "best")
+        #expect(summary.id == status.best?.id)
+        for format in [ExportFormat.json, .timm, .tf] {
+            let text = try Export.render(network, trial: summary, run: status.run, format: format)
+            #expect(try ArchitectureFile.decode(text, name: network.name) == network, "\(format)")
+        }
+        let markdown = try Export.render(network, trial: summary, run: status.run, format: .markdown)
+        #expect(markdown.contains("| stage | operator |"))
+        #expect(throws: SearchError.self) { try Export.trial(directory: directory, selector: "99") }
+        #expect(throws: SearchError.self) { try Export.trial(directory: directory, selector: "first") }
+    }
+
+    @Test func everyStrategyRunsThroughTheLoop() throws {
+        for strategy in ["reinforce", "random", "evolution"] {
+            let directory = Fixtures.temporaryDirectory()
+            try Search.create(directory: directory, spaceText: Fixtures.spaceText,
+                              config: try Fixtures.config(trials: 10, strategy: strategy), evaluator: FakeEvaluator()).run()
+            let status = try RunStatus.load(directory: directory)
+            #expect(status.finished == 10 && status.run.strategy == strategy)
+        }
+    }
+}
+
+/// Fails every third trial.
+struct FailingEvaluator: TrialEvaluator {
+    func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
+        if job.trial % 3 == 1 { throw EvaluationFailure("diverged (test)") }
+        return TrialMeasurement(accuracy: Fixtures.accuracy(job.network))
+    }
+}
