@@ -78,6 +78,6 @@ let package = Package(
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
-        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"]),
+        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], exclude: ["Fixtures"]),
     ]
 )

@@ -21,15 +21,15 @@ public enum PolicyKind: String, Codable, Sendable, CaseIterable {
 /// Docs/CONTROLLER.md); decoding accepts a partial object and fills the rest with defaults.
 public struct ControllerConfig: Codable, Hashable, Sendable {
     public var strategy: StrategyKind = .reinforce
-    public var policy: PolicyKind = .softmax
+    public var policy: PolicyKind = .lstm
     /// LSTM hidden units (and embedding width).
     public var hiddenSize = 100
     /// Adam step size.
-    public var learningRate = 0.05
+    public var learningRate = 0.003
     /// λ in −Σ(R − b)·log π − λ·H; H is the sum of the per-decision entropies of a trial.
-    public var entropyWeight = 0.0
+    public var entropyWeight = 0.01
     /// Moving-average baseline: b ← decay·b + (1 − decay)·mean(batch rewards).
-    public var baselineDecay = 0.9
+    public var baselineDecay = 0.7
     /// Divide advantages by the running root-mean-square advantage (same decay as the baseline).
     public var normalizeAdvantage = true
     /// Logits are C·tanh(u/C) (ENAS-style soft clip; 0 turns it off).
@@ -41,9 +41,18 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
     /// Evolution: members kept (oldest dropped first).
     public var population = 32
     /// Evolution: members drawn (with replacement) per tournament.
-    public var tournament = 8
+    public var tournament = 25
 
     public init() {}
+
+    /// The measured defaults for a policy: `init()` is the LSTM's; the independent softmaxes
+    /// take a much larger step (0.2), the rest is shared (Docs/CONTROLLER.md).
+    public static func recommended(policy: PolicyKind) -> ControllerConfig {
+        var config = ControllerConfig()
+        config.policy = policy
+        if policy == .softmax { config.learningRate = 0.2 }
+        return config
+    }
 
     /// Throws the first invalid field.
     public func validate() throws(ControllerError) {

@@ -27,7 +27,8 @@ public struct SearchOptions: Sendable {
 
     /// The run's configuration: the space's settings with these overrides.
     public func config(space: SearchSpace, spaceFile: String) throws(SearchError) -> SearchConfig {
-        var controller = ControllerConfig()
+        // Each policy's learning rate is its own (Docs/CONTROLLER.md).
+        var controller = policy.map(ControllerConfig.recommended(policy:)) ?? ControllerConfig()
         if let strategy {
             controller.strategy = strategy
         } else {
@@ -36,7 +37,6 @@ public struct SearchOptions: Sendable {
             }
             controller.strategy = kind
         }
-        if let policy { controller.policy = policy }
 
         var reward = space.reward
         if let metric { reward.metric = metric }
@@ -77,31 +77,14 @@ public struct SearchOptions: Sendable {
         return config
     }
 
-    /// "400M" → 4e8, "1.2G" → 1.2e9, "75ms" → 75 (latency in ms), "0.5s" → 0.5 or 500 ms.
+    /// "400M" → 4e8 MACs, "75ms" → 75 (latency in ms), "0.5s" → 0.5 (training-aware, s/step).
     static func quantity(_ text: String, metric: RewardSettings.Metric) throws(SearchError) -> Double {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 1e-3), ("s", 1), ("K", 1e3), ("k", 1e3), ("M", 1e6), ("G", 1e9), ("B", 1e9)]
-        var number = trimmed
-        var scale = 1.0
-        var isTime = false
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            number = String(trimmed.dropLast(suffix.count))
-            scale = factor
-            isTime = suffix == "ms" || suffix == "s"
-            break
-        }
-        guard let value = Double(number), value.isFinite, value > 0 else {
+        switch Quantity.target(text, metric: metric) {
+        case .success(let value): return value
+        case .failure(.wrongUnit):
+            throw .invalid("--target '\(text)' has the wrong unit for metric \(metric.rawValue) (MACs: 400M; latency: 75ms; training-aware: 0.5s)")
+        case .failure:
             throw .invalid("--target '\(text)' is not a positive number with an optional unit (400M, 1.2G, 75ms)")
-        }
-        switch metric {
-        case .macs:
-            guard !isTime else { throw .invalid("--target '\(text)' is a time, but the reward counts MACs (use --metric latency)") }
-            return value * scale
-        case .latency:
-            // Latency targets are in milliseconds.
-            return isTime ? value * scale * 1000 : value
-        case .trainingAware:
-            return isTime ? value * scale : value
         }
     }
 }

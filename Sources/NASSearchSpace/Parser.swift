@@ -564,35 +564,23 @@ struct SpaceParser {
         return RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
     }
 
-    let countUnits: [String: Double] = ["k": 1e3, "K": 1e3, "M": 1e6, "m": 1e6, "G": 1e9, "g": 1e9, "B": 1e9, "b": 1e9]
-    let timeUnits: [String: Double] = ["ms": 1, "s": 1000, "us": 0.001, "µs": 0.001]
+    let countUnits = Quantity.countUnits
+    let timeUnits = Quantity.millisecondUnits
 
     /// A positive number with an optional unit suffix: `400M`, `0.4G`, `75ms`, `0.5s`.
     func quantity(
         _ node: Node, _ path: String, units: [String: Double], bare: Double, example: String, otherKind: [String] = []
     ) throws(SearchSpaceError) -> Double {
         let text = try r.scalar(node, path, what: "a value such as \(example)").trimmingCharacters(in: .whitespaces)
-        let digits = text.replacingOccurrences(of: "_", with: "")
-        var number: Double?
-        var scale = bare
-        if let plain = Double(digits) {
-            number = plain
-        } else if let suffixStart = digits.firstIndex(where: { $0.isLetter && $0 != "e" && $0 != "E" }) {
-            let unit = String(digits[suffixStart...])
-            if let factor = units[unit], let value = Double(digits[..<suffixStart].trimmingCharacters(in: .whitespaces))
-            {
-                number = value
-                scale = factor
-            } else if otherKind.contains(unit) {
-                throw r.fail(
-                    node, path, "'\(text)' has the wrong unit for this metric — expected a value such as \(example)")
-            }
-        }
-        guard let number, number.isFinite else {
+        switch Quantity.parse(text, units: units, bare: bare, otherUnits: otherKind) {
+        case .success(let value): return value
+        case .failure(.wrongUnit):
+            throw r.fail(node, path, "'\(text)' has the wrong unit for this metric — expected a value such as \(example)")
+        case .failure(.notPositive):
+            throw r.fail(node, path, "'\(text)' — expected a positive value such as \(example)")
+        case .failure(.malformed):
             throw r.fail(node, path, "'\(text)' — expected a value such as \(example)")
         }
-        guard number > 0 else { throw r.fail(node, path, "'\(text)' — expected a positive value such as \(example)") }
-        return number * scale
     }
 
     static let proxyKeys = [

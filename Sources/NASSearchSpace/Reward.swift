@@ -152,3 +152,48 @@ public struct RewardBreakdown: Codable, Hashable, Sendable {
         self.error = error
     }
 }
+
+/// Numbers with unit suffixes, as space files and `nas search --target` write them.
+public enum Quantity {
+    /// Counts (MACs, parameters): `400M`, `0.4G`, `300K`.
+    public static let countUnits: [String: Double] = ["k": 1e3, "K": 1e3, "M": 1e6, "m": 1e6, "G": 1e9, "g": 1e9, "B": 1e9, "b": 1e9]
+    /// Times in milliseconds: `75ms`, `0.075s`.
+    public static let millisecondUnits: [String: Double] = ["ms": 1, "s": 1000, "us": 0.001, "µs": 0.001]
+    /// Times in seconds: `0.5s`, `500ms`.
+    public static let secondUnits: [String: Double] = ["s": 1, "ms": 0.001]
+
+    public enum Problem: Error, Sendable { case malformed, wrongUnit, notPositive }
+
+    /// `text` as a positive number times its unit's factor (`bare` without a unit);
+    /// `.wrongUnit` when the suffix is one of `otherUnits` (a time where a count belongs).
+    public static func parse(_ text: String, units: [String: Double], bare: Double = 1, otherUnits: [String] = [])
+        -> Result<Double, Problem>
+    {
+        let digits = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+        var number: Double?
+        var scale = bare
+        if let plain = Double(digits) {
+            number = plain
+        } else if let suffixStart = digits.firstIndex(where: { $0.isLetter && $0 != "e" && $0 != "E" }) {
+            let unit = String(digits[suffixStart...])
+            if let factor = units[unit], let value = Double(digits[..<suffixStart].trimmingCharacters(in: .whitespaces)) {
+                number = value
+                scale = factor
+            } else if otherUnits.contains(unit) {
+                return .failure(.wrongUnit)
+            }
+        }
+        guard let number, number.isFinite else { return .failure(.malformed) }
+        guard number > 0 else { return .failure(.notPositive) }
+        return .success(number * scale)
+    }
+
+    /// A reward target in the metric's unit: MACs, milliseconds, or seconds per step.
+    public static func target(_ text: String, metric: RewardSettings.Metric) -> Result<Double, Problem> {
+        switch metric {
+        case .macs: parse(text, units: countUnits, otherUnits: Array(millisecondUnits.keys))
+        case .latency: parse(text, units: millisecondUnits, otherUnits: Array(countUnits.keys))
+        case .trainingAware: parse(text, units: secondUnits, otherUnits: Array(countUnits.keys))
+        }
+    }
+}

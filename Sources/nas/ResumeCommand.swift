@@ -23,22 +23,14 @@ struct Resume: ParsableCommand {
     @Option(help: "A new budget of sampled trials (e.g. to extend a finished search).")
     var trials: Int?
 
-    @Option(help: "Evaluations at once (default: as the run was started).")
-    var workers: Int?
-
-    @Option(help: "Folder for decoded-data caches.")
-    var cache: String?
-
-    @Flag(help: "Print nothing while it runs.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
     }
 
     func run() throws {
-        let search = try Search.resume(directory: runDirectory, trials: trials, workers: workers, dataCache: cache, dataProgress: dataProgress())
-        try search.run(events: SearchProgress(quiet: quiet).handle)
+        let search = try Search.resume(directory: runDirectory, trials: trials, workers: runOptions.workers, dataCache: runOptions.cache, dataProgress: dataProgress())
+        try search.run(events: SearchProgress(quiet: runOptions.quiet).handle)
     }
 }

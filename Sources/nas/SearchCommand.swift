@@ -49,9 +49,6 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var timeout: Double?
 
-    @Option(help: "Evaluations at once (default: one per core, each on one thread). Never changes which architectures are tried.")
-    var workers: Int?
-
     @Option(help: "Cost target T: 400M (MACs), 75ms (latency).")
     var target: String?
 
@@ -79,16 +76,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Proxy dataset location (cifar10, folder).")
     var data: String?
 
-    @Option(help: "Folder for decoded-data caches.")
-    var cache: String?
-
-    @Flag(help: "Print nothing while it runs.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
     }
 
@@ -105,7 +97,7 @@ struct SearchCommand: ParsableCommand {
         options.policy = policy
         options.evaluator = evaluator
         options.timeout = timeout
-        options.workers = workers
+        options.workers = runOptions.workers
         options.target = target
         options.preset = preset
         options.alpha = alpha
@@ -116,10 +108,10 @@ struct SearchCommand: ParsableCommand {
         options.epochs = epochs
         options.data = self.data
         let config = try options.config(space: parsed, spaceFile: space)
-        let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: cache, dataProgress: dataProgress())
-        let progress = SearchProgress(quiet: quiet)
+        let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
+        let progress = SearchProgress(quiet: runOptions.quiet)
         try search.run(events: progress.handle)
-        if !quiet {
+        if !runOptions.quiet {
             writeStandardError("see `nas status \(runDirectory)`; export with `nas export \(runDirectory) --format json`\n")
         }
     }

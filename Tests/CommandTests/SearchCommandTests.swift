@@ -6,30 +6,9 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static let space = """
-        name: tiny
-        baseline:
-          name: tiny
-          stem: 8
-          head: 32
-          classes: 10
-          channels: 1
-          resolution: 32
-          stages:
-            - ds_r1_k3_s1_e1_c8
-            - ir_r2_k3_s2_e4_c16_se0.25
-            - ir_r2_k3_s2_e4_c24_se0.25
-        resolution: 32
-        decisions:
-          kernel: [3, 5]
-          expansion: [3, 6]
-          layers: [-1, 0, +1]
-        blocks:
-          1: {expansion: ~, layers: ~}
-        reward: {metric: macs, target: 300K, preset: soft}
-        proxy: {dataset: fashion-mnist, steps: 5, batch: 16}
-        search: {batch: 4, trials: 16, strategy: reinforce}
-        """
+    /// The search tests' small space (scored by a fake evaluator, so "training" is instant).
+    static let space = try! String(
+        contentsOf: root.appendingPathComponent("Tests/NASSearchTests/Fixtures/tiny.yaml"), encoding: .utf8)
 
     /// Accuracy is a hash of the architecture (so resumed and uninterrupted runs can be
     /// compared exactly); each trial takes 0.1–0.3 s so kills land mid-trial.
@@ -81,7 +60,7 @@ import Testing
         let setup = try Setup()
         let reference = setup.run("reference")
         let full = try Nas.run(["search", "--space", setup.space, "--run", reference, "--evaluator", setup.evaluator,
-                                "--workers", "1", "--seed", "3", "--quiet"])
+                                "--workers", "1", "--seed", "3", "--trials", "16", "--quiet"])
         #expect(full.status == 0, "\(full.stderr)")
         let expected = try Self.sequence(reference)
         #expect(expected.count == 16)
@@ -90,7 +69,7 @@ import Testing
         for (index, plan) in [(workers: 3, kills: [0.7, 0.9]), (workers: 2, kills: [1.3]), (workers: 4, kills: [0.4, 0.5, 0.6])].enumerated() {
             let run = setup.run("killed\(index)")
             var arguments = ["search", "--space", setup.space, "--run", run, "--evaluator", setup.evaluator,
-                             "--workers", String(plan.workers), "--seed", "3", "--quiet"]
+                             "--workers", String(plan.workers), "--seed", "3", "--trials", "16", "--quiet"]
             for delay in plan.kills {
                 let process = try Self.start(arguments)
                 Thread.sleep(forTimeInterval: delay)

@@ -33,7 +33,7 @@ func measure() throws {
                     for tanh in [0.0, 2.5] {
                         add("softmax lr \(lr) norm \(normalize) ent \(entropy) tanh \(tanh)") {
                             $0.policy = .softmax; $0.learningRate = lr; $0.normalizeAdvantage = normalize
-                            $0.entropyWeight = entropy; $0.tanhConstant = tanh
+                            $0.entropyWeight = entropy; $0.tanhConstant = tanh; $0.baselineDecay = 0.9
                         }
                     }
                 }
@@ -51,19 +51,32 @@ func measure() throws {
     case "lstm":
         for lr in [0.003, 0.01, 0.03] {
             for tanh in [0.0, 2.5] {
-                add("lstm lr \(lr) tanh \(tanh)") { $0.policy = .lstm; $0.learningRate = lr; $0.tanhConstant = tanh }
+                add("lstm lr \(lr) tanh \(tanh)") {
+                    $0.policy = .lstm; $0.learningRate = lr; $0.tanhConstant = tanh; $0.baselineDecay = 0.9
+                    $0.entropyWeight = 0
+                }
             }
         }
     case "lstm2":
         for lr in [0.001, 0.002] {
-            add("lstm lr \(lr) tanh 2.5") { $0.policy = .lstm; $0.learningRate = lr }
+            add("lstm lr \(lr) tanh 2.5") {
+                $0.policy = .lstm; $0.learningRate = lr; $0.baselineDecay = 0.9; $0.entropyWeight = 0
+            }
         }
-        add("lstm lr 0.003 tanh 2.5 ent 0.01") { $0.policy = .lstm; $0.learningRate = 0.003; $0.entropyWeight = 0.01 }
+        add("lstm lr 0.003 tanh 2.5 ent 0.01") {
+            $0.policy = .lstm; $0.learningRate = 0.003; $0.baselineDecay = 0.9; $0.entropyWeight = 0.01
+        }
+    case "lstm3":
+        for entropy in [0.0, 0.01] {
+            add("lstm lr 0.003 decay 0.7 ent \(entropy)") {
+                $0.policy = .lstm; $0.learningRate = 0.003; $0.baselineDecay = 0.7; $0.entropyWeight = entropy
+            }
+        }
     case "finalists":
         for lr in [0.1, 0.2] {
             for entropy in [0.0, 0.01] {
-                add("softmax lr \(lr) ent \(entropy) tanh 2.5") {
-                    $0.policy = .softmax; $0.learningRate = lr; $0.entropyWeight = entropy; $0.tanhConstant = 2.5
+                add("softmax lr \(lr) ent \(entropy) decay 0.7") {
+                    $0.policy = .softmax; $0.learningRate = lr; $0.entropyWeight = entropy; $0.baselineDecay = 0.7
                 }
             }
         }
@@ -79,7 +92,7 @@ func measure() throws {
         }
     default:
         add("default") { _ in }
-        add("default lstm") { $0.policy = .lstm }
+        grid.append(("recommended softmax", .recommended(policy: .softmax)))
         add("random") { $0.strategy = .random }
         add("evolution") { $0.strategy = .evolution }
     }

@@ -6,9 +6,9 @@ import Testing
 
 /// Configurations covering every strategy and policy, small enough for debug builds.
 let stateConfigs: [ControllerConfig] = [
-    .with { $0.policy = .softmax },
+    .recommended(policy: .softmax),
     .with { $0.policy = .lstm; $0.hiddenSize = 16 },
-    .with { $0.policy = .lstm; $0.hiddenSize = 16; $0.normalizeAdvantage = false; $0.entropyWeight = 0.01 },
+    .with { $0.policy = .lstm; $0.hiddenSize = 16; $0.normalizeAdvantage = false; $0.entropyWeight = 0; $0.tanhConstant = 0 },
     .with { $0.strategy = .random },
     .with { $0.strategy = .evolution; $0.population = 12; $0.tournament = 3 },
 ]

@@ -129,7 +129,9 @@ import Testing
 @Test(arguments: PolicyKind.allCases) func reinforceLearnsAFixedTarget(_ policy: PolicyKind) throws {
     let sizes = [3, 2, 4, 3]
     let target = [2, 0, 3, 1]
-    var c = try Controller(config: .with { $0.policy = policy; $0.hiddenSize = 16 }, decisionSizes: sizes, seed: 9)
+    var config = ControllerConfig.recommended(policy: policy)
+    config.hiddenSize = 16
+    var c = try Controller(config: config, decisionSizes: sizes, seed: 9)
     for _ in 0..<60 {
         let batch = c.propose(count: 8)
         c.update(decisions: batch, rewards: batch.map { a in Double(zip(a, target).filter { $0 == $1 }.count) })

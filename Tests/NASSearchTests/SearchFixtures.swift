@@ -5,39 +5,10 @@ import NASSearchSpace
 
 /// A small space whose candidates take no time to "train": tests use fake evaluators.
 enum Fixtures {
-    static let spaceText = """
-        name: tiny
-        baseline:
-          name: tiny
-          stem: 8
-          head: 32
-          classes: 10
-          channels: 1
-          resolution: 32
-          stages:
-            - ds_r1_k3_s1_e1_c8
-            - ir_r2_k3_s2_e4_c16_se0.25
-            - ir_r2_k3_s2_e4_c24_se0.25
-        resolution: 32
-        decisions:
-          kernel: [3, 5]
-          expansion: [3, 6]
-          layers: [-1, 0, +1]
-        blocks:
-          1: {expansion: ~, layers: ~}
-        reward:
-          metric: macs
-          target: 300K
-          preset: soft
-        proxy:
-          dataset: fashion-mnist
-          steps: 5
-          batch: 16
-        search:
-          batch: 4
-          trials: 12
-          strategy: reinforce
-        """
+    /// Tests/NASSearchTests/Fixtures/tiny.yaml, shared with CommandTests.
+    static let spaceText = try! String(
+        contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tiny.yaml"),
+        encoding: .utf8)
 
     static var space: SearchSpace { try! SearchSpace.parse(spaceText, file: "tiny.yaml") }
 

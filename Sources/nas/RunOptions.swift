@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// Options of the commands that run a search (`search`, `resume`).
+struct RunOptions: ParsableArguments {
+    @Option(help: "Evaluations at once (default: one per core for a new search, the run's own on resume). Never changes which architectures are tried.")
+    var workers: Int?
+
+    @Option(help: "Folder for decoded-data caches.")
+    var cache: String?
+
+    @Flag(help: "Print nothing while it runs.")
+    var quiet = false
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+    }
+}
