@@ -71,7 +71,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
-        .testTarget(name: "NASModelTests", dependencies: ["NASModel"]),
+        .testTarget(name: "NASModelTests", dependencies: ["NASModel"], exclude: ["Fixtures"]),
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),

@@ -95,7 +95,7 @@ import Testing
         // A folder with anything in it is not reused either.
         let occupied = Fixtures.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: occupied + "/notes.txt", contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: occupied + "/notes.txt", contents: Data("mine".utf8))
         #expect(throws: SearchError.self) {
             try Search.create(directory: occupied, spaceText: Fixtures.spaceText, config: try Fixtures.config(), evaluator: FakeEvaluator())
         }
@@ -196,5 +196,47 @@ struct FailingEvaluator: TrialEvaluator {
     func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
         if job.trial % 3 == 1 { throw EvaluationFailure("diverged (test)") }
         return TrialMeasurement(accuracy: Fixtures.accuracy(job.network))
+    }
+}
+
+@Suite struct MeasuredRewardTests {
+    /// With the latency or training-aware metric and an evaluator that measures nothing, the
+    /// loop measures with SwiftNAS's own kernels and stores the measurement with the trial.
+    @Test(arguments: [("latency", "2ms", "latency_ms"), ("training-aware", "0.05s", "step_seconds")])
+    func theLoopMeasuresWhatTheMetricNeeds(_ metric: String, _ target: String, _ key: String) throws {
+        var options = SearchOptions()
+        options.trials = 2
+        options.batch = 2
+        options.workers = 1
+        options.metric = .init(rawValue: metric)
+        options.target = target
+        let config = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml")
+        let directory = Fixtures.temporaryDirectory()
+        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: config, evaluator: FakeEvaluator()).run()
+        for trial in try RunStatus.load(directory: directory).trials {
+            let components = try #require(trial.components)
+            let measured = try #require(components[key])
+            #expect(measured > 0 && measured.isFinite)
+            #expect(trial.state == .complete && (trial.reward ?? 0) > 0)
+        }
+    }
+
+    @Test func targetsNeedTheMetricsUnit() throws {
+        var options = SearchOptions()
+        options.target = "75ms"
+        #expect {
+            try options.config(space: Fixtures.space, spaceFile: "tiny.yaml")
+        } throws: { error in "\(error)".contains("wrong unit for metric macs") }
+        options.metric = .latency
+        #expect(try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").reward.target == 75)
+        options.target = "400Q"
+        #expect(throws: SearchError.self) { try options.config(space: Fixtures.space, spaceFile: "tiny.yaml") }
+        options = SearchOptions()
+        options.target = "400M"
+        options.preset = .hard
+        let hard = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").reward
+        #expect(hard.target == 400e6 && hard.alpha == 0 && hard.beta == -1)
+        options.policy = .softmax
+        #expect(try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").controller == .recommended(policy: .softmax))
     }
 }

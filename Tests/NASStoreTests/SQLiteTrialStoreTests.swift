@@ -67,7 +67,7 @@ extension StoreFixture {
         #expect(try Data(contentsOf: URL(fileURLWithPath: text)) == garbage)
 
         let empty = try temporaryPath("empty.sqlite")
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         #expect(throws: StoreError.self) { try SQLiteTrialStore(path: empty, mode: .open) }
 
         // Another program's SQLite database: refused, and its bytes untouched (no WAL switch).
