@@ -35,7 +35,9 @@ public final class Search: @unchecked Sendable {
     let lock: RunLock
     let evaluator: any TrialEvaluator
     let resumed: Bool
-    private let eventLock = Mutex(())
+    /// A class (not a Mutex) so the event closure can hold it without holding the search:
+    /// worker threads release their closures after `run` returns.
+    private let eventLock = NSLock()
     /// Tests: after this many claims the workers stop as if the process had been killed,
     /// leaving their claimed trials running.
     let crashAfterClaims = Mutex<Int?>(nil)
@@ -126,7 +128,7 @@ public final class Search: @unchecked Sendable {
     /// `resume` re-runs the trials that were running and carries on.
     public func run(events: @escaping @Sendable (SearchEvent) -> Void = { _ in }) throws(SearchError) {
         signal(SIGPIPE, SIG_IGN)  // a command evaluator that exits early must not kill the search
-        let emit: @Sendable (SearchEvent) -> Void = { [self] event in eventLock.withLock { _ in events(event) } }
+        let emit: @Sendable (SearchEvent) -> Void = { [eventLock] event in eventLock.withLock { events(event) } }
         // Trials our own killed process left running: nobody else can hold them (we have the
         // lock), so they go back to the queue now rather than when their lease expires.
         let released = try storeCall {

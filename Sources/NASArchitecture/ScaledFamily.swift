@@ -1,0 +1,138 @@
+import Foundation
+
+/// An architecture compound-scaled to EfficientNet's variants (B1…B7 by default) with the
+/// official per-variant coefficients, each member counted at its variant's resolution, beside
+/// EfficientNet's own B-variant of the same name. Pure values: `nas scale` prints it, the
+/// run report (`nas report`) tabulates it.
+public struct ScaledFamily: Hashable, Sendable {
+    public struct Member: Hashable, Sendable {
+        public var coefficients: ScalingCoefficients
+        /// The base network scaled with `coefficients` (resolution and dropout included).
+        public var network: Network
+        /// Counted at `coefficients.resolution`.
+        public var params: Int
+        public var macs: Int
+        /// EfficientNet's own variant (`efficientnet-bN`), counted at the same resolution.
+        public var efficientNetParams: Int
+        public var efficientNetMACs: Int
+
+        public var variant: String { coefficients.name }
+    }
+
+    /// The unscaled network, counted at its own resolution.
+    public var base: Network
+    public var baseParams: Int
+    public var baseMACs: Int
+    public var members: [Member]
+
+    /// Scales `base` to each of `variants` (default B1…B7). Members are named
+    /// `<base name>-b3` and so on.
+    public init(_ base: Network, variants: [ScalingCoefficients] = ScaledFamily.defaultVariants) {
+        self.base = base
+        let baseCost = base.resolved().cost
+        baseParams = baseCost.params
+        baseMACs = baseCost.macs
+        let b0 = NamedModels.efficientNetB0
+        members = variants.map { coefficients in
+            var network = base.scaled(to: coefficients)
+            network.name = "\(base.name)-\(coefficients.name)"
+            let cost = network.resolved().cost
+            let reference = b0.scaled(to: coefficients).resolved().cost
+            return Member(
+                coefficients: coefficients, network: network, params: cost.params, macs: cost.macs,
+                efficientNetParams: reference.params, efficientNetMACs: reference.macs)
+        }
+    }
+
+    /// B1…B7.
+    public static var defaultVariants: [ScalingCoefficients] { Array(ScalingCoefficients.efficientNet.dropFirst()) }
+
+    /// "b1-b7", "b1,b3", "b0-b2,b5" (any case): ranges and single variants, separated by
+    /// commas, kept in the order given, each once.
+    public static func variants(_ text: String) throws(ArchitectureError) -> [ScalingCoefficients] {
+        let all = ScalingCoefficients.efficientNet
+        var chosen: [ScalingCoefficients] = []
+        for rawPart in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let part = rawPart.trimmingWhitespace().lowercased()
+            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingWhitespace() }
+            guard !part.isEmpty, ends.count <= 2 else { throw .unknownVariant(part.isEmpty ? text : part) }
+            let first = try ScalingCoefficients.variant(ends[0])
+            let last = try ScalingCoefficients.variant(ends.last!)
+            let from = all.firstIndex(of: first)!, to = all.firstIndex(of: last)!
+            guard from <= to else { throw .unknownVariant(part) }
+            for coefficients in all[from...to] where !chosen.contains(coefficients) { chosen.append(coefficients) }
+        }
+        return chosen
+    }
+
+    /// A fixed-width table: one row per variant, the base first.
+    public func table() -> String {
+        /// 5288548 -> "5.29M" (params, digits 2), 385814752 -> "385.8M" (MACs, digits 1).
+        func millions(_ value: Int, _ digits: Int) -> String {
+            let v = Double(value)
+            if v >= 1e9 { return String(format: "%.\(digits + 1)fB", v / 1e9) }
+            if v >= 1e6 { return String(format: "%.\(digits)fM", v / 1e6) }
+            if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
+            return String(value)
+        }
+        func ratio(_ a: Int, _ b: Int) -> String {
+            guard b > 0 else { return "-" }
+            let r = Double(a) / Double(b)
+            return String(format: r >= 0.1 ? "%.2fx" : "%.2gx", r)
+        }
+        let header = ["variant", "width", "depth", "resolution", "params", "MACs", "EfficientNet params", "EfficientNet MACs",
+                      "params ratio", "MACs ratio"]
+        var rows = [[
+            "base", "1.0", "1.0", String(base.resolution), millions(baseParams, 2), millions(baseMACs, 1), "", "", "", "",
+        ]]
+        for member in members {
+            let c = member.coefficients
+            rows.append([
+                c.name, String(format: "%.1f", c.width), String(format: "%.1f", c.depth), String(c.resolution), millions(member.params, 2),
+                millions(member.macs, 1), millions(member.efficientNetParams, 2), millions(member.efficientNetMACs, 1),
+                ratio(member.params, member.efficientNetParams), ratio(member.macs, member.efficientNetMACs),
+            ])
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+        func format(_ row: [String]) -> String {
+            row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ").trimmingWhitespace()
+        }
+        var title = "\(base.name) compound-scaled with EfficientNet's coefficients, counted at each variant's resolution"
+        if base.classes != 1000 || base.inputChannels != 3 {
+            title += " (\(base.classes) classes, \(base.inputChannels) input channels; EfficientNet's: 1000 and 3)"
+        }
+        return ([title, format(header)] + rows.map(format)).joined(separator: "\n") + "\n"
+    }
+
+    /// One JSON object: {"base": {name, resolution, classes, channels, params, macs},
+    /// "variants": [{variant, name, width, depth, resolution, dropout, params, macs,
+    /// efficientnet: {name, params, macs}}]}. Keys sorted, so the output is byte-stable.
+    public func json(pretty: Bool = false) -> String {
+        struct Counts: Encodable { var name: String; var params: Int; var macs: Int }
+        struct Base: Encodable { var name: String; var resolution, classes, channels, params, macs: Int }
+        struct Variant: Encodable {
+            var variant, name: String
+            var width, depth, dropout: Double
+            var resolution, params, macs: Int
+            var efficientnet: Counts
+        }
+        struct Object: Encodable { var base: Base; var variants: [Variant] }
+        let object = Object(
+            base: Base(name: base.name, resolution: base.resolution, classes: base.classes, channels: base.inputChannels,
+                       params: baseParams, macs: baseMACs),
+            variants: members.map { member in
+                let c = member.coefficients
+                return Variant(
+                    variant: c.name, name: member.network.name, width: c.width, depth: c.depth, dropout: c.dropout,
+                    resolution: c.resolution, params: member.params, macs: member.macs,
+                    efficientnet: Counts(name: "efficientnet-\(c.name)", params: member.efficientNetParams, macs: member.efficientNetMACs))
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        // Plain integers, finite doubles and strings: encoding cannot fail.
+        return String(decoding: try! encoder.encode(object), as: UTF8.self)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import NASArchitecture
+import NASController
+import NASSearchSpace
+import NASStore
+
+/// The controller's statistics after each of its updates, reconstructed by replaying it: the
+/// store keeps only the controller's latest state, but the controller is deterministic (its
+/// proposals depend only on the seed, the configuration and the rewards fed to it), so
+/// proposing each stored batch again and feeding it the stored rewards retraces every update.
+public struct ControllerReplay: Sendable {
+    public struct Point: Sendable, Hashable {
+        /// The batch the controller was updated on.
+        public var batch: Int
+        /// Its statistics right after that update.
+        public var statistics: ControllerStatistics
+    }
+
+    public var points: [Point]
+    /// Why the replay stopped before the last finished batch (a proposal that differs from
+    /// the stored trials, or a controller that cannot be built), or nil.
+    public var problem: String?
+
+    /// Replays `records` (a run's trials, in any order): for each batch in order whose trials
+    /// are all finished, propose as many architectures as it has sampled trials, check they
+    /// equal the stored decisions (trials in number order), and update on the stored rewards
+    /// (nil for failed trials), exactly as `Search.run` does.
+    static func replay(config: SearchConfig, space: SearchSpace, records: [TrialRecord]) -> ControllerReplay {
+        var controller: Controller
+        do {
+            controller = try Controller(config: config.controller, decisionSizes: space.decisionSizes, seed: config.seed)
+        } catch {
+            return ControllerReplay(points: [], problem: "the controller cannot be rebuilt: \(error)")
+        }
+        let batches = Dictionary(grouping: records, by: \.batch)
+        var points: [Point] = []
+        for batch in batches.keys.sorted() {
+            let trials = batches[batch]!.sorted { $0.number < $1.number }
+            guard trials.allSatisfy({ $0.state == .complete || $0.state == .failed }) else { break }
+            let sampled = trials.filter { !$0.isReference }
+            guard !sampled.isEmpty else { continue }
+            let proposed = controller.propose(count: sampled.count)
+            let stored = sampled.map(\.decisions)
+            if proposed != stored {
+                let index = zip(proposed, stored).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? 0
+                return ControllerReplay(
+                    points: points,
+                    problem: "replaying the controller stopped at batch \(batch): it proposes \(proposed[index]) "
+                        + "where trial \(sampled[index].number) holds \(stored[index]), so the controller's history "
+                        + "after batch \(batch - 1) cannot be reconstructed")
+            }
+            let rewards = sampled.map { $0.state == .complete ? $0.result?.reward : nil }
+            do { try controller.check(decisions: stored, rewards: rewards) } catch {
+                return ControllerReplay(points: points, problem: "replaying the controller stopped at batch \(batch): \(error)")
+            }
+            controller.update(decisions: stored, rewards: rewards)
+            points.append(Point(batch: batch, statistics: controller.statistics))
+        }
+        return ControllerReplay(points: points, problem: nil)
+    }
+}
+
+/// Everything `nas report` shows about a run: its status, the controller's history, the
+/// best sampled architecture beside the reference (EfficientNet-B0) and its scaled family.
+/// `html()` renders it as one self-contained page (Docs/REPORT.md).
+public struct RunReport: Sendable {
+    public var status: RunStatus
+    public var replay: ControllerReplay
+    /// The space's name and cost resolution, and the run's configuration.
+    public var config: SearchConfig
+    /// Run creation and the last trial's finish (nil while none has finished).
+    public var started: Date
+    public var lastFinished: Date?
+    /// Reference trials' network names, by trial id.
+    public var referenceNames: [Int: String]
+    /// Options per controller decision (for the uniform policy's entropy).
+    public var decisionSizes: [Int]
+
+    /// Reads a run folder (without its lock, like `nas status`).
+    public static func load(directory path: String) throws(SearchError) -> RunReport {
+        let directory = RunDirectory(path)
+        try directory.requireExisting()
+        let store = try directory.store(.open)
+        let (run, config, space) = try Search.load(store, directory)
+        let records = try Search.storeCall { try store.trials(run: run.id) }
+        var status = try RunStatus.load(directory: path)
+        // One snapshot for everything: trials that appeared between the two reads are left out.
+        let known = Set(records.map(\.number))
+        status.trials = status.trials.filter { known.contains($0.id) }
+        var names: [Int: String] = [:]
+        for record in records where record.isReference {
+            names[record.number] = (try? ArchitectureFile.decode(record.architecture, name: "reference"))?.name ?? "reference"
+        }
+        return RunReport(
+            status: status, replay: ControllerReplay.replay(config: config, space: space, records: records), config: config,
+            started: run.createdAt, lastFinished: records.compactMap(\.finishedAt).max(), referenceNames: names,
+            decisionSizes: space.decisionSizes)
+    }
+
+    /// Complete sampled trials (not references), in id order.
+    public var completeSamples: [TrialSummary] {
+        status.trials.filter { !$0.reference && $0.state == .complete && $0.reward != nil }
+    }
+
+    /// The best complete sampled trial: highest reward, the first of equals (references are
+    /// compared with it, never chosen).
+    public var bestSample: TrialSummary? {
+        var best: TrialSummary?
+        for trial in completeSamples where trial.reward! > (best?.reward ?? -.infinity) { best = trial }
+        return best
+    }
+
+    /// The reference the best architecture is compared with: EfficientNet-B0 when the run has
+    /// it, otherwise the first complete reference trial, otherwise the first reference.
+    public var comparisonReference: TrialSummary? {
+        let references = status.trials.filter(\.reference)
+        return references.first { referenceNames[$0.id]?.lowercased() == "efficientnet-b0" && $0.state == .complete }
+            ?? references.first { $0.state == .complete } ?? references.first
+    }
+
+    /// Entropy of the uniform policy in nats per decision, mean ln(options): where REINFORCE
+    /// starts (the softmax policy exactly; the LSTM nearly) and what random search keeps.
+    public var uniformEntropy: Double? {
+        decisionSizes.isEmpty ? nil : decisionSizes.map { log(Double($0)) }.reduce(0, +) / Double(decisionSizes.count)
+    }
+
+    /// Exponential moving average (0.9, as `nas status`) of `values`, point by point.
+    static func movingAverage(_ values: [Double]) -> [Double] {
+        var average: Double?
+        return values.map { value in
+            let next = average.map { 0.9 * $0 + 0.1 * value } ?? value
+            average = next
+            return next
+        }
+    }
+
+    /// The Pareto front of (MACs, accuracy): the trials that have the highest accuracy of all
+    /// trials with at most their MACs, in increasing MACs.
+    static func paretoFront(_ trials: [TrialSummary]) -> [TrialSummary] {
+        let sorted = trials.filter { $0.macs != nil && $0.accuracy != nil }
+            .sorted { ($0.macs!, -$0.accuracy!, $0.id) < ($1.macs!, -$1.accuracy!, $1.id) }
+        var front: [TrialSummary] = []
+        for trial in sorted where trial.accuracy! > (front.last?.accuracy ?? -.infinity) { front.append(trial) }
+        return front
+    }
+}

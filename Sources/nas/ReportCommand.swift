@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import NASSearch
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a run's report: one self-contained HTML page with SVG plots.",
+        discussion: """
+            Reward and accuracy per trial, the controller's entropy and baseline per update,
+            accuracy against MACs with the Pareto front, the best architecture beside the
+            reference (EfficientNet-B0), its B1…B7 family and the top trials (Docs/REPORT.md).
+            Safe while the search runs. Writes DIR/report.html unless --output is given;
+            --output refuses to overwrite an existing file unless --force.
+
+            Examples:
+              nas report Runs/quickstart && xdg-open Runs/quickstart/report.html
+              nas report Runs/quickstart --output /tmp/quickstart.html --force
+            """
+    )
+
+    static let defaultName = "report.html"
+
+    @Argument(help: "The run folder.")
+    var runDirectory: String
+
+    @Option(help: "Write here instead of DIR/\(Report.defaultName) (refuses to overwrite unless --force).")
+    var output: String?
+
+    @Flag(help: "Overwrite --output if it exists.")
+    var force = false
+
+    func run() throws {
+        let report = try RunReport.load(directory: runDirectory)
+        let path = output ?? (runDirectory as NSString).appendingPathComponent(Self.defaultName)
+        if output != nil, FileManager.default.fileExists(atPath: path), !force {
+            throw CommandError("\(path) exists; pass --force to overwrite it")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CommandError("\(path) is a folder, not a file")
+        }
+        do { try Data(report.html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw CommandError("cannot write \(path): \(error.localizedDescription)")
+        }
+        let best = report.bestSample.map { ", best trial \($0.id)" } ?? ", no complete trial yet"
+        print("wrote \(path): \(report.status.trials.count) trials\(best)")
+    }
+}

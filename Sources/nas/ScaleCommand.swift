@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import NASArchitecture
+
+struct Scale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compound-scale an architecture to EfficientNet's B1…B7 family, beside EfficientNet's own.",
+        discussion: """
+            Each variant uses EfficientNet's official width, depth, resolution and dropout
+            (Docs/REPORT.md); params and MACs are counted at the variant's resolution.
+            ARCH is a named model, an architecture file or a JSON export (`nas export --format json`).
+
+            Examples:
+              nas scale efficientnet-b0                      # reproduces B1…B7 exactly
+              nas export Runs/quickstart --format json --output best.json
+              nas scale best.json --variants b1,b3 --out-dir family && nas arch family/best-b3.arch
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json
+    }
+
+    @Argument(help: "A named model (\(NamedModels.names.joined(separator: ", "))), an architecture file or a JSON export.")
+    var arch: String
+
+    @Option(help: "Variants: a range and/or a list, e.g. b1-b7 (the default), b1,b3 or b0-b2,b5.")
+    var variants = "b1-b7"
+
+    @Option(help: "Output format: table or json.")
+    var format: Format = .table
+
+    @Option(help: "Also write one architecture file per variant here (NAME-bN.arch; `nas arch` and `nas train` read them).")
+    var outDir: String?
+
+    @Flag(help: "Overwrite architecture files that exist in --out-dir.")
+    var force = false
+
+    func validate() throws {
+        do { _ = try ScaledFamily.variants(variants) } catch {
+            throw ValidationError("--variants: \(error); give variants and ranges separated by commas, like b1-b7 or b1,b3")
+        }
+    }
+
+    func run() throws {
+        let network = try ArchitectureOptions.load(arch)
+        try network.validate()
+        let family = ScaledFamily(network, variants: try ScaledFamily.variants(variants))
+        // Files are checked before anything is printed, so a refusal prints nothing else.
+        let manager = FileManager.default
+        let files = outDir.map { directory in
+            family.members.map { ((directory as NSString).appendingPathComponent("\(fileName($0.network.name)).arch"), $0.network) }
+        } ?? []
+        if !force, let existing = files.first(where: { manager.fileExists(atPath: $0.0) }) {
+            throw CommandError("\(existing.0) exists; pass --force to overwrite it")
+        }
+        switch format {
+        case .table: print(family.table(), terminator: "")
+        case .json: print(family.json())
+        }
+        guard let outDir else { return }
+        do { try manager.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+            throw CommandError("cannot create \(outDir): \(error.localizedDescription)")
+        }
+        for (path, network) in files {
+            do { try Data(ArchitectureFile.encode(network).utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+                throw CommandError("cannot write \(path): \(error.localizedDescription)")
+            }
+        }
+        FileHandle.standardError.write(Data("wrote \(files.count) architecture files to \(outDir)\n".utf8))
+    }
+
+    /// The network's name made safe as a file name.
+    private func fileName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        return cleaned.isEmpty || cleaned.hasPrefix(".") ? "arch" + cleaned : cleaned
+    }
+}
