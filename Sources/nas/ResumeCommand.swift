@@ -31,6 +31,7 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         let search = try Search.resume(directory: runDirectory, trials: trials, workers: runOptions.workers, dataCache: runOptions.cache, dataProgress: dataProgress())
+        exitOnInterrupt(runDirectory: runDirectory)
         try search.run(events: SearchProgress(quiet: runOptions.quiet).handle)
     }
 }

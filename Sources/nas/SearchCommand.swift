@@ -109,6 +109,7 @@ struct SearchCommand: ParsableCommand {
         options.data = self.data
         let config = try options.config(space: parsed, spaceFile: space)
         let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
+        exitOnInterrupt(runDirectory: runDirectory)
         let progress = SearchProgress(quiet: runOptions.quiet)
         try search.run(events: progress.handle)
         if !runOptions.quiet {

@@ -114,3 +114,21 @@ func writeStandardError(_ text: String) {
         offset += written
     }
 }
+
+/// Ctrl-C ends a search at once, like kill -9 would (nothing is lost: the log has every
+/// finished trial), but says how to continue. Set up by `search` and `resume`.
+func exitOnInterrupt(runDirectory: String) {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    for number in [SIGINT, SIGTERM] {
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler {
+            writeStandardError("\ninterrupted: running trials will re-run; continue with `nas resume \(runDirectory)`\n")
+            _exit(130)
+        }
+        source.resume()
+        interruptSources.append(source)
+    }
+}
+
+nonisolated(unsafe) private var interruptSources: [any DispatchSourceSignal] = []

@@ -89,6 +89,29 @@ import Testing
         #expect(sawInterruptedTrial, "no kill landed while a trial was running")
     }
 
+    /// Ctrl-C (or SIGTERM) stops at once with a hint; resume finishes the run.
+    @Test func interruptSaysHowToContinue() throws {
+        let setup = try Setup()
+        let run = setup.run("interrupted")
+        let process = Process()
+        process.executableURL = Nas.executable
+        process.arguments = ["search", "--space", setup.space, "--run", run, "--evaluator", setup.evaluator, "--workers", "2"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.2)
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(stderr.contains("continue with `nas resume \(run)`"), "\(stderr)")
+        let resumed = try Nas.run(["resume", run, "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let status = try Nas.run(["status", run])
+        #expect(status.stdout.contains("12/12 sampled trials finished"), "\(status.stdout)")
+    }
+
     @Test func aSecondProcessOnTheSameRunIsRefused() throws {
         let setup = try Setup()
         let run = setup.run("busy")
