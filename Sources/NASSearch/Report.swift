@@ -36,7 +36,7 @@ public struct ControllerReplay: Sendable {
         var points: [Point] = []
         for batch in batches.keys.sorted() {
             let trials = batches[batch]!.sorted { $0.number < $1.number }
-            guard trials.allSatisfy({ $0.state == .complete || $0.state == .failed }) else { break }
+            guard trials.allSatisfy(\.state.isFinished) else { break }
             let sampled = trials.filter { !$0.isReference }
             guard !sampled.isEmpty else { continue }
             let proposed = controller.propose(count: sampled.count)

@@ -144,15 +144,16 @@ public final class Search: @unchecked Sendable {
             if current.isEmpty {
                 // Nothing proposed after the last update: the budget was spent — unless it was
                 // raised on resume, in which case the controller proposes the next batch now.
-                let next = proposals(
+                let next = try proposals(
                     &controller, batch: batch + 1, sampled: trials.filter { !$0.isReference }.count, firstNumber: trials.count)
                 if next.isEmpty { break }
                 try save(controller, batch: batch, enqueue: next)
                 continue
             }
             if current.contains(where: { $0.state == .queued }) { try evaluateQueued(emit: emit) }
-            let done = try storeCall { try store.trials(run: run.id) }.filter { $0.batch == batch + 1 }
-            guard done.allSatisfy({ $0.state == .complete || $0.state == .failed }) else {
+            let all = try storeCall { try store.trials(run: run.id) }
+            let done = all.filter { $0.batch == batch + 1 }
+            guard done.allSatisfy(\.state.isFinished) else {
                 throw .store(.corrupt("batch \(batch + 1) still has unfinished trials after evaluation"))
             }
             let sampled = done.filter { !$0.isReference }
@@ -162,8 +163,7 @@ public final class Search: @unchecked Sendable {
                 do { try controller.check(decisions: decisions, rewards: rewards) } catch { throw .controller(error) }
                 controller.update(decisions: decisions, rewards: rewards)
             }
-            let all = try storeCall { try store.trials(run: run.id) }
-            let next = proposals(
+            let next = try proposals(
                 &controller, batch: batch + 1, sampled: all.filter { !$0.isReference }.count, firstNumber: all.count)
             try save(controller, batch: batch, enqueue: next)
             emit(.updated(batch: batch, statistics: controller.statistics))
@@ -184,14 +184,14 @@ public final class Search: @unchecked Sendable {
         do { controller = try Controller(config: config.controller, decisionSizes: space.decisionSizes, seed: config.seed) } catch {
             throw .controller(error)
         }
-        var first = try references()
-        first += proposals(&controller, batch: 0, sampled: 0, firstNumber: first.count)
+        var first = references()
+        first += try proposals(&controller, batch: 0, sampled: 0, firstNumber: first.count)
         try save(controller, batch: -1, enqueue: first)
         return (-1, controller)
     }
 
     /// Reference trials (e.g. EfficientNet-B0) go in the first batch, numbered first.
-    private func references() throws(SearchError) -> [NewTrial] {
+    private func references() -> [NewTrial] {
         space.references.enumerated().map { index, network in
             NewTrial(batch: 0, architecture: ArchitectureFile.encode(network), decisions: space.choices(matching: network) ?? [],
                      seed: config.trialSeed(index), isReference: true)
@@ -200,14 +200,21 @@ public final class Search: @unchecked Sendable {
 
     /// The controller's next batch, cut to what is left of the budget; numbered after what
     /// the store already holds (reference trials included).
-    private func proposals(_ controller: inout Controller, batch: Int, sampled: Int, firstNumber: Int) -> [NewTrial] {
+    /// Every choice of a loaded space builds a valid network (the space checks each option),
+    /// so a failure here is a bug worth stopping for, not a trial to fail.
+    private func proposals(_ controller: inout Controller, batch: Int, sampled: Int, firstNumber: Int)
+        throws(SearchError) -> [NewTrial]
+    {
         let count = min(config.batch, config.trials - sampled)
         guard count > 0 else { return [] }
-        let base = firstNumber
-        return controller.propose(count: count).enumerated().map { index, choices in
-            let network = (try? space.architecture(for: choices)).map(ArchitectureFile.encode) ?? ""
-            return NewTrial(batch: batch, architecture: network, decisions: choices, seed: config.trialSeed(base + index))
+        var trials: [NewTrial] = []
+        for (index, choices) in controller.propose(count: count).enumerated() {
+            let network: Network
+            do { network = try space.architecture(for: choices) } catch { throw .space(error) }
+            trials.append(NewTrial(batch: batch, architecture: ArchitectureFile.encode(network), decisions: choices,
+                                   seed: config.trialSeed(firstNumber + index)))
         }
+        return trials
     }
 
     private func save(_ controller: Controller, batch: Int, enqueue: [NewTrial]) throws(SearchError) {
@@ -220,7 +227,7 @@ public final class Search: @unchecked Sendable {
 
     /// Sampled trials that are complete or failed.
     private func finishedCount() throws(SearchError) -> Int {
-        try storeCall { try store.trials(run: run.id) }.filter { !$0.isReference && ($0.state == .complete || $0.state == .failed) }.count
+        try storeCall { try store.trials(run: run.id) }.filter { !$0.isReference && $0.state.isFinished }.count
     }
 
     /// `workers` threads claim queued trials until none is left. A store failure stops them all.

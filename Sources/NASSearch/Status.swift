@@ -125,7 +125,7 @@ public struct RunStatus: Codable, Sendable {
                 workers: config.workers, reward: config.reward, resolution: space.resolution,
                 swiftnasVersion: config.swiftnasVersion),
             counts: counts,
-            finished: records.filter { !$0.isReference && ($0.state == .complete || $0.state == .failed) }.count,
+            finished: records.filter { !$0.isReference && $0.state.isFinished }.count,
             updates: statistics?.updates ?? 0, rewardMovingAverage: average, policyEntropy: statistics?.entropy,
             baseline: statistics?.baseline, best: bestNumber.map { summaries[$0] }, trials: summaries)
     }

@@ -4,6 +4,9 @@ import Foundation
 /// lease expires goes back to queued (or to failed once it has used its attempts).
 public enum TrialState: String, Codable, Sendable, CaseIterable {
     case queued, running, complete, failed
+
+    /// Complete or failed: final, nothing more will happen to the trial.
+    public var isFinished: Bool { self == .complete || self == .failed }
 }
 
 /// One search: its name, the search-space file and the configuration it was started with,
