@@ -75,6 +75,8 @@ public struct RunReport: Sendable {
     public var referenceNames: [Int: String]
     /// Options per controller decision (for the uniform policy's entropy).
     public var decisionSizes: [Int]
+    /// Other strategies' runs on the same space, reward and proxy (`addComparisons`).
+    public var comparisons: [StrategyOutcome] = []
 
     /// Reads a run folder (without its lock, like `nas status`).
     public static func load(directory path: String) throws(SearchError) -> RunReport {

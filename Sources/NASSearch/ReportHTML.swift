@@ -72,6 +72,8 @@ extension RunReport {
         "Run", "Reward and accuracy per trial", "Controller", "Accuracy against MACs", "Best architecture",
         "Scaled family", "Top trials", "How to reproduce",
     ]
+    /// The section added after "Controller" when other strategies' runs are compared.
+    public static let comparisonTitle = "Against other strategies"
 
     /// One self-contained HTML page: inline CSS and inline SVG, nothing fetched.
     public func html(generated: Date = Date()) -> String {
@@ -81,14 +83,17 @@ extension RunReport {
         body.append("<header><h1>SwiftNAS report: \(e(run.name))</h1>")
         body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
                     + (bestSample.map { "; best trial #\($0.id), reward \(ReportFormat.fraction($0.reward))" } ?? "") + "</p></header>")
-        body.append(section(0, runSection()))
-        body.append(section(1, trialSection()))
-        body.append(section(2, controllerSection()))
-        body.append(section(3, paretoSection()))
-        body.append(section(4, architectureSection()))
-        body.append(section(5, familySection()))
-        body.append(section(6, topSection()))
-        body.append(section(7, reproduceSection()))
+        var sections = [
+            (Self.sectionTitles[0], runSection()), (Self.sectionTitles[1], trialSection()),
+            (Self.sectionTitles[2], controllerSection()),
+        ]
+        if !comparisons.isEmpty { sections.append((Self.comparisonTitle, comparisonSection())) }
+        sections += [
+            (Self.sectionTitles[3], paretoSection()), (Self.sectionTitles[4], architectureSection()),
+            (Self.sectionTitles[5], familySection()), (Self.sectionTitles[6], topSection()),
+            (Self.sectionTitles[7], reproduceSection()),
+        ]
+        for (index, (title, content)) in sections.enumerated() { body.append(section(index + 1, title, content)) }
         body.append("<footer>Generated \(e(ReportFormat.date(generated))) by SwiftNAS \(e(SwiftNAS.version)) (<code>nas report</code>); how each number is computed: Docs/REPORT.md.</footer>")
         return """
             <!DOCTYPE html>
@@ -112,9 +117,9 @@ extension RunReport {
             """
     }
 
-    private func section(_ index: Int, _ content: String) -> String {
-        let id = Self.sectionTitles[index].lowercased().replacingOccurrences(of: " ", with: "-")
-        return "<section id=\"\(id)\">\n<h2>\(index + 1). \(escapeHTML(Self.sectionTitles[index]))</h2>\n\(content)\n</section>"
+    private func section(_ number: Int, _ title: String, _ content: String) -> String {
+        let id = title.lowercased().replacingOccurrences(of: " ", with: "-")
+        return "<section id=\"\(id)\">\n<h2>\(number). \(escapeHTML(title))</h2>\n\(content)\n</section>"
     }
 
     private var strategyText: String {
@@ -252,6 +257,47 @@ extension RunReport {
             let s = last.statistics
             parts.append("<p>After batch \(last.batch): \(s.updates) update\(s.updates == 1 ? "" : "s") on \(s.trials) trials (\(s.failures) failed), baseline \(ReportFormat.fraction(s.baseline)), entropy \(s.entropy.map { String(format: "%.4f", $0) } ?? "–"), best reward seen \(ReportFormat.fraction(s.bestReward)).</p>")
         }
+        return parts.joined(separator: "\n")
+    }
+
+    // MARK: Against other strategies (with --compare)
+
+    private func comparisonSection() -> String {
+        let e = escapeHTML
+        let outcomes = [StrategyOutcome(self)] + comparisons
+        let referenceName = comparisonReference.flatMap { referenceNames[$0.id] } ?? "the reference"
+        let band = Int((StrategyOutcome.targetBand * 100).rounded())
+        var parts = ["<p>Runs on the same space with the same reward, proxy and references, this one first. "
+                     + "&ldquo;To reach \(e(referenceName))&rdquo; counts sampled trials, in sampling order, up to the first whose reward is at least \(e(referenceName))'s in that run; "
+                     + "&ldquo;near T&rdquo; counts trials whose cost is within ±\(band)% of the target; &ldquo;late mean&rdquo; is the mean reward of the last quarter of the sampled trials.</p>"]
+        parts.append("<table class=\"comparison\">\n<thead><tr><th>run</th><th>strategy</th><th>sampled</th><th>best reward</th><th>best trial</th><th>its MACs</th>"
+                     + "<th>\(e(referenceName)) reward</th><th>to reach \(e(referenceName))</th><th>near T</th><th>late mean</th></tr></thead>\n<tbody>")
+        for (index, outcome) in outcomes.enumerated() {
+            let highlight = index == 0 ? " class=\"best-row\"" : ""
+            let reach = outcome.trialsToReference.map(String.init) ?? (outcome.referenceReward == nil ? "–" : "not reached")
+            parts.append("<tr\(highlight)><td>\(e(outcome.run))</td><td>\(e(outcome.strategy))</td><td class=\"num\">\(outcome.sampled) of \(outcome.budget)</td>"
+                         + "<td class=\"num\">\(ReportFormat.fraction(outcome.best?.reward))</td><td class=\"num\">\(outcome.best.map { "#\($0.id)" } ?? "–")</td>"
+                         + "<td class=\"num\">\(ReportFormat.macs(outcome.best?.macs))</td><td class=\"num\">\(ReportFormat.fraction(outcome.referenceReward))</td>"
+                         + "<td class=\"num\">\(reach)</td><td class=\"num\">\(outcome.nearTarget)</td>"
+                         + "<td class=\"num\">\(ReportFormat.fraction(outcome.lateMeanReward))</td></tr>")
+        }
+        parts.append("</tbody>\n</table>")
+        let curves = outcomes.filter { !$0.bestSoFar.isEmpty }
+        guard !curves.isEmpty else { return parts.joined(separator: "\n") }
+        let references = Set(outcomes.compactMap(\.referenceReward))
+        var plot = Plot(x: [1, Double(curves.map(\.bestSoFar.count).max()!)], y: curves.flatMap(\.bestSoFar) + references,
+                        integerX: true, width: 820, height: 320)
+        if references.count == 1, let value = references.first {
+            plot.horizontal(value, label: "\(referenceName) \(ReportFormat.fraction(value))", className: "reference", labelAtRight: true)
+        }
+        for (index, outcome) in curves.enumerated() {
+            plot.steps(outcome.bestSoFar.enumerated().map { (Double($0.offset + 1), $0.element) }, className: "series\(index % 4)")
+            plot.legend.append((Plot.lineSwatch("series\(index % 4)"), outcome.strategy))
+        }
+        if references.count == 1 { plot.legend.append((Plot.lineSwatch("reference"), referenceName)) }
+        parts.append("<div class=\"plots\"><figure class=\"wide\">" + plot.svg(title: "Best reward so far", xLabel: "sampled trials", yLabel: "best reward",
+                                                                             xTick: { String(Int($0.rounded())) })
+                     + "<figcaption>Best reward so far against sampled trials, per strategy</figcaption></figure></div>")
         return parts.joined(separator: "\n")
     }
 
@@ -512,6 +558,10 @@ extension RunReport {
         svg .uniform { stroke: #888; stroke-width: 1.4; stroke-dasharray: 6 4; fill: none; }
         svg .uniform-label { fill: #555; }
         svg .baseline { fill: none; stroke: #e45756; stroke-width: 2; }
+        svg .series0 { fill: none; stroke: #2e8b3a; stroke-width: 2.2; }
+        svg .series1 { fill: none; stroke: #4c78a8; stroke-width: 2; }
+        svg .series2 { fill: none; stroke: #f58518; stroke-width: 2; }
+        svg .series3 { fill: none; stroke: #7b3fa0; stroke-width: 2; }
         footer { margin-top: 30px; color: #777; font-size: 12px; border-top: 1px solid #e0e0e6; padding-top: 8px; }
         @media print {
           main { max-width: none; padding: 0; }

@@ -9,12 +9,15 @@ struct Report: ParsableCommand {
             Reward and accuracy per trial, the controller's entropy and baseline per update,
             accuracy against MACs with the Pareto front, the best architecture beside the
             reference (EfficientNet-B0), its B1…B7 family and the top trials (Docs/REPORT.md).
+            With --compare, a section sets other strategies' runs beside this one: best reward,
+            sampled trials needed to reach the reference's reward, best reward so far.
             Safe while the search runs. Writes DIR/report.html unless --output is given;
             --output refuses to overwrite an existing file unless --force.
 
             Examples:
               nas report Runs/quickstart && xdg-open Runs/quickstart/report.html
               nas report Runs/quickstart --output /tmp/quickstart.html --force
+              nas report Runs/b0-rediscovery --compare Runs/b0-rediscovery-random --compare Runs/b0-rediscovery-evolution
             """
     )
 
@@ -29,8 +32,13 @@ struct Report: ParsableCommand {
     @Flag(help: "Overwrite --output if it exists.")
     var force = false
 
+    @Option(name: .customLong("compare"), help: ArgumentHelp(
+        "Another strategy's run on the same space, reward and proxy to set beside this one (repeatable).", valueName: "dir"))
+    var comparisons: [String] = []
+
     func run() throws {
-        let report = try RunReport.load(directory: runDirectory)
+        var report = try RunReport.load(directory: runDirectory)
+        try report.addComparisons(directories: comparisons)
         let path = output ?? (runDirectory as NSString).appendingPathComponent(Self.defaultName)
         if output != nil, FileManager.default.fileExists(atPath: path), !force {
             throw CommandError("\(path) exists; pass --force to overwrite it")

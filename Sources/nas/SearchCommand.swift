@@ -21,6 +21,7 @@ struct SearchCommand: ParsableCommand {
             Examples:
               nas search --space SearchSpaces/quickstart.yaml --run Runs/quickstart
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0 --trials 400 --preset hard --target 400M
+              nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0-pull --alpha=0.3 --beta=-1
               nas search --space s.yaml --run r --evaluator "python3 train.py" --timeout 600 --workers 4
             """
     )
@@ -55,10 +56,10 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Reward exponents: soft (α = β = −0.07) or hard (α = 0, β = −1).")
     var preset: RewardSettings.Preset?
 
-    @Option(help: "Reward exponent α, used when cost ≤ T.")
+    @Option(help: "Reward exponent α, used when cost ≤ T (a negative value as --alpha=-0.07).")
     var alpha: Double?
 
-    @Option(help: "Reward exponent β, used when cost > T.")
+    @Option(help: "Reward exponent β, used when cost > T (a negative value as --beta=-1).")
     var beta: Double?
 
     @Option(help: "Cost metric: macs, latency or training-aware.")

@@ -19,10 +19,12 @@ struct ReportEvaluator: TrialEvaluator {
         of: "  strategy: reinforce", with: "  strategy: reinforce\n  references: [efficientnet-b0]")
 
     static func makeRun(name: String = "run", spaceText: String = Fixtures.spaceText, trials: Int = 12,
-                        evaluator: ReportEvaluator = ReportEvaluator(), run: Bool = true) throws -> String {
+                        strategy: String? = nil, evaluator: ReportEvaluator = ReportEvaluator(), run: Bool = true,
+                        adjust: (inout SearchConfig) -> Void = { _ in }) throws -> String {
         let directory = Fixtures.temporaryDirectory(name)
-        let search = try Search.create(directory: directory, spaceText: spaceText, config: try Fixtures.config(trials: trials),
-                                       evaluator: evaluator)
+        var config = try Fixtures.config(trials: trials, strategy: strategy)
+        adjust(&config)
+        let search = try Search.create(directory: directory, spaceText: spaceText, config: config, evaluator: evaluator)
         if run { try search.run() }
         return directory
     }
@@ -30,13 +32,14 @@ struct ReportEvaluator: TrialEvaluator {
     static func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
     /// Well-formed enough: one document, balanced SVG and table tags, every section heading.
-    static func checkStructure(_ html: String) {
+    static func checkStructure(_ html: String, comparing: Bool = false) {
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(count("<svg", in: html) == count("</svg>", in: html))
         #expect(count("<table", in: html) == count("</table>", in: html))
         #expect(count("<section", in: html) == count("</section>", in: html))
-        #expect(count("<section", in: html) == RunReport.sectionTitles.count)
+        #expect(count("<section", in: html) == RunReport.sectionTitles.count + (comparing ? 1 : 0))
         for title in RunReport.sectionTitles { #expect(html.contains(escapeHTML(title) + "</h2>"), "\(title)") }
+        #expect(html.contains(RunReport.comparisonTitle) == comparing)
         // Self-contained: nothing is fetched.
         #expect(!html.contains("<script") && !html.contains("<img") && !html.contains("<link") && !html.contains("url("))
         #expect(!html.contains("src=") && !html.contains("href=\"http"))
@@ -94,6 +97,48 @@ struct ReportEvaluator: TrialEvaluator {
         // B0 has seven stages, the tiny space three: B0's extra stages are listed, not dropped.
         #expect(Self.count("only in B0: ", in: html) == 4)
         #expect(html.contains("best trial #\(best.id)"))
+    }
+
+    @Test func otherStrategiesAreSetBesideTheRun() throws {
+        let reinforce = try Self.makeRun(name: "reinforce", spaceText: Self.spaceWithReference, trials: 16)
+        let random = try Self.makeRun(name: "random", spaceText: Self.spaceWithReference, trials: 16, strategy: "random")
+        var report = try RunReport.load(directory: reinforce)
+        try report.addComparisons(directories: [random])
+        #expect(report.comparisons.count == 1)
+        let mine = StrategyOutcome(report), theirs = report.comparisons[0]
+        #expect(theirs.strategy == "random" && theirs.run == "random")
+        for outcome in [mine, theirs] {
+            #expect(outcome.sampled == 16 && outcome.budget == 16 && outcome.bestSoFar.count == 16)
+            // Best so far never falls and ends at the best trial's reward.
+            #expect(zip(outcome.bestSoFar, outcome.bestSoFar.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(outcome.bestSoFar.last == outcome.best?.reward)
+            // Trials to reach the reference: the first sampled trial at or above its reward.
+            let reference = try #require(outcome.referenceReward)
+            if let reach = outcome.trialsToReference {
+                #expect(outcome.bestSoFar[reach - 1] >= reference)
+                #expect(reach == 1 || outcome.bestSoFar[reach - 2] < reference)
+            } else {
+                #expect(outcome.bestSoFar.allSatisfy { $0 < reference })
+            }
+        }
+        let html = report.html()
+        Self.checkStructure(html, comparing: true)
+        #expect(html.contains("<td>random</td>") && html.contains("<td>reinforce/lstm</td>"))
+        #expect(html.contains("class=\"series0\"") && html.contains("class=\"series1\""))
+        #expect(html.contains("<h2>4. \(RunReport.comparisonTitle)</h2>") && html.contains("<h2>9. How to reproduce</h2>"))
+    }
+
+    @Test func runsWithAnotherRewardAreNotCompared() throws {
+        let reinforce = try Self.makeRun(name: "reinforce", trials: 4)
+        let other = try Self.makeRun(name: "other", trials: 4, strategy: "random") { $0.reward.alpha = 0.3 }
+        var report = try RunReport.load(directory: reinforce)
+        #expect(throws: SearchError.self) { try report.addComparisons(directories: [other]) }
+        do {
+            try report.addComparisons(directories: [other])
+        } catch {
+            #expect(error.description.contains("its reward (") && error.description.contains("α 0.3"))
+        }
+        #expect(throws: SearchError.self) { try report.addComparisons(directories: [Fixtures.temporaryDirectory("missing")]) }
     }
 
     @Test func failedTrialsAreMarkedAndReplayedAsFailures() throws {
