@@ -9,6 +9,9 @@ final class SearchProgress: @unchecked Sendable {
     private let quiet: Bool
     private var total = 0
     private var finished = 0
+    /// Sampled trials finished when this process started (a resumed search's earlier ones):
+    /// the time left is estimated from this process's own trials only.
+    private var finishedAtStart = 0
     private var best: (number: Int, reward: Double)?
     private var running: [Int: Double] = [:]
     private var lastLive = Date.distantPast
@@ -24,6 +27,7 @@ final class SearchProgress: @unchecked Sendable {
             self.total = total
             if let best, let reward = best.result?.reward { self.best = (best.number, reward) }
             self.finished = finished
+            finishedAtStart = finished
             start = Date()
             say("\(resumed ? "resuming" : "starting") search \(run): \(finished)/\(total) trials done"
                 + (released.isEmpty ? "" : "; \(released.count) interrupted trial\(released.count == 1 ? "" : "s") will re-run (\(released.map { "#\($0.number)" }.joined(separator: ", ")))"))
@@ -65,8 +69,8 @@ final class SearchProgress: @unchecked Sendable {
                           tag, trial.number, result.accuracy, result.reward, Double(result.macs) / 1e6,
                           Double(result.params) / 1e6, result.seconds)
         if let best { text += String(format: "   best %.4f (#%d)", best.reward, best.number) }
-        if finished > 0, total > finished {
-            let perTrial = Date().timeIntervalSince(start) / Double(finished)
+        if finished > finishedAtStart, total > finished {
+            let perTrial = Date().timeIntervalSince(start) / Double(finished - finishedAtStart)
             text += "  ~\(duration(perTrial * Double(total - finished))) left"
         }
         return text
