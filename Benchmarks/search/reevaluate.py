@@ -44,11 +44,17 @@ dataset, width, resolution, batch = "fashion-mnist", 0.25, 32, 128
 folder = tempfile.mkdtemp(prefix="reevaluate-")
 
 
+def path_of(run, trial):
+    return os.path.join(folder, f"{os.path.basename(run)}-trial{trial['id']}.json")
+
+
+for run, trial in chosen:
+    subprocess.run([NAS, "export", run, "--trial", str(trial["id"]), "--format", "json", "--output", path_of(run, trial)],
+                   check=True, capture_output=True)
+
+
 def train(run, trial, seed):
-    path = os.path.join(folder, f"{os.path.basename(run)}-trial{trial['id']}.json")
-    if not os.path.exists(path):
-        subprocess.run([NAS, "export", run, "--trial", str(trial["id"]), "--format", "json", "--output", path],
-                       check=True, capture_output=True)
+    path = path_of(run, trial)
     out = subprocess.run([NAS, "train", path, "--dataset", dataset, "--resolution", str(resolution), "--width", str(width),
                           "--batch", str(batch), "--epochs", str(args.epochs), "--seed", str(seed), "--json"],
                          check=True, capture_output=True, text=True).stdout

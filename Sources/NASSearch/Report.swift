@@ -82,7 +82,7 @@ public struct RunReport: Sendable {
     public static func load(directory path: String) throws(SearchError) -> RunReport {
         let directory = RunDirectory(path)
         try directory.requireExisting()
-        let store = try directory.store(.open)
+        let store = try directory.store(.readOnly)
         let (run, config, space) = try Search.load(store, directory)
         let records = try Search.storeCall { try store.trials(run: run.id) }
         var status = try RunStatus.load(directory: path)

@@ -288,7 +288,7 @@ extension RunReport {
         var plot = Plot(x: [1, Double(curves.map(\.bestSoFar.count).max()!)], y: curves.flatMap(\.bestSoFar) + references,
                         integerX: true, width: 820, height: 320)
         if references.count == 1, let value = references.first {
-            plot.horizontal(value, label: "\(referenceName) \(ReportFormat.fraction(value))", className: "reference", labelAtRight: true)
+            plot.horizontal(value, label: "\(referenceName) \(ReportFormat.fraction(value))", className: "reference")
         }
         for (index, outcome) in curves.enumerated() {
             plot.steps(outcome.bestSoFar.enumerated().map { (Double($0.offset + 1), $0.element) }, className: "series\(index % 4)")
@@ -560,8 +560,8 @@ extension RunReport {
         svg .baseline { fill: none; stroke: #e45756; stroke-width: 2; }
         svg .series0 { fill: none; stroke: #2e8b3a; stroke-width: 2.2; }
         svg .series1 { fill: none; stroke: #4c78a8; stroke-width: 2; }
-        svg .series2 { fill: none; stroke: #f58518; stroke-width: 2; }
-        svg .series3 { fill: none; stroke: #7b3fa0; stroke-width: 2; }
+        svg .series2 { fill: none; stroke: #f58518; stroke-width: 2; stroke-dasharray: 7 4; }
+        svg .series3 { fill: none; stroke: #7b3fa0; stroke-width: 2; stroke-dasharray: 2 3; }
         footer { margin-top: 30px; color: #777; font-size: 12px; border-top: 1px solid #e0e0e6; padding-top: 8px; }
         @media print {
           main { max-width: none; padding: 0; }

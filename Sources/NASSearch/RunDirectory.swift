@@ -33,7 +33,8 @@ public struct RunDirectory: Sendable {
         guard FileManager.default.fileExists(atPath: database) else { throw .notARun(directory: path) }
     }
 
-    /// Opens the trial log: `.create` for a new run, `.open` for an existing one.
+    /// Opens the trial log: `.create` for a new run, `.open` for an existing one, `.readOnly` to
+    /// read one without changing its file.
     func store(_ mode: SQLiteTrialStore.OpenMode) throws(SearchError) -> SQLiteTrialStore {
         do { return try SQLiteTrialStore(path: database, mode: mode) } catch { throw .store(error) }
     }

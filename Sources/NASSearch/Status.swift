@@ -98,7 +98,7 @@ public struct RunStatus: Codable, Sendable {
     public static func load(directory path: String) throws(SearchError) -> RunStatus {
         let directory = RunDirectory(path)
         try directory.requireExisting()
-        let store = try directory.store(.open)
+        let store = try directory.store(.readOnly)
         let (run, config, space) = try Search.load(store, directory)
         let records: [TrialRecord]
         let saved: (batch: Int, state: Data)?

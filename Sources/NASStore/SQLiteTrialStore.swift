@@ -18,6 +18,11 @@ public final class SQLiteTrialStore: TrialStore {
         case open
         /// Either (tests and tools that do not care).
         case createOrOpen
+        /// An existing store, checked as `.open`, then read through a read-only connection with
+        /// no migration: reading a run (status, report, export) leaves its file byte for byte
+        /// as it was, so a committed run stays unmodified. Refuses a schema older than this
+        /// version's (opening it with `.open`, as `nas resume` does, upgrades it).
+        case readOnly
     }
 
     /// Marks our databases (`PRAGMA application_id`, "SNAS"), so another program's SQLite file
@@ -31,10 +36,21 @@ public final class SQLiteTrialStore: TrialStore {
         let exists = FileManager.default.fileExists(atPath: path)
         switch mode {
         case .create where exists: throw .alreadyExists(path)
-        case .open where !exists: throw .missing(path)
+        case .open where !exists, .readOnly where !exists: throw .missing(path)
         default: break
         }
         if exists { try Self.checkIsOurs(path, busyTimeout: busyTimeout) }
+        if mode == .readOnly {
+            var configuration = Self.configuration(busyTimeout)
+            configuration.readonly = true
+            let queue = try Self.mapErrors { try DatabaseQueue(path: path, configuration: configuration) }
+            let current = try Self.mapErrors { try queue.read { try Self.migrator.hasCompletedMigrations($0) } }
+            guard current else {
+                throw .database("\(path) has an older schema than this SwiftNAS's; `nas resume` on its run upgrades it")
+            }
+            try self.init(writer: queue, migrating: false)
+            return
+        }
         try self.init(writer: Self.mapErrors {
             try DatabasePool(path: path, configuration: Self.configuration(busyTimeout))
         })
@@ -72,9 +88,9 @@ public final class SQLiteTrialStore: TrialStore {
         try SQLiteTrialStore(writer: mapErrors { try DatabaseQueue(configuration: configuration(10)) })
     }
 
-    private init(writer: any DatabaseWriter) throws(StoreError) {
+    private init(writer: any DatabaseWriter, migrating: Bool = true) throws(StoreError) {
         self.writer = writer
-        try migrate()
+        if migrating { try migrate() }
     }
 
     private static func configuration(_ busyTimeout: TimeInterval) -> Configuration {

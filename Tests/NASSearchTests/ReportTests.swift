@@ -128,6 +128,17 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(html.contains("<h2>4. \(RunReport.comparisonTitle)</h2>") && html.contains("<h2>9. How to reproduce</h2>"))
     }
 
+    /// Reading a run (status, report) leaves its database's bytes as they were: committed runs
+    /// under Runs/ stay unmodified in git.
+    @Test func readingARunChangesNoByte() throws {
+        let directory = try Self.makeRun(trials: 8)
+        let database = RunDirectory(directory).database
+        let before = try Data(contentsOf: URL(fileURLWithPath: database))
+        _ = try RunStatus.load(directory: directory)
+        _ = try RunReport.load(directory: directory).html()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
+    }
+
     @Test func runsWithAnotherRewardAreNotCompared() throws {
         let reinforce = try Self.makeRun(name: "reinforce", trials: 4)
         let other = try Self.makeRun(name: "other", trials: 4, strategy: "random") { $0.reward.alpha = 0.3 }

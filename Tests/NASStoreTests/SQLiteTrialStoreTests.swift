@@ -83,6 +83,30 @@ extension StoreFixture {
         #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before)
     }
 
+    /// A read-only open reads everything, writes nothing and leaves the file's bytes as they
+    /// were (a plain open bumps SQLite's schema cookie, so a committed run would show as
+    /// modified after `nas status`).
+    @Test func readOnlyLeavesTheFileUnchanged() throws {
+        let path = try temporaryPath("trials.sqlite")
+        #expect(throws: StoreError.missing(path)) { try SQLiteTrialStore(path: path, mode: .readOnly) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        do {
+            let store = try SQLiteTrialStore(path: path, mode: .create)
+            let run = try C.newRun(store)
+            _ = try store.enqueue([C.trial(0, 0), C.trial(0, 1)], run: run.id)
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            let store = try SQLiteTrialStore(path: path, mode: .readOnly)
+            let run = try #require(try store.runs().first)
+            #expect(try store.trials(run: run.id).count == 2)
+            #expect(throws: StoreError.self) { try store.enqueue([C.trial(1, 0)], run: run.id) }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        _ = try SQLiteTrialStore(path: path, mode: .open)
+        #expect(try SQLiteTrialStore(path: path, mode: .readOnly).runs().count == 1)
+    }
+
     /// Errors print as one line naming what went wrong.
     @Test func errorsAreOneLine() {
         let errors: [StoreError] = [
