@@ -3,46 +3,74 @@ import NASSearchSpace
 
 /// What one run's strategy achieved, for comparing strategies that searched the same space
 /// with the same reward and proxy (`nas report DIR --compare OTHER`, Docs/REPORT.md).
+/// Everything is derived from the run's finished sampled trials, so `limited(to:)` can compare
+/// runs of different lengths at the same budget.
 public struct StrategyOutcome: Sendable, Hashable {
     public var run: String
     /// "reinforce/lstm", "random", "evolution".
     public var strategy: String
-    /// Complete sampled trials (references excluded), and the run's budget.
-    public var sampled: Int
+    /// The run's budget of sampled trials.
     public var budget: Int
-    public var best: TrialSummary?
     /// The comparison reference's reward in this run (EfficientNet-B0 when the run has it).
     public var referenceReward: Double?
-    /// Sampled trials, counted in sampling order, up to and including the first whose reward
-    /// reaches the reference's; nil when none did.
-    public var trialsToReference: Int?
-    /// Complete sampled trials whose cost is within ±10% of the target.
-    public var nearTarget: Int
-    /// Mean reward of the last quarter of the complete sampled trials: what the strategy
-    /// samples once it has learned (random search's stays where it started).
-    public var lateMeanReward: Double?
-    /// The best reward after each complete sampled trial, in sampling order.
-    public var bestSoFar: [Double]
+    /// Finished (complete or failed) sampled trials, references excluded, in sampling order.
+    public private(set) var finished: [TrialSummary]
 
     /// The fraction of the target within which a trial counts as near it.
     public static let targetBand = 0.10
 
     public init(_ report: RunReport) {
-        let samples = report.completeSamples
         run = report.status.run.name
         strategy = report.status.run.strategy + (report.status.run.policy.map { "/\($0)" } ?? "")
-        sampled = samples.count
         budget = report.status.run.trials
-        best = report.bestSample
         referenceReward = report.comparisonReference?.reward
+        finished = report.status.trials.filter { !$0.reference && $0.state.isFinished }
+    }
+
+    /// The outcome after only the first `count` finished sampled trials: what the strategy had
+    /// reached at that budget (sampling is in id order and never depends on later trials).
+    public func limited(to count: Int) -> StrategyOutcome {
+        var outcome = self
+        outcome.finished = Array(finished.prefix(max(0, count)))
+        return outcome
+    }
+
+    /// Complete sampled trials (failed ones have no reward), in sampling order.
+    public var complete: [TrialSummary] { finished.filter { $0.state == .complete && $0.reward != nil } }
+
+    /// Complete sampled trials.
+    public var sampled: Int { complete.count }
+
+    /// The best complete sampled trial (the first of equals).
+    public var best: TrialSummary? {
+        var best: TrialSummary?
+        for trial in complete where trial.reward! > (best?.reward ?? -.infinity) { best = trial }
+        return best
+    }
+
+    /// The best reward after each complete sampled trial, in sampling order.
+    public var bestSoFar: [Double] {
         var running = -Double.infinity
-        bestSoFar = samples.map { running = max(running, $0.reward!); return running }
-        trialsToReference = referenceReward.flatMap { target in samples.firstIndex { $0.reward! >= target }.map { $0 + 1 } }
-        nearTarget = samples.filter { trial in
-            trial.components?["ratio"].map { abs($0 - 1) <= Self.targetBand } ?? false
-        }.count
+        return complete.map { running = max(running, $0.reward!); return running }
+    }
+
+    /// Sampled trials, counted in sampling order, up to and including the first whose reward
+    /// reaches the reference's; nil when none did.
+    public var trialsToReference: Int? {
+        referenceReward.flatMap { target in complete.firstIndex { $0.reward! >= target }.map { $0 + 1 } }
+    }
+
+    /// Complete sampled trials whose cost is within ±10% of the target.
+    public var nearTarget: Int {
+        complete.filter { trial in trial.components?["ratio"].map { abs($0 - 1) <= Self.targetBand } ?? false }.count
+    }
+
+    /// Mean reward of the last quarter of the complete sampled trials: what the strategy
+    /// samples once it has learned (random search's stays where it started).
+    public var lateMeanReward: Double? {
+        let samples = complete
         let late = samples.suffix(max(1, samples.count / 4)).compactMap(\.reward)
-        lateMeanReward = late.isEmpty ? nil : late.reduce(0, +) / Double(late.count)
+        return late.isEmpty ? nil : late.reduce(0, +) / Double(late.count)
     }
 }
 
@@ -70,6 +98,16 @@ extension RunReport {
             }
             comparisons.append(StrategyOutcome(other))
         }
+    }
+
+    /// This run's outcome and the compared runs', all cut to the same number of finished
+    /// sampled trials (the smallest among them), so that no strategy is credited with a
+    /// longer search; the number is nil when they already agree.
+    public var comparedOutcomes: (outcomes: [StrategyOutcome], commonBudget: Int?) {
+        let all = [StrategyOutcome(self)] + comparisons
+        let counts = Set(all.map(\.finished.count))
+        guard counts.count > 1, let common = counts.min() else { return (all, nil) }
+        return (all.map { $0.limited(to: common) }, common)
     }
 
     static func describe(_ reward: RewardSettings) -> String {

@@ -264,12 +264,15 @@ extension RunReport {
 
     private func comparisonSection() -> String {
         let e = escapeHTML
-        let outcomes = [StrategyOutcome(self)] + comparisons
+        let (outcomes, commonBudget) = comparedOutcomes
         let referenceName = comparisonReference.flatMap { referenceNames[$0.id] } ?? "the reference"
         let band = Int((StrategyOutcome.targetBand * 100).rounded())
         var parts = ["<p>Runs on the same space with the same reward, proxy and references, this one first. "
                      + "&ldquo;To reach \(e(referenceName))&rdquo; counts sampled trials, in sampling order, up to the first whose reward is at least \(e(referenceName))'s in that run; "
                      + "&ldquo;near T&rdquo; counts trials whose cost is within ±\(band)% of the target; &ldquo;late mean&rdquo; is the mean reward of the last quarter of the sampled trials.</p>"]
+        if let commonBudget {
+            parts.append("<p>The runs have finished different numbers of sampled trials; each is compared at its first \(commonBudget), the fewest among them.</p>")
+        }
         parts.append("<table class=\"comparison\">\n<thead><tr><th>run</th><th>strategy</th><th>sampled</th><th>best reward</th><th>best trial</th><th>its MACs</th>"
                      + "<th>\(e(referenceName)) reward</th><th>to reach \(e(referenceName))</th><th>near T</th><th>late mean</th></tr></thead>\n<tbody>")
         for (index, outcome) in outcomes.enumerated() {

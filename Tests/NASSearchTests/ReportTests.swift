@@ -128,6 +128,27 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(html.contains("<h2>4. \(RunReport.comparisonTitle)</h2>") && html.contains("<h2>9. How to reproduce</h2>"))
     }
 
+    /// Runs of different lengths are compared at the same budget: the fewest finished sampled
+    /// trials among them, each run's first ones.
+    @Test func runsOfDifferentLengthsAreComparedAtTheSameBudget() throws {
+        let short = try Self.makeRun(name: "short", spaceText: Self.spaceWithReference, trials: 8)
+        let long = try Self.makeRun(name: "long", spaceText: Self.spaceWithReference, trials: 16, strategy: "random")
+        var report = try RunReport.load(directory: short)
+        #expect(report.comparedOutcomes.commonBudget == nil)
+        try report.addComparisons(directories: [long])
+        let full = report.comparisons[0]
+        #expect(full.sampled == 16)
+        let (outcomes, common) = report.comparedOutcomes
+        #expect(common == 8)
+        #expect(outcomes.map(\.sampled) == [8, 8])
+        #expect(outcomes[1].bestSoFar == Array(full.bestSoFar.prefix(8)))
+        #expect(outcomes[1].best?.reward == outcomes[1].bestSoFar.last)
+        #expect(outcomes[1].finished.map(\.id) == Array(full.finished.prefix(8)).map(\.id))
+        let html = report.html()
+        #expect(html.contains("each is compared at its first 8, the fewest among them"))
+        #expect(html.contains("8 of 16"))
+    }
+
     /// Reading a run (status, report) leaves its database's bytes as they were: committed runs
     /// under Runs/ stay unmodified in git.
     @Test func readingARunChangesNoByte() throws {
