@@ -11,7 +11,8 @@ let kernelSettings: [SwiftSetting] = [
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
 // NASArchitecture (pure values) <- NASModel, NASSearchSpace; NASController (policies over
-// integers); NASStore (the only database user); NASSearch (the loop) imports them all <- nas.
+// integers); NASStore (the only database user); NASONNX (NASModel's folded network as
+// ONNX protobuf); NASSearch (the loop, export) imports them all <- nas.
 let package = Package(
     name: "SwiftNAS",
     products: [
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -52,9 +54,15 @@ let package = Package(
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "Yams"]),
         .target(name: "NASController", dependencies: ["NASKernels"]),
+        // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
+        .target(
+            name: "NASONNX",
+            dependencies: ["NASModel", "NASArchitecture", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
         .target(
             name: "NASSearch",
-            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore"]
+            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX"]
         ),
         .executableTarget(
             name: "nas",
@@ -79,5 +87,6 @@ let package = Package(
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
         .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], exclude: ["Fixtures"]),
+        .testTarget(name: "NASONNXTests", dependencies: ["NASONNX", "NASModel"]),
     ]
 )

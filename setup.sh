@@ -32,6 +32,12 @@ nas)
     ;;
 test)
     shift
+    # The ONNX export test checks its files with onnx and onnxruntime (PyPI).
+    if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+        echo "setup: installing onnx, onnxruntime and numpy (pip)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check onnx onnxruntime numpy 2>/dev/null \
+            || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages onnx onnxruntime numpy
+    fi
     # Release: the numeric tests run many times slower in a debug build.
     swift test -c release -Xswiftc -enable-testing "$@"
     ;;

@@ -88,7 +88,9 @@ enum FashionMNIST {
         return (train, test)
     }
 
-    static func pair(images imagesPath: String, labels labelsPath: String, pad: Int = 2) throws(DataError) -> ImageSet {
+    static let padding = 2
+
+    static func pair(images imagesPath: String, labels labelsPath: String, pad: Int = padding) throws(DataError) -> ImageSet {
         let images = try IDX.read(imagesPath, dimensions: 3)
         let labels = try IDX.read(labelsPath, dimensions: 1)
         let (n, h, w) = (images.dimensions[0], images.dimensions[1], images.dimensions[2])

@@ -52,6 +52,10 @@ public enum DatasetKind: String, Sendable, CaseIterable {
     case fashionMNIST = "fashion-mnist"
     case cifar10
     case folder
+
+    /// Zero padding (raw pixel value 0) the loader adds on each side of every image:
+    /// Fashion-MNIST's 28×28 become 32×32. An exported model repeats it.
+    public var loaderPadding: Int { self == .fashionMNIST ? FashionMNIST.padding : 0 }
 }
 
 /// Training-time augmentation: a random crop of the image zero-padded by `cropPadding` on

@@ -12,9 +12,15 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case tf
     /// A report: the stage table, the decisions and the trial's results.
     case markdown
+    /// A trained model folder's network with its weights (`onnx(modelFolder:)`, Docs/ONNX.md).
+    case onnx
 }
 
 public enum Export {
+    static let runsKeepNoWeights =
+        "a run's trials keep no weights, so there is nothing to put in an ONNX file: export the architecture "
+        + "(--format json), train it with `nas train ARCH --out DIR`, then `nas export DIR --format onnx`"
+
     /// The trial `selector` names ("best", or a trial id) in a run folder, with its network.
     public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
         let status = try RunStatus.load(directory: directory)
@@ -61,6 +67,8 @@ public enum Export {
             return header(origin, trial) + settings.joined(separator: "\n") + "\n" + strings.joined(separator: "\n") + "\n"
         case .markdown:
             return markdown(network, trial: trial, run: run)
+        case .onnx:
+            throw .invalid(runsKeepNoWeights)
         }
     }
 

@@ -11,6 +11,9 @@ public struct TrainingRecord: Codable, Sendable {
     public var dataset: String
     public var dataPath: String?
     public var resolution: Int
+    /// Side of the images as loaded (after any loader padding), before resizing to
+    /// `resolution`; nil in folders written before it was recorded.
+    public var imageSize: Int?
     /// Per-channel normalization the network expects, in pixel/255 units.
     public var mean: [Float]
     public var std: [Float]
@@ -35,7 +38,8 @@ public enum ModelFolder {
     public static func save(_ trainer: Trainer, summary: TrainingSummary?, dataset: DatasetKind, dataPath: String?, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let record = TrainingRecord(
-            dataset: dataset.rawValue, dataPath: dataPath, resolution: trainer.resolved.resolution, mean: trainer.data.mean,
+            dataset: dataset.rawValue, dataPath: dataPath, resolution: trainer.resolved.resolution,
+            imageSize: trainer.data.train.height == trainer.data.train.width ? trainer.data.train.height : nil, mean: trainer.data.mean,
             std: trainer.data.std, classNames: trainer.data.train.classNames, config: trainer.config, summary: summary)
         try ArchitectureFile.encode(trainer.network).write(
             to: directory.appendingPathComponent(architectureFile), atomically: true, encoding: .utf8)

@@ -240,7 +240,12 @@ public enum Evaluator {
         configureThreads(count)
     }
 
-    public static func accuracy(model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int) -> Double {
+    /// Top-1 accuracy on `set`, in its order; `logits`, when given, receives each batch's
+    /// logits ([count, classes], row-major) as they are computed.
+    public static func accuracy(
+        model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int,
+        logits sink: ((UnsafeBufferPointer<Float>) -> Void)? = nil
+    ) -> Double {
         guard set.count > 0 else { return 0 }
         var labels = [Int32](repeating: 0, count: batchSize)
         var generator = SeededGenerator(seed: 0)
@@ -251,7 +256,9 @@ public enum Evaluator {
             labels.withUnsafeMutableBufferPointer { labelBuffer in
                 assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: images.pointer, labels: labelBuffer.baseAddress!)
                 let logits = model.forward(images.pointer, batch: count, training: false, generator: &generator)
-                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: model.architecture.network.classes)
+                let classes = model.architecture.network.classes
+                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: classes)
+                sink?(UnsafeBufferPointer(start: logits, count: count * classes))
             }
             start += count
         }

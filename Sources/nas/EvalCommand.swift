@@ -16,6 +16,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Batch size.") var batch = 128
     @Option(help: "Threads.") var threads = 1
     @Flag(help: "Print one JSON line.") var json = false
+    @Option(help: "Also write every image's logits, in the split's order, to this .npy file (float32 [images, classes]).")
+    var logits: String?
 
     struct Result: Encodable {
         var accuracy: Double
@@ -45,7 +47,16 @@ struct Eval: ParsableCommand {
         let assembler = BatchAssembler(
             mean: loaded.record.mean, std: loaded.record.std, augmentation: splits.augmentation, outputSize: loaded.record.resolution)
         let images = FloatBuffer(batch * loaded.record.resolution * loaded.record.resolution * set.channels)
-        let accuracy = Evaluator.accuracy(model: loaded.model, set: set, assembler: assembler, images: images, batchSize: batch)
+        var collected: [Float] = []
+        let accuracy = Evaluator.accuracy(
+            model: loaded.model, set: set, assembler: assembler, images: images, batchSize: batch,
+            logits: logits == nil ? nil : { collected.append(contentsOf: $0) })
+        if let logits {
+            let data = NumpyFile.float32(collected, shape: [set.count, loaded.network.classes])
+            do { try data.write(to: URL(fileURLWithPath: logits), options: .atomic) } catch {
+                throw CommandError("cannot write \(logits): \(error.localizedDescription)")
+            }
+        }
         let result = Result(accuracy: accuracy, split: split.rawValue, images: set.count, seconds: Date().timeIntervalSince(start))
         if json { try printJSON(result) } else { print(String(format: "%@ accuracy %.4f on %d images", split.rawValue, accuracy, set.count)) }
     }

@@ -6,21 +6,26 @@ extension ExportFormat: ExpressibleByArgument {}
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export a run's trial: JSON, timm or TF block strings (each rebuilds with `nas arch`), or Markdown.",
+        abstract: "Export a run's trial (JSON, timm or TF block strings, Markdown) or a trained model (ONNX).",
         discussion: """
+            A run's trials export as architectures: JSON, timm or TF block strings (each rebuilds with
+            `nas arch` and trains with `nas train`), or Markdown. A trained model folder (from
+            `nas train --out`) exports as ONNX with its weights (Docs/ONNX.md).
+
             Examples:
               nas export Runs/quickstart --format json --output best.json && nas arch best.json
               nas export Runs/quickstart --trial 7 --format tf
+              nas export models/best --format onnx --output best.onnx
             """
     )
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder, or a trained model folder for --format onnx.")
     var runDirectory: String
 
     @Option(help: "best, or a trial id.")
     var trial = "best"
 
-    @Option(help: "json, timm, tf or markdown.")
+    @Option(help: "json, timm, tf, markdown (a run's trial) or onnx (a trained model folder).")
     var format: ExportFormat
 
     @Option(help: "Write to this file instead of stdout (refuses to overwrite unless --force).")
@@ -29,19 +34,36 @@ struct Export: ParsableCommand {
     @Flag(help: "Overwrite --output if it exists.")
     var force = false
 
+    func validate() throws {
+        if format == .onnx && output == nil {
+            throw ValidationError("--format onnx writes a binary file: give it --output FILE")
+        }
+    }
+
     func run() throws {
+        if format == .onnx {
+            let (data, model) = try NASSearch.Export.onnx(modelFolder: runDirectory)
+            try write(data, to: output!)
+            FileHandle.standardError.write(Data(
+                "wrote \(output!): ONNX opset 17, input image [N, \(model.input.map(String.init).joined(separator: ", "))] in [0, 1], logits [N, \(model.classes)], \(model.nodes) nodes, \(model.parameters) parameters, \(model.bytes) bytes\n".utf8))
+            return
+        }
         let (summary, network, status) = try NASSearch.Export.trial(directory: runDirectory, selector: trial)
         let text = try NASSearch.Export.render(network, trial: summary, run: status.run, format: format)
         guard let output else {
             print(text, terminator: "")
             return
         }
+        try write(Data(text.utf8), to: output)
+        FileHandle.standardError.write(Data("wrote trial \(summary.id) of \(runDirectory) to \(output)\n".utf8))
+    }
+
+    private func write(_ data: Data, to output: String) throws {
         if FileManager.default.fileExists(atPath: output), !force {
             throw CommandError("\(output) exists; pass --force to overwrite it")
         }
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
+        do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
             throw CommandError("cannot write \(output): \(error.localizedDescription)")
         }
-        FileHandle.standardError.write(Data("wrote trial \(summary.id) of \(runDirectory) to \(output)\n".utf8))
     }
 }

@@ -20,6 +20,11 @@ enum Nas {
     }()
 
     static func run(_ arguments: [String], currentDirectory: URL? = nil) throws -> CommandResult {
+        try runProgram(executable, arguments, currentDirectory: currentDirectory)
+    }
+
+    /// Any program, with what it prints captured.
+    static func runProgram(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
