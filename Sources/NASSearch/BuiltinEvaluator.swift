@@ -9,6 +9,8 @@ import NASTraining
 public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
     public let proxy: ProxySettings
     public let data: DatasetSplits
+    /// When set, each trained model is saved to `modelsDirectory/trial-N` (a model folder).
+    public var modelsDirectory: String?
 
     public init(proxy: ProxySettings, data: DatasetSplits) {
         self.proxy = proxy
@@ -54,15 +56,33 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
 
     public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
         let config = Self.trainingConfig(proxy, seed: job.seed)
+        let trainer: Trainer, summary: TrainingSummary
         do {
-            let trainer = try Trainer(architecture: job.network, data: data, config: config)
-            let summary = try trainer.train { step in progress(Double(step.step) / Double(max(1, step.totalSteps))) }
-            return TrialMeasurement(
-                accuracy: summary.valAccuracy, stepSeconds: Double(config.batchSize) / max(summary.imagesPerSecond, 1e-9),
-                extra: ["train_seconds": summary.seconds, "final_loss": Double(summary.finalLoss),
-                        "proxy_macs": Double(summary.macs), "proxy_params": Double(summary.params)])
+            trainer = try Trainer(architecture: job.network, data: data, config: config)
+            summary = try trainer.train { step in progress(Double(step.step) / Double(max(1, step.totalSteps))) }
         } catch {
             throw EvaluationFailure(error.description)
+        }
+        if let modelsDirectory { try save(trainer, summary: summary, trial: job.trial, in: modelsDirectory) }
+        return TrialMeasurement(
+            accuracy: summary.valAccuracy, stepSeconds: Double(config.batchSize) / max(summary.imagesPerSecond, 1e-9),
+            extra: ["train_seconds": summary.seconds, "final_loss": Double(summary.finalLoss),
+                    "proxy_macs": Double(summary.macs), "proxy_params": Double(summary.params)])
+    }
+
+    /// Writes the model folder beside its final name and renames it into place, so a search
+    /// killed while saving never leaves half a model under trial-N.
+    private func save(_ trainer: Trainer, summary: TrainingSummary, trial: Int, in directory: String) throws(EvaluationFailure) {
+        let manager = FileManager.default
+        let final = URL(fileURLWithPath: directory).appendingPathComponent("trial-\(trial)")
+        let partial = URL(fileURLWithPath: directory).appendingPathComponent(".trial-\(trial).partial")
+        try? manager.removeItem(at: partial)
+        do {
+            try ModelFolder.save(trainer, summary: summary, dataset: DatasetKind(rawValue: proxy.dataset) ?? .folder, dataPath: proxy.data, to: partial)
+            try? manager.removeItem(at: final)
+            try manager.moveItem(at: partial, to: final)
+        } catch {
+            throw EvaluationFailure("cannot save the trained model to \(final.path): \(error.localizedDescription)")
         }
     }
 }

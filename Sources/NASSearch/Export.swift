@@ -17,9 +17,11 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 }
 
 public enum Export {
-    static let runsKeepNoWeights =
-        "a run's trials keep no weights, so there is nothing to put in an ONNX file: export the architecture "
-        + "(--format json), train it with `nas train ARCH --out DIR`, then `nas export DIR --format onnx`"
+    static func noWeights(_ what: String) -> String {
+        "\(what) kept no weights (start a search with --keep-weights to keep them), so there is nothing to put in an "
+            + "ONNX file: export the architecture (--format json), train it with `nas train ARCH --out DIR`, then "
+            + "`nas export DIR --format onnx`"
+    }
 
     /// The trial `selector` names ("best", or a trial id) in a run folder, with its network.
     public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
@@ -68,7 +70,7 @@ public enum Export {
         case .markdown:
             return markdown(network, trial: trial, run: run)
         case .onnx:
-            throw .invalid(runsKeepNoWeights)
+            throw .invalid("ONNX is written from the trained model, not rendered from an architecture: use Export.onnx(run:trial:)")
         }
     }
 

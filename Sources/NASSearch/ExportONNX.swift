@@ -14,10 +14,22 @@ extension Export {
         public var classes: Int
     }
 
-    /// A trained model folder (`nas train --out`) as an ONNX file's bytes: the folded network
+    /// A trial of a run that kept its weights (`nas search --keep-weights`): `selector` is "best"
+    /// or a trial id, as for the other formats.
+    public static func onnx(run path: String, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
+        let (summary, _, _) = try trial(directory: path, selector: selector)
+        let folder = RunDirectory(path).modelFolder(trial: summary.id)
+        guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(ModelFolder.recordFile)) else {
+            throw .invalid(noWeights("trial \(summary.id) of \(path)"))
+        }
+        return try onnx(modelFolder: folder)
+    }
+
+    /// A trained model folder (`nas train --out`) as an ONNX file's bytes (a run folder: its
+    /// best trial's, see `onnx(run:trial:)`): the folded network
     /// behind the trainer's own evaluation preprocessing (Docs/ONNX.md).
     public static func onnx(modelFolder path: String) throws(SearchError) -> (Data, ONNXSummary) {
-        if FileManager.default.fileExists(atPath: RunDirectory(path).database) { throw .invalid(runsKeepNoWeights) }
+        if FileManager.default.fileExists(atPath: RunDirectory(path).database) { return try onnx(run: path, trial: "best") }
         let loaded: ModelFolder.Loaded
         do { loaded = try ModelFolder.load(URL(fileURLWithPath: path), maxBatch: 1) } catch {
             throw .invalid("\(error)")

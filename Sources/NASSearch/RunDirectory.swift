@@ -9,6 +9,9 @@ public struct RunDirectory: Sendable {
     public let path: String
     public var database: String { (path as NSString).appendingPathComponent(Self.databaseName) }
     var lockPath: String { (path as NSString).appendingPathComponent(Self.lockName) }
+    /// Trained models of a run that keeps weights (`--keep-weights`): models/trial-N.
+    public var models: String { (path as NSString).appendingPathComponent("models") }
+    public func modelFolder(trial: Int) -> String { (models as NSString).appendingPathComponent("trial-\(trial)") }
     /// The run's name inside the store: one run per folder, named after it.
     public var runName: String { URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent }
 

@@ -66,7 +66,7 @@ public final class Search: @unchecked Sendable {
         let directory = RunDirectory(path)
         if FileManager.default.fileExists(atPath: directory.database) { throw .runExists(directory: path) }
         let chosen: any TrialEvaluator
-        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, cache: dataCache, progress: dataProgress) }
+        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, directory: directory, cache: dataCache, progress: dataProgress) }
         try directory.create()
         let lock = try directory.lock()
         let store = try directory.store(.create)
@@ -92,7 +92,7 @@ public final class Search: @unchecked Sendable {
             run = try storeCall { try store.updateConfig(run: run.id, config: config.json()) }
         }
         let chosen: any TrialEvaluator
-        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, cache: dataCache, progress: dataProgress) }
+        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, directory: directory, cache: dataCache, progress: dataProgress) }
         return Search(directory: directory, config: config, space: space, run: run, store: store, lock: lock,
                       evaluator: chosen, resumed: true)
     }
@@ -113,11 +113,13 @@ public final class Search: @unchecked Sendable {
         return (run, config, space)
     }
 
-    static func makeEvaluator(_ config: SearchConfig, cache: String?, progress: (@Sendable (Int, Int) -> Void)?)
-        throws(SearchError) -> any TrialEvaluator
-    {
+    static func makeEvaluator(
+        _ config: SearchConfig, directory: RunDirectory, cache: String?, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws(SearchError) -> any TrialEvaluator {
         if config.usesBuiltinTrainer {
-            return try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, progress: progress)
+            let evaluator = try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, progress: progress)
+            if config.keepWeights == true { evaluator.modelsDirectory = directory.models }
+            return evaluator
         }
         return CommandEvaluator(command: config.evaluator, timeout: config.timeout)
     }

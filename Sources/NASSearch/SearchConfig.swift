@@ -33,6 +33,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     public var maxAttempts = 5
     /// Named models or block strings evaluated alongside, as reference trials.
     public var references: [String] = []
+    /// Save each trial's trained model to RUN/models/trial-N (built-in trainer only), for
+    /// `nas export RUN --trial N --format onnx`. nil (absent from older runs' configs) = no.
+    public var keepWeights: Bool?
 
     public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
 
@@ -53,6 +56,7 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
         if !usesBuiltinTrainer { try CommandEvaluator.validate(evaluator) }
+        try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")
     }
 
     public func json() -> String {

@@ -17,6 +17,8 @@ public struct SearchOptions: Sendable {
     public var preset: RewardSettings.Preset?
     public var alpha: Double?
     public var beta: Double?
+    /// Save every trial's trained model in the run folder.
+    public var keepWeights = false
     public var metric: RewardSettings.Metric?
     public var seed: UInt64?
     public var steps: Int?
@@ -73,6 +75,7 @@ public struct SearchOptions: Sendable {
         config.evaluator = evaluator ?? "builtin"
         config.timeout = timeout
         config.references = space.search.references
+        config.keepWeights = keepWeights ? true : nil
         try config.validate()
         return config
     }

@@ -10,7 +10,8 @@ struct Export: ParsableCommand {
         discussion: """
             A run's trials export as architectures: JSON, timm or TF block strings (each rebuilds with
             `nas arch` and trains with `nas train`), or Markdown. A trained model folder (from
-            `nas train --out`) exports as ONNX with its weights (Docs/ONNX.md).
+            `nas train --out`), or a trial of a run searched with --keep-weights, exports as ONNX
+            with its weights (Docs/ONNX.md).
 
             Examples:
               nas export Runs/quickstart --format json --output best.json && nas arch best.json
@@ -19,7 +20,7 @@ struct Export: ParsableCommand {
             """
     )
 
-    @Argument(help: "The run folder, or a trained model folder for --format onnx.")
+    @Argument(help: "The run folder, or for --format onnx also a trained model folder.")
     var runDirectory: String
 
     @Option(help: "best, or a trial id.")
@@ -42,7 +43,10 @@ struct Export: ParsableCommand {
 
     func run() throws {
         if format == .onnx {
-            let (data, model) = try NASSearch.Export.onnx(modelFolder: runDirectory)
+            let isRun = FileManager.default.fileExists(atPath: RunDirectory(runDirectory).database)
+            let (data, model) = isRun
+                ? try NASSearch.Export.onnx(run: runDirectory, trial: trial)
+                : try NASSearch.Export.onnx(modelFolder: runDirectory)
             try write(data, to: output!)
             FileHandle.standardError.write(Data(
                 "wrote \(output!): ONNX opset 17, input image [N, \(model.input.map(String.init).joined(separator: ", "))] in [0, 1], logits [N, \(model.classes)], \(model.nodes) nodes, \(model.parameters) parameters, \(model.bytes) bytes\n".utf8))

@@ -77,6 +77,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Proxy dataset location (cifar10, folder).")
     var data: String?
 
+    @Flag(help: "Save every trial's trained model in RUN/models (about 0.1–2 MB each at proxy width) for `nas export RUN --trial N --format onnx`.")
+    var keepWeights = false
+
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
@@ -108,6 +111,7 @@ struct SearchCommand: ParsableCommand {
         options.steps = steps
         options.epochs = epochs
         options.data = self.data
+        options.keepWeights = keepWeights
         let config = try options.config(space: parsed, spaceFile: space)
         let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
         exitOnInterrupt(runDirectory: runDirectory)

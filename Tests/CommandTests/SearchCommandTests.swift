@@ -226,9 +226,15 @@ import Testing
         #expect(Set(timmLines).count == 1)
         let markdown = try Nas.run(["export", run, "--format", "markdown", "--trial", "0"])
         #expect(markdown.stdout.contains("trial 0 of run done"))
+        // A command evaluator's trials keep no weights: ONNX is refused, with what to do instead.
+        let onnx = try Nas.run(["export", run, "--format", "onnx", "--output", setup.run("best.onnx")])
+        #expect(onnx.status != 0 && onnx.stderr.contains("kept no weights") && onnx.stderr.contains("nas train ARCH --out DIR"), "\(onnx.stderr)")
+        let keep = try Nas.run(["search", "--space", setup.space, "--run", setup.run("keep"), "--evaluator", setup.evaluator, "--keep-weights"])
+        #expect(keep.status != 0 && keep.stderr.contains("--keep-weights needs the built-in trainer"), "\(keep.stderr)")
     }
 
-    /// The quickstart with the built-in trainer, cut short: search, export, rebuild, train.
+    /// The quickstart with the built-in trainer, cut short: search (keeping weights), export,
+    /// rebuild, train; the best trial's kept model exports as ONNX that onnx's checker passes.
     @Test func quickstartRunsEndToEndWithTheBuiltinTrainer() throws {
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
             Issue.record("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
@@ -237,8 +243,19 @@ import Testing
         let setup = try Setup()
         let run = setup.run("quickstart")
         let space = Self.root.appendingPathComponent("SearchSpaces/quickstart.yaml").path
-        let search = try Nas.run(["search", "--space", space, "--run", run, "--trials", "4", "--steps", "8", "--workers", "2"])
+        let search = try Nas.run(["search", "--space", space, "--run", run, "--trials", "4", "--steps", "8", "--workers", "2", "--keep-weights"])
         #expect(search.status == 0, "\(search.stderr)")
+        // Every trial kept its model folder, and nothing partial is left.
+        let models = try FileManager.default.contentsOfDirectory(atPath: run + "/models")
+        let trials = (try JSONSerialization.jsonObject(with: Data(try Nas.run(["status", run, "--json"]).stdout.utf8)) as? [String: Any])?["trials"] as? [[String: Any]] ?? []
+        #expect(trials.count >= 4 && Set(models) == Set(trials.compactMap { $0["id"] as? Int }.map { "trial-\($0)" }), "\(models)")
+        let onnx = setup.run("best.onnx")
+        let export = try Nas.run(["export", run, "--format", "onnx", "--output", onnx])
+        #expect(export.status == 0 && export.stderr.contains("input image [N, 1, 28, 28]"), "\(export.stderr)")
+        let check = try ONNXExportTests.python([
+            ONNXExportTests.root.appendingPathComponent("Benchmarks/onnx/check.py").path, onnx, "--limit", "200",
+        ])
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
         let best = setup.run("best.json")
         #expect(try Nas.run(["export", run, "--format", "json", "--output", best]).status == 0)
         #expect(try Nas.run(["arch", best]).status == 0)
