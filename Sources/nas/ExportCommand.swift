@@ -8,10 +8,7 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export a run's trial (JSON, timm or TF block strings, Markdown) or a trained model (ONNX).",
         discussion: """
-            A run's trials export as architectures: JSON, timm or TF block strings (each rebuilds with
-            `nas arch` and trains with `nas train`), or Markdown. A trained model folder (from
-            `nas train --out`), or a trial of a run searched with --keep-weights, exports as ONNX
-            with its weights (Docs/ONNX.md).
+            A run's trials export as architectures: JSON, timm or TF block strings (each rebuilds with `nas arch` and trains with `nas train`), or Markdown. A trained model folder (from `nas train --out`), or a trial of a run searched with --keep-weights, exports as ONNX with its weights (Docs/ONNX.md).
 
             Examples:
               nas export Runs/quickstart --format json --output best.json && nas arch best.json
@@ -26,7 +23,7 @@ struct Export: ParsableCommand {
     @Option(help: "best, or a trial id.")
     var trial = "best"
 
-    @Option(help: "json, timm, tf, markdown (a run's trial) or onnx (a trained model folder).")
+    @Option(help: "json, timm, tf, markdown (a run's trial) or onnx (a trained model, or a trial of a --keep-weights run).")
     var format: ExportFormat
 
     @Option(help: "Write to this file instead of stdout (refuses to overwrite unless --force).")
