@@ -18,6 +18,15 @@ public struct FoldedNetwork: Sendable, Hashable {
     /// [classes, features] (y = W·x + b, as ONNX's Gemm with transB or PyTorch's Linear).
     public var classifierWeight: [Float]
     public var classifierBias: [Float]
+
+    /// Weights and biases after folding (batch norm's four values per channel became one bias).
+    public var parameterCount: Int {
+        let convs = [stem] + blocks.flatMap(\.convs) + (head.map { [$0] } ?? [])
+        let se = blocks.compactMap(\.squeezeExcitation).reduce(0) {
+            $0 + $1.reduceWeight.count + $1.reduceBias.count + $1.expandWeight.count + $1.expandBias.count
+        }
+        return convs.reduce(0) { $0 + $1.weight.count + $1.bias.count } + se + classifierWeight.count + classifierBias.count
+    }
 }
 
 /// A convolution with batch norm folded in and its activation (nil: none).

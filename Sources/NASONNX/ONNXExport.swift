@@ -211,9 +211,7 @@ struct GraphBuilder {
         t.name = name
         t.dims = dims
         t.dataType = Onnx_TensorProto.DataType.float.rawValue32
-        t.rawData = values.withUnsafeBufferPointer { buffer in
-            Data(buffer.map(\.bitPattern.littleEndian).withUnsafeBytes { Array($0) })
-        }
+        t.rawData = values.map(\.bitPattern.littleEndian).withUnsafeBytes { Data($0) }
         initializers.append(t)
         return name
     }
@@ -224,7 +222,7 @@ struct GraphBuilder {
         t.name = name
         t.dims = [Int64(values.count)]
         t.dataType = Onnx_TensorProto.DataType.int64.rawValue32
-        t.rawData = Data(values.map(\.littleEndian).withUnsafeBytes { Array($0) })
+        t.rawData = values.map(\.littleEndian).withUnsafeBytes { Data($0) }
         initializers.append(t)
         return name
     }

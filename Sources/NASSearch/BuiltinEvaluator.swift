@@ -10,18 +10,19 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
     public let proxy: ProxySettings
     public let data: DatasetSplits
     /// When set, each trained model is saved to `modelsDirectory/trial-N` (a model folder).
-    public var modelsDirectory: String?
+    public let modelsDirectory: String?
 
-    public init(proxy: ProxySettings, data: DatasetSplits) {
+    public init(proxy: ProxySettings, data: DatasetSplits, modelsDirectory: String? = nil) {
         self.proxy = proxy
         self.data = data
+        self.modelsDirectory = modelsDirectory
     }
 
     /// Loads the proxy dataset; a missing or unreadable dataset is refused here, before a run
     /// is created. `progress` hears about a first (uncached) decode.
-    public static func load(proxy: ProxySettings, cacheDirectory: String?, progress: (@Sendable (Int, Int) -> Void)?)
-        throws(SearchError) -> BuiltinEvaluator
-    {
+    public static func load(
+        proxy: ProxySettings, cacheDirectory: String?, modelsDirectory: String? = nil, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws(SearchError) -> BuiltinEvaluator {
         guard let kind = DatasetKind(rawValue: proxy.dataset) else {
             throw .evaluator("proxy dataset '\(proxy.dataset)' is not one of \(ProxySettings.datasets.joined(separator: ", "))")
         }
@@ -29,7 +30,7 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
             let data = try DatasetLoader.load(
                 kind, path: proxy.data, validationCount: proxy.validation, cacheDirectory: cacheDirectory,
                 progress: progress)
-            return BuiltinEvaluator(proxy: proxy, data: data)
+            return BuiltinEvaluator(proxy: proxy, data: data, modelsDirectory: modelsDirectory)
         } catch {
             throw .evaluator("cannot load the proxy dataset (\(proxy.dataset)\(proxy.data.map { " at \($0)" } ?? "")): \(error)")
         }

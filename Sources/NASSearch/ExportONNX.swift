@@ -14,6 +14,16 @@ extension Export {
         public var classes: Int
     }
 
+    /// `nas export DIR --format onnx`: DIR is a run folder (its trial `selector`, which must have
+    /// kept its weights) or a trained model folder (then `selector` must be "best", the default).
+    public static func onnx(directory path: String, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
+        if FileManager.default.fileExists(atPath: RunDirectory(path).database) { return try onnx(run: path, trial: selector) }
+        guard selector == "best" else {
+            throw .invalid("--trial picks a trial of a run folder; \(path) is a trained model folder, which holds one model")
+        }
+        return try onnx(modelFolder: path)
+    }
+
     /// A trial of a run that kept its weights (`nas search --keep-weights`): `selector` is "best"
     /// or a trial id, as for the other formats.
     public static func onnx(run path: String, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
@@ -25,11 +35,9 @@ extension Export {
         return try onnx(modelFolder: folder)
     }
 
-    /// A trained model folder (`nas train --out`) as an ONNX file's bytes (a run folder: its
-    /// best trial's, see `onnx(run:trial:)`): the folded network
+    /// A trained model folder (`nas train --out`) as an ONNX file's bytes: the folded network
     /// behind the trainer's own evaluation preprocessing (Docs/ONNX.md).
     public static func onnx(modelFolder path: String) throws(SearchError) -> (Data, ONNXSummary) {
-        if FileManager.default.fileExists(atPath: RunDirectory(path).database) { return try onnx(run: path, trial: "best") }
         let loaded: ModelFolder.Loaded
         do { loaded = try ModelFolder.load(URL(fileURLWithPath: path), maxBatch: 1) } catch {
             throw .invalid("\(error)")
@@ -54,9 +62,8 @@ extension Export {
         do {
             let model = try ONNXExport.model(folded, preprocessing: preprocessing, name: loaded.network.name, metadata: metadata)
             let data = try ONNXExport.serialized(model)
-            let parameters = model.graph.initializer.reduce(0) { $0 + Int($1.dims.reduce(1, *)) }
             return (data, ONNXSummary(
-                bytes: data.count, nodes: model.graph.node.count, parameters: parameters,
+                bytes: data.count, nodes: model.graph.node.count, parameters: folded.parameterCount,
                 input: [preprocessing.channels, preprocessing.imageSize, preprocessing.imageSize], classes: folded.classes))
         } catch let error as ONNXError {
             throw .invalid(error.description)

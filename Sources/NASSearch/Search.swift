@@ -117,9 +117,9 @@ public final class Search: @unchecked Sendable {
         _ config: SearchConfig, directory: RunDirectory, cache: String?, progress: (@Sendable (Int, Int) -> Void)?
     ) throws(SearchError) -> any TrialEvaluator {
         if config.usesBuiltinTrainer {
-            let evaluator = try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, progress: progress)
-            if config.keepWeights == true { evaluator.modelsDirectory = directory.models }
-            return evaluator
+            return try BuiltinEvaluator.load(
+                proxy: config.proxy, cacheDirectory: cache, modelsDirectory: config.keepWeights == true ? directory.models : nil,
+                progress: progress)
         }
         return CommandEvaluator(command: config.evaluator, timeout: config.timeout)
     }

@@ -48,6 +48,7 @@ struct Eval: ParsableCommand {
             mean: loaded.record.mean, std: loaded.record.std, augmentation: splits.augmentation, outputSize: loaded.record.resolution)
         let images = FloatBuffer(batch * loaded.record.resolution * loaded.record.resolution * set.channels)
         var collected: [Float] = []
+        if logits != nil { collected.reserveCapacity(set.count * loaded.network.classes) }
         let accuracy = Evaluator.accuracy(
             model: loaded.model, set: set, assembler: assembler, images: images, batchSize: batch,
             logits: logits == nil ? nil : { collected.append(contentsOf: $0) })

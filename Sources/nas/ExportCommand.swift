@@ -40,10 +40,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         if format == .onnx {
-            let isRun = FileManager.default.fileExists(atPath: RunDirectory(runDirectory).database)
-            let (data, model) = isRun
-                ? try NASSearch.Export.onnx(run: runDirectory, trial: trial)
-                : try NASSearch.Export.onnx(modelFolder: runDirectory)
+            let (data, model) = try NASSearch.Export.onnx(directory: runDirectory, trial: trial)
             try write(data, to: output!)
             FileHandle.standardError.write(Data(
                 "wrote \(output!): ONNX opset 17, input image [N, \(model.input.map(String.init).joined(separator: ", "))] in [0, 1], logits [N, \(model.classes)], \(model.nodes) nodes, \(model.parameters) parameters, \(model.bytes) bytes\n".utf8))

@@ -83,5 +83,8 @@ import Testing
         #expect(noOutput.status != 0 && noOutput.stderr.contains("give it --output FILE"), "\(noOutput.stderr)")
         let notAModel = try Nas.run(["export", folder.url.path, "--format", "onnx", "--output", folder.url.appendingPathComponent("x.onnx").path])
         #expect(notAModel.status != 0 && notAModel.stderr.contains("not a trained model folder"), "\(notAModel.stderr)")
+        let trialOfAModel = try Nas.run(["export", folder.url.path, "--trial", "3", "--format", "onnx", "--output", folder.url.appendingPathComponent("x.onnx").path])
+        #expect(trialOfAModel.status != 0 && trialOfAModel.stderr.contains("--trial picks a trial of a run folder"), "\(trialOfAModel.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("x.onnx").path))
     }
 }

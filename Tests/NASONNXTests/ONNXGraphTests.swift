@@ -69,6 +69,7 @@ import Testing
         let convWeights = ([folded.stem] + folded.blocks.flatMap(\.convs) + [folded.head!]).reduce(0) { $0 + $1.weight.count }
         let se = folded.blocks.compactMap(\.squeezeExcitation).reduce(0) { $0 + 2 * $1.channels * $1.reduced + $1.channels + $1.reduced }
         #expect(parameters == convWeights + convBiases + se + folded.features * 10 + 10)
+        #expect(folded.parameterCount == parameters)
     }
 
     @Test func resizeOnlyWhenTheResolutionDiffers() throws {
