@@ -51,7 +51,9 @@ let package = Package(
             dependencies: ["NASModel", "NASData"],
             swiftSettings: kernelSettings
         ),
-        .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "Yams"]),
         .target(name: "NASController", dependencies: ["NASKernels"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
@@ -83,7 +85,9 @@ let package = Package(
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
         .testTarget(name: "CommandTests", dependencies: ["nas"]),
-        .testTarget(name: "NASStoreTests", dependencies: ["NASStore"]),
+        // Real servers on loopback (PostgreSQL, Slurm) for the integration tests.
+        .target(name: "NASTestSupport", path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
+        .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
         .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], exclude: ["Fixtures"]),

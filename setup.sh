@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-packages=(libopenblas-dev libsqlite3-dev dataset-fashion-mnist libturbojpeg0-dev libpng-dev zlib1g-dev)
+packages=(libopenblas-dev libsqlite3-dev dataset-fashion-mnist libturbojpeg0-dev libpng-dev zlib1g-dev libpq-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 import NASStore
+import NASTestSupport
 
 extension StoreFixture {
     static let sqliteMemory = StoreFixture(name: "SQLite in memory", persistent: false) {
@@ -19,26 +20,20 @@ extension StoreFixture {
     }
 
     static let sqlite: [StoreFixture] = [.sqliteMemory, .sqliteFile]
+
+    /// A fresh database per test on the test process's loopback server.
+    static let postgres = StoreFixture(name: "PostgreSQL", persistent: true) {
+        let url = try LoopbackPostgres.server().newDatabase()
+        return { try PostgreSQLTrialStore(url: url) }
+    }
+
+    /// Every backend: the conformance suite runs against each.
+    static let all: [StoreFixture] = sqlite + [postgres]
 }
 
-/// The conformance suite instantiated for SQLite; a PostgreSQL store adds its fixture here.
+/// What only the SQLite store has: open modes, foreign files, migrations.
 @Suite struct SQLiteTrialStoreTests {
     typealias C = TrialStoreConformance
-
-    @Test(arguments: StoreFixture.sqlite) func runs(_ f: StoreFixture) throws { try C.runsAreCreatedLookedUpAndUnique(f) }
-    @Test(arguments: StoreFixture.sqlite) func enqueueNumbering(_ f: StoreFixture) throws { try C.enqueueNumbersContinueAcrossCalls(f) }
-    @Test(arguments: StoreFixture.sqlite) func claimOrder(_ f: StoreFixture) throws { try C.claimTakesOldestQueuedFirst(f) }
-    @Test(arguments: StoreFixture.sqlite) func concurrentClaims(_ f: StoreFixture) throws { try C.concurrentClaimsAreExclusive(f) }
-    @Test(arguments: StoreFixture.sqlite) func heartbeat(_ f: StoreFixture) throws { try C.heartbeatExtendsTheLeaseOnlyForItsWorker(f) }
-    @Test(arguments: StoreFixture.sqlite) func completeAndFail(_ f: StoreFixture) throws { try C.completeAndFailTransitionOnlyFromRunningUnderTheWorker(f) }
-    @Test(arguments: StoreFixture.sqlite) func requeue(_ f: StoreFixture) throws { try C.expiredLeasesAreRequeuedUntilAttemptsRunOut(f) }
-    @Test(arguments: StoreFixture.sqlite) func roundTrip(_ f: StoreFixture) throws { try C.resultsAndDecisionsRoundTrip(f) }
-    @Test(arguments: StoreFixture.sqlite) func controllerState(_ f: StoreFixture) throws { try C.controllerStateIsUpserted(f) }
-    @Test(arguments: StoreFixture.sqlite.filter(\.persistent)) func reopen(_ f: StoreFixture) throws { try C.reopeningKeepsEverything(f) }
-    @Test(arguments: StoreFixture.sqlite) func bestAndCounts(_ f: StoreFixture) throws { try C.derivedBestAndCounts(f) }
-    @Test(arguments: StoreFixture.sqlite) func stateWithBatch(_ f: StoreFixture) throws { try C.controllerStateAndNextBatchAreOneWrite(f) }
-    @Test(arguments: StoreFixture.sqlite) func release(_ f: StoreFixture) throws { try C.releaseRequeuesOneProcessesTrials(f) }
-    @Test(arguments: StoreFixture.sqlite) func config(_ f: StoreFixture) throws { try C.configIsReplaced(f) }
 
     private func temporaryPath(_ name: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("NASStoreTests-\(UUID().uuidString)")

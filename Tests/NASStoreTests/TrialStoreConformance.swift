@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 import NASStore
+import NASTestSupport
 
 /// A way to get empty storage for one test. `make` creates it and returns an opener; each
 /// call of the opener is a new handle on that same storage, standing in for a separate
@@ -327,4 +328,24 @@ enum TrialStoreConformance {
         #expect(try store.best(run: run.id)?.id == queued[1].id)  // ties go to the earlier trial
         #expect(try store.counts(run: run.id) == [.queued: 1, .running: 0, .complete: 3, .failed: 1])
     }
+}
+
+/// The conformance suite, run against every backend.
+@Suite struct TrialStoreConformanceTests {
+    typealias C = TrialStoreConformance
+
+    @Test(arguments: StoreFixture.all) func runs(_ f: StoreFixture) throws { try C.runsAreCreatedLookedUpAndUnique(f) }
+    @Test(arguments: StoreFixture.all) func enqueueNumbering(_ f: StoreFixture) throws { try C.enqueueNumbersContinueAcrossCalls(f) }
+    @Test(arguments: StoreFixture.all) func claimOrder(_ f: StoreFixture) throws { try C.claimTakesOldestQueuedFirst(f) }
+    @Test(arguments: StoreFixture.all) func concurrentClaims(_ f: StoreFixture) throws { try C.concurrentClaimsAreExclusive(f) }
+    @Test(arguments: StoreFixture.all) func heartbeat(_ f: StoreFixture) throws { try C.heartbeatExtendsTheLeaseOnlyForItsWorker(f) }
+    @Test(arguments: StoreFixture.all) func completeAndFail(_ f: StoreFixture) throws { try C.completeAndFailTransitionOnlyFromRunningUnderTheWorker(f) }
+    @Test(arguments: StoreFixture.all) func requeue(_ f: StoreFixture) throws { try C.expiredLeasesAreRequeuedUntilAttemptsRunOut(f) }
+    @Test(arguments: StoreFixture.all) func roundTrip(_ f: StoreFixture) throws { try C.resultsAndDecisionsRoundTrip(f) }
+    @Test(arguments: StoreFixture.all) func controllerState(_ f: StoreFixture) throws { try C.controllerStateIsUpserted(f) }
+    @Test(arguments: StoreFixture.all.filter(\.persistent)) func reopen(_ f: StoreFixture) throws { try C.reopeningKeepsEverything(f) }
+    @Test(arguments: StoreFixture.all) func bestAndCounts(_ f: StoreFixture) throws { try C.derivedBestAndCounts(f) }
+    @Test(arguments: StoreFixture.all) func stateWithBatch(_ f: StoreFixture) throws { try C.controllerStateAndNextBatchAreOneWrite(f) }
+    @Test(arguments: StoreFixture.all) func release(_ f: StoreFixture) throws { try C.releaseRequeuesOneProcessesTrials(f) }
+    @Test(arguments: StoreFixture.all) func config(_ f: StoreFixture) throws { try C.configIsReplaced(f) }
 }

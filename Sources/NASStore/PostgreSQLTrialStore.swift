@@ -1,0 +1,449 @@
+import Foundation
+
+/// `TrialStore` on a shared PostgreSQL server, through libpq: the trial log of a search whose
+/// workers run on many machines (`nas worker --storage postgresql://…`). Its tables live in
+/// the schema `swiftnas`, so the database can hold other things too; many runs share them.
+///
+/// Every call is one transaction at READ COMMITTED. A claim takes the oldest queued trial with
+/// `FOR UPDATE SKIP LOCKED`, so claimers never wait on each other and never get the same
+/// trial; a transition first locks its trial's row (`FOR UPDATE`) and then checks who holds it;
+/// numbering locks the run's row. A deadlock or serialization failure is retried, the rest
+/// reaches the caller as one `StoreError` line. The schema is in Docs/SCHEMA.md.
+///
+/// One connection per store, used under a lock: a process's worker threads take turns, which
+/// costs nothing next to training. (libpq rather than postgres-nio: its calls are synchronous
+/// like this protocol, it reads connection URLs, passwords from ~/.pgpass and `PG*`
+/// environment variables itself, and it adds no event-loop threads and no build time.)
+public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
+    private let connection: PostgreSQLConnection
+    private let lock = NSLock()
+    /// The URL with any password hidden, for messages.
+    public var location: String { connection.redactedURL }
+
+    /// Schema versions, oldest first; a new version is a new entry, never an edit.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE swiftnas.run (
+            id BIGSERIAL PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL,
+            space TEXT NOT NULL,
+            config TEXT NOT NULL
+        );
+        CREATE TABLE swiftnas.trial (
+            id BIGSERIAL PRIMARY KEY,
+            run BIGINT NOT NULL REFERENCES swiftnas.run(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            batch INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'complete', 'failed')),
+            architecture TEXT NOT NULL,
+            decisions TEXT NOT NULL,
+            seed BIGINT NOT NULL,
+            is_reference BOOLEAN NOT NULL,
+            accuracy DOUBLE PRECISION,
+            reward DOUBLE PRECISION,
+            macs BIGINT,
+            params BIGINT,
+            components TEXT,
+            seconds DOUBLE PRECISION,
+            failure TEXT,
+            worker TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_expires_at TIMESTAMPTZ,
+            created_at TIMESTAMPTZ NOT NULL,
+            started_at TIMESTAMPTZ,
+            finished_at TIMESTAMPTZ,
+            UNIQUE (run, number)
+        );
+        CREATE INDEX trial_run_state_number ON swiftnas.trial (run, state, number);
+        CREATE TABLE swiftnas.controller_state (
+            run BIGINT PRIMARY KEY REFERENCES swiftnas.run(id) ON DELETE CASCADE,
+            batch INTEGER NOT NULL,
+            state BYTEA NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ]
+
+    /// Our advisory-lock namespace ("SNAS"): migrations and the run lock use it.
+    static let lockSpace: Int32 = 0x534E_4153
+
+    /// Connects to `url` (postgresql://USER[:PASSWORD]@HOST[:PORT]/DB). `migrate` brings the
+    /// schema up to date (creating it in an empty database); without it — for commands that
+    /// only read — a database with no SwiftNAS tables is refused as `missing`.
+    public init(url: String, migrate: Bool = true) throws(StoreError) {
+        urlForLock = url
+        connection = try PostgreSQLConnection(url: url)
+        if migrate { try self.migrate() } else { try checkSchema() }
+    }
+
+    private func migrate() throws(StoreError) {
+        try transaction { db in
+            // Several workers may start on an empty database at once: one migrates, the others
+            // wait here and then find it done.
+            try db.execute("SELECT pg_advisory_xact_lock($1, 0)", [String(Self.lockSpace)])
+            try db.execute("CREATE SCHEMA IF NOT EXISTS swiftnas")
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS swiftnas.schema_version (
+                    version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """)
+            let current = try db.execute("SELECT COALESCE(MAX(version), 0) AS version FROM swiftnas.schema_version").first!.int("version")
+            guard current <= Self.migrations.count else { throw Self.newerSchema(location) }
+            for (index, sql) in Self.migrations.enumerated() where index + 1 > current {
+                try db.execute(sql)
+                try db.execute("INSERT INTO swiftnas.schema_version (version) VALUES ($1)", [String(index + 1)])
+            }
+        }
+    }
+
+    private func checkSchema() throws(StoreError) {
+        try transaction { db in
+            let exists = try db.execute("SELECT to_regclass('swiftnas.schema_version') IS NOT NULL AS present").first!.bool("present")
+            guard exists else { throw StoreError.missing("\(location) (it has no SwiftNAS tables yet)") }
+            let current = try db.execute("SELECT COALESCE(MAX(version), 0) AS version FROM swiftnas.schema_version").first!.int("version")
+            if current > Self.migrations.count { throw Self.newerSchema(location) }
+            if current < Self.migrations.count {
+                throw StoreError.database("\(location) has an older SwiftNAS schema; `nas resume` or `nas worker` on it upgrades it")
+            }
+        }
+    }
+
+    private static func newerSchema(_ location: String) -> StoreError {
+        .database("\(location) was written by a newer SwiftNAS (its schema has versions this one does not know)")
+    }
+
+    /// Takes the run's lock for as long as the returned value lives: a PostgreSQL session
+    /// advisory lock on its own connection, which the server drops when the process dies
+    /// (kill -9 and lost machines included). Nil if another process holds it.
+    public func lockRun(_ run: Int64) throws(StoreError) -> RunLease? {
+        let session = try PostgreSQLConnection(url: urlForLock)
+        let taken: Bool
+        do {
+            taken = try session.execute("SELECT pg_try_advisory_lock($1, $2) AS taken", [String(Self.lockSpace), String(run)])
+                .first!.bool("taken")
+        } catch {
+            throw .database("\(error)")
+        }
+        return taken ? RunLease(session) : nil
+    }
+
+    private let urlForLock: String
+
+    // MARK: Runs
+
+    public func createRun(name: String, space: String, config: String) throws(StoreError) -> RunRecord {
+        try transaction { db in
+            let inserted = try db.execute(
+                """
+                INSERT INTO swiftnas.run (name, created_at, space, config) VALUES ($1, now(), $2, $3)
+                ON CONFLICT (name) DO NOTHING RETURNING id
+                """, [name, space, config])
+            guard let row = inserted.first else { throw StoreError.runExists(name: name) }
+            return try Self.fetchRun(db, "id = $1", [String(try row.int64("id"))])!
+        }
+    }
+
+    public func run(named name: String) throws(StoreError) -> RunRecord? {
+        try transaction { db in try Self.fetchRun(db, "name = $1", [name]) }
+    }
+
+    public func runs() throws(StoreError) -> [RunRecord] {
+        try transaction { db in
+            try db.execute("SELECT \(Self.runColumns) FROM swiftnas.run ORDER BY id").all.map(Self.runRecord)
+        }
+    }
+
+    // MARK: Trials
+
+    public func enqueue(_ trials: [NewTrial], run: Int64) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in try Self.insert(db, trials, run: run) }
+    }
+
+    /// Inserts queued trials numbered after the run's last one. Locking the run's row first
+    /// keeps two enqueuers from taking the same numbers.
+    private static func insert(_ db: PostgreSQLConnection, _ trials: [NewTrial], run: Int64) throws -> [TrialRecord] {
+        try lockRunRow(db, run)
+        guard !trials.isEmpty else { return [] }
+        let next = try db.execute(
+            "SELECT COALESCE(MAX(number) + 1, 0) AS next FROM swiftnas.trial WHERE run = $1", [String(run)]
+        ).first!.int("next")
+        var records: [TrialRecord] = []
+        for (offset, trial) in trials.enumerated() {
+            let rows = try db.execute(
+                """
+                INSERT INTO swiftnas.trial (run, number, batch, state, architecture, decisions, seed,
+                                            is_reference, attempts, created_at)
+                VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0, now())
+                RETURNING \(trialColumns)
+                """,
+                [String(run), String(next + offset), String(trial.batch), trial.architecture, try json(trial.decisions),
+                 String(Int64(bitPattern: trial.seed)), SQLText.bool(trial.isReference)])
+            records.append(try trialRecord(rows.first!))
+        }
+        return records
+    }
+
+    public func claim(run: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) -> TrialRecord? {
+        try transaction { db in
+            let rows = try db.execute(
+                """
+                UPDATE swiftnas.trial
+                SET state = 'running', worker = $1, attempts = attempts + 1,
+                    lease_expires_at = to_timestamp($2::float8), started_at = to_timestamp($3::float8)
+                WHERE id = (SELECT id FROM swiftnas.trial WHERE run = $4 AND state = 'queued'
+                            ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING \(Self.trialColumns)
+                """,
+                [worker, SQLText.date(now.addingTimeInterval(lease)), SQLText.date(now), String(run)])
+            return try rows.first.map(Self.trialRecord)
+        }
+    }
+
+    public func heartbeat(trial: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) {
+        try transaction { db in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            try db.execute(
+                "UPDATE swiftnas.trial SET lease_expires_at = to_timestamp($1::float8) WHERE id = $2",
+                [SQLText.date(now.addingTimeInterval(lease)), String(trial)])
+        }
+    }
+
+    public func complete(trial: Int64, worker: String, result: TrialResult, now: Date) throws(StoreError) -> TrialRecord {
+        try transaction { db in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            let rows = try db.execute(
+                """
+                UPDATE swiftnas.trial
+                SET state = 'complete', accuracy = $1, reward = $2, macs = $3, params = $4, components = $5,
+                    seconds = $6, lease_expires_at = NULL, finished_at = to_timestamp($7::float8)
+                WHERE id = $8
+                RETURNING \(Self.trialColumns)
+                """,
+                [String(result.accuracy), String(result.reward), String(result.macs), String(result.params),
+                 try Self.json(result.components), String(result.seconds), SQLText.date(now), String(trial)])
+            return try Self.trialRecord(rows.first!)
+        }
+    }
+
+    public func fail(trial: Int64, worker: String, reason: String, now: Date) throws(StoreError) -> TrialRecord {
+        try transaction { db in
+            _ = try Self.requireHeld(db, trial, by: worker)
+            let rows = try db.execute(
+                """
+                UPDATE swiftnas.trial
+                SET state = 'failed', failure = $1, lease_expires_at = NULL, finished_at = to_timestamp($2::float8)
+                WHERE id = $3
+                RETURNING \(Self.trialColumns)
+                """, [reason, SQLText.date(now), String(trial)])
+            return try Self.trialRecord(rows.first!)
+        }
+    }
+
+    public func requeueExpired(run: Int64, now: Date, maxAttempts: Int) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in
+            // SKIP LOCKED: a row locked right now is being completed or heartbeaten; it is
+            // looked at again on the next call if it is still expired then.
+            let expired = try db.execute(
+                """
+                SELECT id, worker, attempts FROM swiftnas.trial
+                WHERE run = $1 AND state = 'running' AND lease_expires_at <= to_timestamp($2::float8)
+                ORDER BY number FOR UPDATE SKIP LOCKED
+                """, [String(run), SQLText.date(now)])
+            return try Self.requeue(db, expired.all, maxAttempts: maxAttempts, now: now) { worker in
+                "lease expired (worker \(worker ?? "?"))"
+            }
+        }
+    }
+
+    public func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in
+            let held = try db.execute(
+                """
+                SELECT id, worker, attempts FROM swiftnas.trial
+                WHERE run = $1 AND state = 'running' AND left(worker, $2) = $3
+                ORDER BY number FOR UPDATE
+                """, [String(run), String(workerPrefix.count), workerPrefix])
+            return try Self.requeue(db, held.all, maxAttempts: maxAttempts, now: now) { _ in reason }
+        }
+    }
+
+    /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
+    private static func requeue(_ db: PostgreSQLConnection, _ rows: [PostgreSQLRow], maxAttempts: Int, now: Date,
+                                reason: (String?) -> String) throws -> [TrialRecord] {
+        try rows.map { row in
+            let id = try row.int64("id"), attempts = try row.int("attempts")
+            let why = reason(try row.text("worker"))
+            let updated: PostgreSQLRows
+            if attempts >= maxAttempts {
+                updated = try db.execute(
+                    """
+                    UPDATE swiftnas.trial SET state = 'failed', failure = $1, lease_expires_at = NULL,
+                                              finished_at = to_timestamp($2::float8)
+                    WHERE id = $3 RETURNING \(trialColumns)
+                    """, ["\(why) after \(attempts) attempts", SQLText.date(now), String(id)])
+            } else {
+                // The worker is cleared so its late heartbeat or result is refused even if
+                // nobody has claimed the trial again yet.
+                updated = try db.execute(
+                    """
+                    UPDATE swiftnas.trial SET state = 'queued', failure = $1, worker = NULL,
+                                              lease_expires_at = NULL, started_at = NULL
+                    WHERE id = $2 RETURNING \(trialColumns)
+                    """, [why, String(id)])
+            }
+            return try trialRecord(updated.first!)
+        }
+    }
+
+    public func updateConfig(run: Int64, config: String) throws(StoreError) -> RunRecord {
+        try transaction { db in
+            try Self.lockRunRow(db, run)
+            try db.execute("UPDATE swiftnas.run SET config = $1 WHERE id = $2", [config, String(run)])
+            return try Self.fetchRun(db, "id = $1", [String(run)])!
+        }
+    }
+
+    public func trials(run: Int64) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in
+            try db.execute("SELECT \(Self.trialColumns) FROM swiftnas.trial WHERE run = $1 ORDER BY number", [String(run)])
+                .all.map(Self.trialRecord)
+        }
+    }
+
+    // MARK: Controller state
+
+    public func saveControllerState(run: Int64, batch: Int, state: Data, enqueue trials: [NewTrial]) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in
+            try Self.lockRunRow(db, run)
+            try db.execute(
+                """
+                INSERT INTO swiftnas.controller_state (run, batch, state, updated_at) VALUES ($1, $2, $3, now())
+                ON CONFLICT (run) DO UPDATE SET batch = excluded.batch, state = excluded.state,
+                                                updated_at = excluded.updated_at
+                """, [String(run), String(batch), SQLText.bytes(state)])
+            return try Self.insert(db, trials, run: run)
+        }
+    }
+
+    public func controllerState(run: Int64) throws(StoreError) -> (batch: Int, state: Data)? {
+        try transaction { db in
+            guard let row = try db.execute(
+                "SELECT batch, state FROM swiftnas.controller_state WHERE run = $1", [String(run)]).first
+            else { return nil }
+            return (try row.int("batch"), try row.bytes("state"))
+        }
+    }
+
+    // MARK: Helpers
+
+    /// One transaction under the connection's lock; deadlocks and serialization failures are
+    /// retried (the server rolled the transaction back), everything else is rolled back and
+    /// thrown as one `StoreError`.
+    private func transaction<T>(_ body: (PostgreSQLConnection) throws -> T) throws(StoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        try connection.reconnectIfNeeded()
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try connection.execute("BEGIN")
+                let value = try body(connection)
+                try connection.execute("COMMIT")
+                return value
+            } catch let failure as PostgreSQLFailure where failure.isRetryable && attempt < 10 {
+                _ = try? connection.execute("ROLLBACK")
+                usleep(UInt32.random(in: 1_000...20_000))
+            } catch {
+                _ = try? connection.execute("ROLLBACK")
+                switch error {
+                case let error as StoreError: throw error
+                case let failure as PostgreSQLFailure: throw .database(failure.message)
+                default: throw .database("\(error)")
+                }
+            }
+        }
+    }
+
+    private static func lockRunRow(_ db: PostgreSQLConnection, _ run: Int64) throws {
+        if try db.execute("SELECT id FROM swiftnas.run WHERE id = $1 FOR UPDATE", [String(run)]).count == 0 {
+            throw StoreError.runNotFound(id: run)
+        }
+    }
+
+    /// The trial, locked, if it is running under `worker`; otherwise the error that says why not.
+    private static func requireHeld(_ db: PostgreSQLConnection, _ id: Int64, by worker: String) throws -> TrialRecord {
+        guard let row = try db.execute(
+            "SELECT \(trialColumns) FROM swiftnas.trial WHERE id = $1 FOR UPDATE", [String(id)]).first
+        else { throw StoreError.trialNotFound(id: id) }
+        let trial = try trialRecord(row)
+        guard trial.state == .running else { throw StoreError.notRunning(trial: id, state: trial.state) }
+        guard trial.worker == worker else { throw StoreError.leaseLost(trial: id, worker: worker, holder: trial.worker) }
+        return trial
+    }
+
+    private static let runColumns = "id, name, extract(epoch FROM created_at)::float8 AS created_at, space, config"
+
+    private static func fetchRun(_ db: PostgreSQLConnection, _ condition: String, _ parameters: [String?]) throws -> RunRecord? {
+        try db.execute("SELECT \(runColumns) FROM swiftnas.run WHERE \(condition)", parameters).first.map(runRecord)
+    }
+
+    private static func runRecord(_ row: PostgreSQLRow) throws -> RunRecord {
+        RunRecord(id: try row.int64("id"), name: try row.string("name"), createdAt: try row.date("created_at")!,
+                  space: try row.string("space"), config: try row.string("config"))
+    }
+
+    /// Times come back as epoch seconds (microsecond precision), like they went in.
+    private static let trialColumns = """
+        id, run, number, batch, state, architecture, decisions, seed, is_reference, accuracy, reward, macs, params,
+        components, seconds, failure, worker, attempts,
+        extract(epoch FROM lease_expires_at)::float8 AS lease_expires_at,
+        extract(epoch FROM created_at)::float8 AS created_at,
+        extract(epoch FROM started_at)::float8 AS started_at,
+        extract(epoch FROM finished_at)::float8 AS finished_at
+        """
+
+    private static func trialRecord(_ row: PostgreSQLRow) throws -> TrialRecord {
+        let id = try row.int64("id")
+        let stateText = try row.string("state")
+        guard let state = TrialState(rawValue: stateText) else {
+            throw StoreError.corrupt("trial \(id) has unknown state '\(stateText)'")
+        }
+        var result: TrialResult?
+        if state == .complete {
+            result = TrialResult(
+                accuracy: try row.double("accuracy"), reward: try row.double("reward"), macs: try row.int("macs"),
+                params: try row.int("params"),
+                components: try decodeJSON([String: Double].self, try row.string("components"), trial: id),
+                seconds: try row.double("seconds"))
+        }
+        return TrialRecord(
+            id: id, run: try row.int64("run"), number: try row.int("number"), batch: try row.int("batch"), state: state,
+            architecture: try row.string("architecture"),
+            decisions: try decodeJSON([Int].self, try row.string("decisions"), trial: id),
+            seed: UInt64(bitPattern: try row.int64("seed")), isReference: try row.bool("is_reference"), result: result,
+            failure: try row.text("failure"), worker: try row.text("worker"), attempts: try row.int("attempts"),
+            leaseExpiresAt: try row.date("lease_expires_at"), createdAt: try row.date("created_at")!,
+            startedAt: try row.date("started_at"), finishedAt: try row.date("finished_at"))
+    }
+
+    /// JSON text, keys sorted so equal values are stored identically (as in the SQLite store).
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, trial: Int64) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
+            throw StoreError.corrupt("trial \(trial) has unreadable JSON '\(text)'")
+        }
+    }
+}
+
+/// A run's lock held by a PostgreSQL session (see `PostgreSQLTrialStore.lockRun`): released
+/// when this value is, or by the server when the process dies.
+public final class RunLease: @unchecked Sendable {
+    private let session: PostgreSQLConnection
+    init(_ session: PostgreSQLConnection) { self.session = session }
+}
