@@ -25,7 +25,13 @@ public enum Export {
 
     /// The trial `selector` names ("best", or a trial id) in a run folder, with its network.
     public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
-        let status = try RunStatus.load(directory: directory)
+        try trial(RunLocation(run: directory), selector: selector)
+    }
+
+    /// The trial `selector` names in a run folder or a run in a database.
+    public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
+        let directory = location.description
+        let status = try RunStatus.load(location)
         let summary: TrialSummary
         if selector == "best" {
             guard let best = status.best else {

@@ -17,6 +17,16 @@ extension Export {
     /// `nas export DIR --format onnx`: DIR is a run folder (its trial `selector`, which must have
     /// kept its weights) or a trained model folder (then `selector` must be "best", the default).
     public static func onnx(directory path: String, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
+        try onnx(RunLocation(run: path), trial: selector)
+    }
+
+    /// As `onnx(directory:trial:)`; a run in a database keeps no weights (they live in run folders).
+    public static func onnx(_ location: RunLocation, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
+        if !location.isFolder {
+            let (summary, _, _) = try trial(location, selector: selector)
+            throw .invalid(noWeights("trial \(summary.id) of \(location)"))
+        }
+        let path = location.run
         if FileManager.default.fileExists(atPath: RunDirectory(path).database) { return try onnx(run: path, trial: selector) }
         guard selector == "best" else {
             throw .invalid("--trial picks a trial of a run folder; \(path) is a trained model folder, which holds one model")

@@ -80,12 +80,15 @@ public struct RunReport: Sendable {
 
     /// Reads a run folder (without its lock, like `nas status`).
     public static func load(directory path: String) throws(SearchError) -> RunReport {
-        let directory = RunDirectory(path)
-        try directory.requireExisting()
-        let store = try directory.store(.readOnly)
-        let (run, config, space) = try Search.load(store, directory)
+        try load(RunLocation(run: path))
+    }
+
+    /// Reads a run folder or a run in a database (without its lock, like `nas status`).
+    public static func load(_ location: RunLocation) throws(SearchError) -> RunReport {
+        let store = try location.store(.read)
+        let (run, config, space) = try Search.load(store, location)
         let records = try Search.storeCall { try store.trials(run: run.id) }
-        var status = try RunStatus.load(directory: path)
+        var status = try RunStatus.load(location)
         // One snapshot for everything: trials that appeared between the two reads are left out.
         let known = Set(records.map(\.number))
         status.trials = status.trials.filter { known.contains($0.id) }

@@ -15,6 +15,14 @@ public enum SearchEvent: Sendable {
     case trialStarted(TrialRecord, worker: Int)
     case trialProgress(number: Int, fraction: Double)
     case trialFinished(TrialRecord)
+    /// A trial this process held was taken back (its lease expired) before its result came;
+    /// the result was not recorded and the trial runs again.
+    case trialLost(TrialRecord, reason: String)
+    /// Trials whose workers stopped renewing their lease, queued again (or failed, out of
+    /// attempts).
+    case requeued([TrialRecord])
+    /// The batch waits on trials that other processes (`nas worker`) hold or have yet to claim.
+    case waiting(batch: Int, queued: Int, running: Int)
     /// The controller learned from batch `batch`.
     case updated(batch: Int, statistics: ControllerStatistics)
     case finished(best: TrialRecord?)
@@ -27,13 +35,14 @@ public enum SearchEvent: Sendable {
 /// because each step is one transaction, a search killed at any moment resumes exactly where
 /// it stopped (Docs/SEARCH.md).
 public final class Search: @unchecked Sendable {
-    public let directory: RunDirectory
+    public let location: RunLocation
     public let config: SearchConfig
     public let space: SearchSpace
     public let run: RunRecord
     let store: any TrialStore
-    let lock: RunLock
-    let evaluator: any TrialEvaluator
+    /// The run's lock (a folder's flock or a PostgreSQL advisory lock), held while this lives.
+    let lock: AnyObject
+    let runner: TrialRunner
     let resumed: Bool
     /// A class (not a Mutex) so the event closure can hold it without holding the search:
     /// worker threads release their closures after `run` returns.
@@ -41,50 +50,91 @@ public final class Search: @unchecked Sendable {
     /// Tests: after this many claims the workers stop as if the process had been killed,
     /// leaving their claimed trials running.
     let crashAfterClaims = Mutex<Int?>(nil)
+    /// How often a batch that waits on other processes' workers is looked at.
+    var pollInterval: TimeInterval = 0.1
 
-    private init(directory: RunDirectory, config: SearchConfig, space: SearchSpace, run: RunRecord, store: any TrialStore,
-                 lock: RunLock, evaluator: any TrialEvaluator, resumed: Bool) {
-        self.directory = directory
+    /// Seconds a claim lasts without a heartbeat: a worker that dies is noticed this late.
+    public static let defaultLease: TimeInterval = 60
+
+    private init(location: RunLocation, config: SearchConfig, space: SearchSpace, run: RunRecord, store: any TrialStore,
+                 lock: AnyObject, evaluator: any TrialEvaluator, resumed: Bool) {
+        self.location = location
         self.config = config
         self.space = space
         self.run = run
         self.store = store
         self.lock = lock
-        self.evaluator = evaluator
+        self.runner = TrialRunner(run: run, config: config, space: space, store: store, evaluator: evaluator,
+                                  lease: Self.defaultLease)
         self.resumed = resumed
     }
 
-    /// A new run. Everything is checked first — the space, the configuration, the evaluator
-    /// command, the dataset — and only then is the folder created, so a refused search leaves
-    /// nothing behind. `evaluator` replaces the configured one (tests, or a preloaded trainer).
+    /// A new run in a folder (see `create(location:…)`).
     public static func create(directory path: String, spaceText: String, config: SearchConfig,
+                              evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
+                              dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
+        try create(location: RunLocation(run: path), spaceText: spaceText, config: config, evaluator: evaluator,
+                   dataCache: dataCache, dataProgress: dataProgress)
+    }
+
+    /// A new run. Everything is checked first — the space, the configuration, the evaluator
+    /// command, the dataset — and only then is the run created, so a refused search leaves
+    /// nothing behind. `evaluator` replaces the configured one (tests, or a preloaded trainer).
+    public static func create(location: RunLocation, spaceText: String, config: SearchConfig,
                               evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
                               dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
         let space: SearchSpace
         do { space = try SearchSpace.parse(spaceText, file: config.spaceFile) } catch { throw .space(error) }
         try config.validate()
-        let directory = RunDirectory(path)
-        if FileManager.default.fileExists(atPath: directory.database) { throw .runExists(directory: path) }
+        if location.isFolder {
+            if FileManager.default.fileExists(atPath: location.directory.database) { throw .runExists(directory: location.run) }
+        } else if config.keepWeights == true {
+            throw .invalid("--keep-weights keeps models in a run folder; with --storage there is none (train the best architecture with `nas train` instead)")
+        }
         let chosen: any TrialEvaluator
-        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, directory: directory, cache: dataCache, progress: dataProgress) }
-        try directory.create()
-        let lock = try directory.lock()
-        let store = try directory.store(.create)
-        let run = try storeCall { try store.createRun(name: directory.runName, space: spaceText, config: config.json()) }
-        return Search(directory: directory, config: config, space: space, run: run, store: store, lock: lock,
+        if let evaluator { chosen = evaluator } else {
+            chosen = try makeEvaluator(config, location: location, cache: dataCache, progress: dataProgress)
+        }
+        let store: any TrialStore
+        let lock: AnyObject
+        let run: RunRecord
+        if location.isFolder {
+            try location.directory.create()
+            lock = try location.directory.lock()
+            store = try location.store(.create)
+            run = try storeCall { try store.createRun(name: location.runName, space: spaceText, config: config.json()) }
+        } else {
+            store = try location.store(.create)
+            do { run = try store.createRun(name: location.runName, space: spaceText, config: config.json()) } catch {
+                if case .runExists = error { throw .store(.runExists(name: location.description)) }
+                throw .store(error)
+            }
+            lock = try location.lock(store: store, run: run)
+        }
+        return Search(location: location, config: config, space: space, run: run, store: store, lock: lock,
                       evaluator: chosen, resumed: false)
+    }
+
+    /// An existing run folder, continued (see `resume(location:…)`).
+    public static func resume(directory path: String, trials: Int? = nil, workers: Int? = nil,
+                              evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
+                              dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
+        try resume(location: RunLocation(run: path), trials: trials, workers: workers, evaluator: evaluator,
+                   dataCache: dataCache, dataProgress: dataProgress)
     }
 
     /// An existing run, continued exactly where it stopped; `trials` raises (or lowers) its
     /// budget of sampled trials.
-    public static func resume(directory path: String, trials: Int? = nil, workers: Int? = nil,
+    public static func resume(location: RunLocation, trials: Int? = nil, workers: Int? = nil,
                               evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
                               dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
-        let directory = RunDirectory(path)
-        try directory.requireExisting()
-        let lock = try directory.lock()
-        let store = try directory.store(.open)
-        var (run, config, space) = try load(store, directory)
+        if location.isFolder { try location.directory.requireExisting() }
+        // A folder is locked before its file is opened; a database run once it is found.
+        let folderLock: AnyObject? = location.isFolder ? try location.directory.lock() : nil
+        let store = try location.store(.write)
+        var (run, config, space) = try load(store, location)
+        let lock: AnyObject
+        if let folderLock { lock = folderLock } else { lock = try location.lock(store: store, run: run) }
         if let trials { config.trials = trials }
         if let workers { config.workers = workers }
         try config.validate()
@@ -92,34 +142,38 @@ public final class Search: @unchecked Sendable {
             run = try storeCall { try store.updateConfig(run: run.id, config: config.json()) }
         }
         let chosen: any TrialEvaluator
-        if let evaluator { chosen = evaluator } else { chosen = try makeEvaluator(config, directory: directory, cache: dataCache, progress: dataProgress) }
-        return Search(directory: directory, config: config, space: space, run: run, store: store, lock: lock,
+        if let evaluator { chosen = evaluator } else {
+            chosen = try makeEvaluator(config, location: location, cache: dataCache, progress: dataProgress)
+        }
+        return Search(location: location, config: config, space: space, run: run, store: store, lock: lock,
                       evaluator: chosen, resumed: true)
     }
 
     /// The run, its configuration and its space as stored.
-    static func load(_ store: any TrialStore, _ directory: RunDirectory) throws(SearchError)
+    static func load(_ store: any TrialStore, _ location: RunLocation) throws(SearchError)
         -> (RunRecord, SearchConfig, SearchSpace)
     {
-        let runs = try storeCall { try store.runs() }
-        guard let run = runs.first(where: { $0.name == directory.runName }) ?? runs.first else {
-            throw .store(.corrupt("\(directory.database) holds no run"))
-        }
+        let run = try location.record(in: store)
+        let (config, space) = try decode(run)
+        return (run, config, space)
+    }
+
+    /// A stored run's configuration and space.
+    static func decode(_ run: RunRecord) throws(SearchError) -> (SearchConfig, SearchSpace) {
         let config = try SearchConfig.decode(run.config)
         let space: SearchSpace
         do { space = try SearchSpace.parse(run.space, file: config.spaceFile + " (as stored in the run)") } catch {
             throw .space(error)
         }
-        return (run, config, space)
+        return (config, space)
     }
 
     static func makeEvaluator(
-        _ config: SearchConfig, directory: RunDirectory, cache: String?, progress: (@Sendable (Int, Int) -> Void)?
+        _ config: SearchConfig, location: RunLocation, cache: String?, progress: (@Sendable (Int, Int) -> Void)?
     ) throws(SearchError) -> any TrialEvaluator {
         if config.usesBuiltinTrainer {
-            return try BuiltinEvaluator.load(
-                proxy: config.proxy, cacheDirectory: cache, modelsDirectory: config.keepWeights == true ? directory.models : nil,
-                progress: progress)
+            let models = config.keepWeights == true && location.isFolder ? location.directory.models : nil
+            return try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, modelsDirectory: models, progress: progress)
         }
         return CommandEvaluator(command: config.evaluator, timeout: config.timeout)
     }
@@ -152,7 +206,7 @@ public final class Search: @unchecked Sendable {
                 try save(controller, batch: batch, enqueue: next)
                 continue
             }
-            if current.contains(where: { $0.state == .queued }) { try evaluateQueued(emit: emit) }
+            try evaluateBatch(batch + 1, emit: emit)
             let all = try storeCall { try store.trials(run: run.id) }
             let done = all.filter { $0.batch == batch + 1 }
             guard done.allSatisfy(\.state.isFinished) else {
@@ -232,9 +286,47 @@ public final class Search: @unchecked Sendable {
         try storeCall { try store.trials(run: run.id) }.filter { !$0.isReference && $0.state.isFinished }.count
     }
 
-    /// `workers` threads claim queued trials until none is left. A store failure stops them all.
-    private func evaluateQueued(emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
+    /// Returns once every trial of `batch` is finished. This process's workers claim what is
+    /// queued; trials that other processes (`nas worker`) hold are waited on, and taken back
+    /// when their lease runs out, so a worker killed mid-trial costs a re-run, never the batch.
+    private func evaluateBatch(_ batch: Int, emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
+        func load() throws(SearchError) -> [TrialRecord] {
+            try storeCall { try store.trials(run: run.id) }.filter { $0.batch == batch }
+        }
+        var trials = try load()
+        // Finished trials already reported (before this call, or by this process's workers).
+        var reported = Set(trials.filter(\.state.isFinished).map(\.id))
+        var lastWaiting: (queued: Int, running: Int)?
+        while true {
+            if config.workers > 0, trials.contains(where: { $0.state == .queued }) {
+                reported.formUnion(try evaluateQueued(emit: emit))
+                trials = try load()
+            }
+            for trial in trials where trial.state.isFinished && !reported.contains(trial.id) {
+                reported.insert(trial.id)
+                emit(.trialFinished(trial))
+            }
+            if trials.allSatisfy(\.state.isFinished) { return }
+            let requeued = try storeCall { try store.requeueExpired(run: run.id, now: Date(), maxAttempts: config.maxAttempts) }
+            if !requeued.isEmpty {
+                emit(.requeued(requeued))
+            } else {
+                let waiting = (queued: trials.count { $0.state == .queued }, running: trials.count { $0.state == .running })
+                if lastWaiting == nil || lastWaiting! != waiting {
+                    emit(.waiting(batch: batch, queued: waiting.queued, running: waiting.running))
+                    lastWaiting = waiting
+                }
+                Thread.sleep(forTimeInterval: pollInterval)
+            }
+            trials = try load()
+        }
+    }
+
+    /// `workers` threads claim queued trials until none is left; the ids they recorded. A
+    /// store failure stops them all.
+    private func evaluateQueued(emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) -> Set<Int64> {
         let failure = Mutex<SearchError?>(nil)
+        let recorded = Mutex<Set<Int64>>([])
         let group = DispatchGroup()
         for worker in 0..<config.workers {
             group.enter()
@@ -243,7 +335,7 @@ public final class Search: @unchecked Sendable {
             let thread = Thread { [unowned self] in
                 defer { group.leave() }
                 do throws(SearchError) {
-                    try work(worker: worker, emit: emit) { failure.withLock { $0 != nil } }
+                    try work(worker: worker, emit: emit, recorded: recorded) { failure.withLock { $0 != nil } }
                 } catch {
                     failure.withLock { if $0 == nil { $0 = error } }
                 }
@@ -253,16 +345,15 @@ public final class Search: @unchecked Sendable {
         }
         group.wait()
         if let error = failure.withLock({ $0 }) { throw error }
+        return recorded.withLock { $0 }
     }
 
-    private func work(worker: Int, emit: @escaping @Sendable (SearchEvent) -> Void, stopped: () -> Bool) throws(SearchError) {
+    private func work(worker: Int, emit: @escaping @Sendable (SearchEvent) -> Void, recorded: borrowing Mutex<Set<Int64>>,
+                      stopped: () -> Bool) throws(SearchError) {
+        // The prefix lets a resumed search take back at once what its killed process held.
         let name = "\(Self.workerPrefix)\(getpid())-\(worker)"
         while !stopped() {
-            // Local workers hold a long lease: the run's lock already keeps everyone else out,
-            // and `release` takes their trials back on resume.
-            guard let trial = try storeCall({ try store.claim(run: run.id, worker: name, lease: 7 * 86400, now: Date()) }) else {
-                return
-            }
+            guard let trial = try runner.claim(worker: name) else { return }
             let crashed = crashAfterClaims.withLock { limit -> Bool in
                 guard let left = limit else { return false }
                 limit = left - 1
@@ -270,52 +361,14 @@ public final class Search: @unchecked Sendable {
             }
             if crashed { throw .invalid("simulated crash") }
             emit(.trialStarted(trial, worker: worker))
-            let start = Date()
-            let record: TrialRecord
-            switch evaluate(trial, emit: emit) {
-            case .success(var result):
-                result = TrialResult(accuracy: result.accuracy, reward: result.reward, macs: result.macs, params: result.params,
-                                     components: result.components, seconds: Date().timeIntervalSince(start))
-                record = try storeCall { try store.complete(trial: trial.id, worker: name, result: result, now: Date()) }
-            case .failure(let failure):
-                record = try storeCall { try store.fail(trial: trial.id, worker: name, reason: failure.reason, now: Date()) }
-            }
-            emit(.trialFinished(record))
-        }
-    }
-
-    /// Trains and scores one trial; any failure is the trial's, not the search's.
-    func evaluate(_ trial: TrialRecord, emit: @escaping @Sendable (SearchEvent) -> Void) -> Result<TrialResult, EvaluationFailure> {
-        do throws(EvaluationFailure) {
-            let network: Network
-            do { network = try ArchitectureFile.decode(trial.architecture, name: "trial-\(trial.number)") } catch {
-                throw EvaluationFailure("the stored architecture does not decode: \(error)")
-            }
-            let job = EvaluationJob(
-                trial: trial.number, seed: trial.seed, network: network,
-                decisions: trial.isReference ? [] : space.describe(trial.decisions), proxy: config.proxy,
-                isReference: trial.isReference)
             let number = trial.number
-            var measurement = try evaluator.evaluate(job) { fraction in emit(.trialProgress(number: number, fraction: fraction)) }
-            let cost = network.resolved(resolution: space.resolution).cost
-            if config.reward.needsLatency, measurement.latencyMs == nil {
-                measurement.latencyMs = InferenceBenchmark.latency(network: network, resolution: space.resolution)
+            switch try runner.process(trial, worker: name, progress: { emit(.trialProgress(number: number, fraction: $0)) }) {
+            case .recorded(let record):
+                recorded.withLock { _ = $0.insert(record.id) }
+                emit(.trialFinished(record))
+            case .lost(let trial, let reason):
+                emit(.trialLost(trial, reason: reason))
             }
-            if config.reward.needsStepTime, measurement.stepSeconds == nil {
-                measurement.stepSeconds = TrainingBenchmark.run(
-                    network: network, resolution: config.proxy.resolution, batch: config.proxy.batch, steps: 3, threads: 1
-                ).millisecondsPerStep / 1000
-            }
-            let breakdown = config.reward.evaluate(
-                accuracy: measurement.accuracy, macs: cost.macs, params: cost.params, latencyMs: measurement.latencyMs,
-                stepSeconds: measurement.stepSeconds)
-            if let error = breakdown.error { throw EvaluationFailure("reward: \(error)") }
-            var components = breakdown.components
-            for (key, value) in measurement.extra where components[key] == nil { components[key] = value }
-            return .success(TrialResult(accuracy: measurement.accuracy, reward: breakdown.reward, macs: cost.macs,
-                                        params: cost.params, components: components, seconds: 0))
-        } catch {
-            return .failure(error)
         }
     }
 

@@ -25,7 +25,8 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     public var timeout: Double?
     public var reward: RewardSettings
     public var proxy: ProxySettings
-    /// Evaluations at once. Not part of what the run computes: any value gives the same trials.
+    /// Evaluations at once in the search's own process; 0 = none, `nas worker` processes
+    /// evaluate. Not part of what the run computes: any value gives the same trials.
     public var workers: Int
     /// Claims of one trial before it is failed for good: a trial that keeps killing its
     /// process (out of memory, say) must not stop the search forever. Generous, because a
@@ -51,7 +52,7 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         func check(_ ok: Bool, _ message: String) throws(SearchError) { if !ok { throw .invalid(message) } }
         try check(trials >= 1, "--trials must be at least 1, got \(trials)")
         try check(batch >= 1 && batch <= 4096, "--batch must be from 1 to 4096, got \(batch)")
-        try check(workers >= 1 && workers <= 256, "--workers must be from 1 to 256, got \(workers)")
+        try check(workers >= 0 && workers <= 256, "--workers must be from 0 (only `nas worker` processes evaluate) to 256, got \(workers)")
         try check(timeout.map { $0 > 0 } ?? true, "--timeout must be positive")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }

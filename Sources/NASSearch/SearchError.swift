@@ -8,6 +8,8 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
     /// `nas search` never reuses a folder that holds anything.
     case runExists(directory: String)
     case notARun(directory: String)
+    /// `--storage`: the database has no run of that name.
+    case noRun(String)
     /// Another process holds the run's lock.
     case locked(directory: String, holder: String?)
     case space(SearchSpaceError)
@@ -24,8 +26,9 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
         case .runExists(let directory):
             "\(directory) already exists and is not empty; `nas search` never overwrites a run (continue it with `nas resume \(directory)`, or choose a new --run folder)"
         case .notARun(let directory): "\(directory) is not a SwiftNAS run folder (no \(RunDirectory.databaseName) in it)"
+        case .noRun(let what): "there is no \(what) (check the name, or start it with `nas search … --storage URL`)"
         case .locked(let directory, let holder):
-            "the run in \(directory) is in use by another process\(holder.map { " (\($0))" } ?? ""); wait for it to finish or stop it first"
+            "the \(directory.hasPrefix("run '") ? directory : "run in \(directory)") is in use by another process\(holder.map { " (\($0))" } ?? ""); wait for it to finish or stop it first"
         case .space(let error): error.description
         case .store(let error): error.description
         case .controller(let error): error.description

@@ -96,10 +96,13 @@ public struct RunStatus: Codable, Sendable {
 
     /// Reads a run folder (no lock: SQLite's WAL lets it read beside a running search).
     public static func load(directory path: String) throws(SearchError) -> RunStatus {
-        let directory = RunDirectory(path)
-        try directory.requireExisting()
-        let store = try directory.store(.readOnly)
-        let (run, config, space) = try Search.load(store, directory)
+        try load(RunLocation(run: path))
+    }
+
+    /// Reads a run folder or a run in a database, changing nothing.
+    public static func load(_ location: RunLocation) throws(SearchError) -> RunStatus {
+        let store = try location.store(.read)
+        let (run, config, space) = try Search.load(store, location)
         let records: [TrialRecord]
         let saved: (batch: Int, state: Data)?
         do {
@@ -118,7 +121,7 @@ public struct RunStatus: Codable, Sendable {
         let bestNumber = (try? store.best(run: run.id))??.number
         return RunStatus(
             run: Run(
-                name: run.name, directory: path, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
+                name: run.name, directory: location.description, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
                 strategy: config.controller.strategy.rawValue,
                 policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
                 evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,

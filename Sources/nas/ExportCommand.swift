@@ -20,6 +20,8 @@ struct Export: ParsableCommand {
     @Argument(help: "The run folder, or for --format onnx also a trained model folder.")
     var runDirectory: String
 
+    @OptionGroup var storage: StorageOptions
+
     @Option(help: "best, or a trial id.")
     var trial = "best"
 
@@ -40,20 +42,20 @@ struct Export: ParsableCommand {
 
     func run() throws {
         if format == .onnx {
-            let (data, model) = try NASSearch.Export.onnx(directory: runDirectory, trial: trial)
+            let (data, model) = try NASSearch.Export.onnx(storage.location(runDirectory), trial: trial)
             try write(data, to: output!)
             FileHandle.standardError.write(Data(
                 "wrote \(output!): ONNX opset 17, input image [N, \(model.input.map(String.init).joined(separator: ", "))] in [0, 1], logits [N, \(model.classes)], \(model.nodes) nodes, \(model.parameters) parameters, \(model.bytes) bytes\n".utf8))
             return
         }
-        let (summary, network, status) = try NASSearch.Export.trial(directory: runDirectory, selector: trial)
+        let (summary, network, status) = try NASSearch.Export.trial(storage.location(runDirectory), selector: trial)
         let text = try NASSearch.Export.render(network, trial: summary, run: status.run, format: format)
         guard let output else {
             print(text, terminator: "")
             return
         }
         try write(Data(text.utf8), to: output)
-        FileHandle.standardError.write(Data("wrote trial \(summary.id) of \(runDirectory) to \(output)\n".utf8))
+        FileHandle.standardError.write(Data("wrote trial \(summary.id) of \(storage.location(runDirectory)) to \(output)\n".utf8))
     }
 
     private func write(_ data: Data, to output: String) throws {

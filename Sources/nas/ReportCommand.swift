@@ -23,10 +23,12 @@ struct Report: ParsableCommand {
 
     static let defaultName = "report.html"
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder (with --storage, the run's name).")
     var runDirectory: String
 
-    @Option(help: "Write here instead of DIR/\(Report.defaultName) (refuses to overwrite unless --force).")
+    @OptionGroup var storage: StorageOptions
+
+    @Option(help: "Write here instead of DIR/\(Report.defaultName) (with --storage: NAME-\(Report.defaultName) here) (refuses to overwrite unless --force).")
     var output: String?
 
     @Flag(help: "Overwrite --output if it exists.")
@@ -37,9 +39,10 @@ struct Report: ParsableCommand {
     var comparisons: [String] = []
 
     func run() throws {
-        var report = try RunReport.load(directory: runDirectory)
+        var report = try RunReport.load(storage.location(runDirectory))
         try report.addComparisons(directories: comparisons)
-        let path = output ?? (runDirectory as NSString).appendingPathComponent(Self.defaultName)
+        let path = output ?? (storage.storage == nil
+            ? (runDirectory as NSString).appendingPathComponent(Self.defaultName) : "\(runDirectory)-\(Self.defaultName)")
         if output != nil, FileManager.default.fileExists(atPath: path), !force {
             throw CommandError("\(path) exists; pass --force to overwrite it")
         }

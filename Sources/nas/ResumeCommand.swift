@@ -17,8 +17,10 @@ struct Resume: ParsableCommand {
             """
     )
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder (with --storage, the run's name).")
     var runDirectory: String
+
+    @OptionGroup var storage: StorageOptions
 
     @Option(help: "A new budget of sampled trials (e.g. to extend a finished search).")
     var trials: Int?
@@ -30,8 +32,8 @@ struct Resume: ParsableCommand {
     }
 
     func run() throws {
-        let search = try Search.resume(directory: runDirectory, trials: trials, workers: runOptions.workers, dataCache: runOptions.cache, dataProgress: dataProgress())
-        exitOnInterrupt(runDirectory: runDirectory)
+        let search = try Search.resume(location: storage.location(runDirectory), trials: trials, workers: runOptions.workers, dataCache: runOptions.cache, dataProgress: dataProgress())
+        exitOnInterrupt(resume: storage.location(runDirectory).commandArguments)
         try search.run(events: SearchProgress(quiet: runOptions.quiet).handle)
     }
 }

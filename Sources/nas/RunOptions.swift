@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// Options of the commands that run a search (`search`, `resume`).
 struct RunOptions: ParsableArguments {
-    @Option(help: "Evaluations at once (default: one per core for a new search, the run's own on resume). Never changes which architectures are tried.")
+    @Option(help: "Evaluations at once in this process (default: one per core for a new search, the run's own on resume; 0: none, `nas worker` processes evaluate). Never changes which architectures are tried.")
     var workers: Int?
 
     @Option(help: "Folder for decoded-data caches.")
@@ -12,6 +12,6 @@ struct RunOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1.") }
+        if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more.") }
     }
 }

@@ -29,7 +29,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "The search-space file (YAML).")
     var space: String
 
-    @Option(name: .customLong("run"), help: "The run folder to create (must not exist or be empty).")
+    @Option(name: .customLong("run"), help: "The run folder to create (must not exist or be empty); with --storage, the new run's name.")
     var runDirectory: String
 
     @Option(help: "Sampled trials in all (default: the space's search.trials).")
@@ -82,6 +82,8 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    @OptionGroup var storage: StorageOptions
+
     func validate() throws {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
@@ -113,12 +115,12 @@ struct SearchCommand: ParsableCommand {
         options.data = self.data
         options.keepWeights = keepWeights
         let config = try options.config(space: parsed, spaceFile: space)
-        let search = try Search.create(directory: runDirectory, spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
-        exitOnInterrupt(runDirectory: runDirectory)
+        let search = try Search.create(location: storage.location(runDirectory), spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
+        exitOnInterrupt(resume: storage.location(runDirectory).commandArguments)
         let progress = SearchProgress(quiet: runOptions.quiet)
         try search.run(events: progress.handle)
         if !runOptions.quiet {
-            writeStandardError("see `nas status \(runDirectory)`; export with `nas export \(runDirectory) --format json`\n")
+            writeStandardError("see `nas status \(storage.location(runDirectory).commandArguments)`; export with `nas export \(storage.location(runDirectory).commandArguments) --format json`\n")
         }
     }
 }

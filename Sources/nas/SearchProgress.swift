@@ -42,6 +42,17 @@ final class SearchProgress: @unchecked Sendable {
             if !trial.isReference { finished += 1 }
             if let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) { best = (trial.number, reward) }
             say(line(trial))
+        case let .trialLost(trial, reason):
+            running[trial.number] = nil
+            say("trial \(trial.number): result dropped (\(reason)); it runs again")
+        case .requeued(let trials):
+            for trial in trials {
+                say(trial.state == .failed ? "trial \(trial.number) failed: \(trial.failure ?? "")"
+                    : "trial \(trial.number) queued again: \(trial.failure ?? "its worker stopped")")
+            }
+        case let .waiting(batch, queued, running):
+            guard queued + running > 0 else { break }
+            say("batch \(batch): waiting for workers (\(queued) queued, \(running) running elsewhere)")
         case let .updated(batch, statistics):
             let parts = [
                 statistics.meanReward.map { String(format: "batch mean reward %.4f", $0) },
@@ -121,13 +132,13 @@ func writeStandardError(_ text: String) {
 
 /// Ctrl-C ends a search at once, like kill -9 would (nothing is lost: the log has every
 /// finished trial), but says how to continue. Set up by `search` and `resume`.
-func exitOnInterrupt(runDirectory: String) {
+func exitOnInterrupt(resume arguments: String) {
     signal(SIGINT, SIG_IGN)
     signal(SIGTERM, SIG_IGN)
     for number in [SIGINT, SIGTERM] {
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler {
-            writeStandardError("\ninterrupted: running trials will re-run; continue with `nas resume \(runDirectory)`\n")
+            writeStandardError("\ninterrupted: running trials will re-run; continue with `nas resume \(arguments)`\n")
             _exit(130)
         }
         source.resume()

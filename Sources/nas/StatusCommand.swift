@@ -11,8 +11,10 @@ struct Status: ParsableCommand {
             """
     )
 
-    @Argument(help: "The run folder.")
+    @Argument(help: "The run folder (with --storage, the run's name).")
     var runDirectory: String
+
+    @OptionGroup var storage: StorageOptions
 
     @Flag(help: "Print the whole status as JSON.")
     var json = false
@@ -21,7 +23,7 @@ struct Status: ParsableCommand {
     var last = 10
 
     func run() throws {
-        let status = try RunStatus.load(directory: runDirectory)
+        let status = try RunStatus.load(storage.location(runDirectory))
         print(json ? status.json() : status.text(last: last), terminator: json ? "\n" : "")
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import NASStore
+
+/// Where a run's trial log is: a run folder's SQLite file (the default), or a run by name in a
+/// shared PostgreSQL database (`--storage postgresql://…`), where workers on other machines
+/// can reach it.
+public struct RunLocation: Sendable, CustomStringConvertible {
+    /// A run folder's path, or with `storage`, the run's name in that database.
+    public let run: String
+    /// A postgresql:// URL; nil = the run folder's own SQLite file.
+    public let storage: String?
+
+    public init(run: String, storage: String? = nil) {
+        self.run = run
+        self.storage = storage
+    }
+
+    public var isFolder: Bool { storage == nil }
+    public var directory: RunDirectory { RunDirectory(run) }
+    /// The run's name inside the store: a folder's is its last path component.
+    public var runName: String { isFolder ? directory.runName : run }
+
+    public var description: String {
+        guard let storage else { return run }
+        return "run '\(run)' in \(Self.redacted(storage))"
+    }
+
+    /// How to name this run to another command: `RUN` or `RUN --storage URL` (password hidden).
+    public var commandArguments: String {
+        guard let storage else { return run }
+        return "\(run) --storage \(Self.redacted(storage))"
+    }
+
+    /// Accepted storage URLs; anything else is refused before any connection is tried.
+    public static func validate(storage: String) throws(SearchError) {
+        guard storage.hasPrefix("postgresql://") || storage.hasPrefix("postgres://") else {
+            throw .invalid("--storage must be a postgresql://USER@HOST:PORT/DB URL, got '\(redacted(storage))'; without --storage the run folder's own SQLite file is used")
+        }
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+
+    enum Access { case create, write, read }
+
+    /// The trial log: `.create` for a new run (a folder's file must not exist yet), `.write`
+    /// for an existing run, `.read` without changing anything (status, report, export).
+    func store(_ access: Access) throws(SearchError) -> any TrialStore {
+        guard let storage else {
+            switch access {
+            case .create: return try directory.store(.create)
+            case .write:
+                try directory.requireExisting()
+                return try directory.store(.open)
+            case .read:
+                try directory.requireExisting()
+                return try directory.store(.readOnly)
+            }
+        }
+        try Self.validate(storage: storage)
+        do { return try PostgreSQLTrialStore(url: storage, migrate: access != .read) } catch {
+            if case .missing = error { throw .noRun(description) }
+            throw .store(error)
+        }
+    }
+
+    /// The run's record: a folder holds one run (named after the folder); a database, many.
+    func record(in store: any TrialStore) throws(SearchError) -> RunRecord {
+        if isFolder {
+            let runs = try Search.storeCall { try store.runs() }
+            guard let run = runs.first(where: { $0.name == runName }) ?? runs.first else {
+                throw .store(.corrupt("\(directory.database) holds no run"))
+            }
+            return run
+        }
+        guard let run = try Search.storeCall({ try store.run(named: runName) }) else { throw .noRun(description) }
+        return run
+    }
+
+    /// Keeps other controllers out of the run for the lifetime of the returned value: the
+    /// folder's `flock`, or a PostgreSQL session advisory lock. Both end with the process.
+    func lock(store: any TrialStore, run: RunRecord?) throws(SearchError) -> AnyObject {
+        guard !isFolder else { return try directory.lock() }
+        guard let postgres = store as? PostgreSQLTrialStore, let run else { throw .invalid("no run to lock") }
+        let lease: RunLease?
+        do { lease = try postgres.lockRun(run.id) } catch { throw .store(error) }
+        guard let lease else { throw .locked(directory: description, holder: nil) }
+        return lease
+    }
+}

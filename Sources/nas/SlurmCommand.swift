@@ -1,0 +1,2 @@
+import ArgumentParser
+struct Slurm: ParsableCommand { static let configuration = CommandConfiguration(abstract: "x") }
