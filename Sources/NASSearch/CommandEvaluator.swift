@@ -45,55 +45,18 @@ public struct CommandEvaluator: TrialEvaluator {
         if !found { throw .evaluator("--evaluator: '\(program)' is not a program on PATH") }
     }
 
-    private static let setpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") ? "/usr/bin/setpriv" : nil
-
     public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
-        let process = Process()
-        if let setpriv = Self.setpriv {
-            process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--pdeathsig", "KILL", "--", "/bin/sh", "-c", command]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
+        let run = try ChildProcess.run(
+            "/bin/sh", ["-c", command], directory: workingDirectory, environment: job.environment,
+            input: job.json() + Data("\n".utf8), timeout: timeout)
+        if run.timedOut { throw EvaluationFailure("evaluator timed out after \(formatSeconds(timeout ?? 0)) (killed)") }
+        if run.signaled {
+            throw EvaluationFailure("evaluator killed by signal \(run.status)\(Self.tail(run.stderr))")
         }
-        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFTNAS_TRIAL"] = String(job.trial)
-        environment["SWIFTNAS_SEED"] = String(job.seed)
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        do { try process.run() } catch { throw EvaluationFailure("cannot start the evaluator command: \(error.localizedDescription)") }
-        let stdout = PipeReader(output.fileHandleForReading)
-        let stderr = PipeReader(errors.fileHandleForReading)
-        // A command that exits without reading its input must not take the search with it:
-        // SIGPIPE is ignored (Search does it) and the failed write is just dropped.
-        try? input.fileHandleForWriting.write(contentsOf: job.json() + Data("\n".utf8))
-        try? input.fileHandleForWriting.close()
-
-        let deadline: DispatchTime = timeout.map { .now() + $0 } ?? .distantFuture
-        if exited.wait(timeout: deadline) == .timedOut {
-            kill(-process.processIdentifier, SIGKILL)
-            kill(process.processIdentifier, SIGKILL)
-            exited.wait()
-            _ = stdout.text()
-            _ = stderr.text()
-            throw EvaluationFailure("evaluator timed out after \(formatSeconds(timeout ?? 0)) (killed)")
+        if run.status != 0 {
+            throw EvaluationFailure("evaluator exited with status \(run.status)\(Self.tail(run.stderr))")
         }
-        // Anything it left behind in its process group goes too (its pipes would stay open).
-        kill(-process.processIdentifier, SIGKILL)
-        let out = stdout.text(), err = stderr.text()
-        if process.terminationReason == .uncaughtSignal {
-            throw EvaluationFailure("evaluator killed by signal \(process.terminationStatus)\(Self.tail(err))")
-        }
-        if process.terminationStatus != 0 {
-            throw EvaluationFailure("evaluator exited with status \(process.terminationStatus)\(Self.tail(err))")
-        }
-        return try Self.parse(out)
+        return try Self.parse(run.stdout)
     }
 
     /// The last line(s) of stderr, for the stored reason.
@@ -130,6 +93,61 @@ public struct CommandEvaluator: TrialEvaluator {
             }
         }
         return measurement
+    }
+}
+
+/// A child process run to completion with its output captured. It runs in its own process
+/// group, so a timeout kills everything it started, and (where util-linux's setpriv exists)
+/// it dies with this process if this one is killed.
+struct ChildProcess {
+    var status: Int32
+    var signaled: Bool
+    var timedOut: Bool
+    var stdout: String
+    var stderr: String
+
+    private static let setpriv = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") ? "/usr/bin/setpriv" : nil
+
+    static func run(_ program: String, _ arguments: [String], directory: String, environment extra: [String: String],
+                    input: Data?, timeout: TimeInterval?) throws(EvaluationFailure) -> ChildProcess {
+        let process = Process()
+        if let setpriv {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--pdeathsig", "KILL", "--", program] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let stdin = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = errors
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        do { try process.run() } catch {
+            throw EvaluationFailure("cannot start \((program as NSString).lastPathComponent): \(error.localizedDescription)")
+        }
+        let stdout = PipeReader(output.fileHandleForReading)
+        let stderr = PipeReader(errors.fileHandleForReading)
+        // A command that exits without reading its input must not take the search with it:
+        // SIGPIPE is ignored (Search does it) and the failed write is just dropped.
+        if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
+        try? stdin.fileHandleForWriting.close()
+        let deadline: DispatchTime = timeout.map { .now() + $0 } ?? .distantFuture
+        var timedOut = false
+        if exited.wait(timeout: deadline) == .timedOut {
+            timedOut = true
+            kill(-process.processIdentifier, SIGKILL)
+            kill(process.processIdentifier, SIGKILL)
+            exited.wait()
+        }
+        // Anything it left behind in its process group goes too (its pipes would stay open).
+        kill(-process.processIdentifier, SIGKILL)
+        return ChildProcess(
+            status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal, timedOut: timedOut,
+            stdout: stdout.text(), stderr: stderr.text())
     }
 }
 

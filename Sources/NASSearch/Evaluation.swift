@@ -18,6 +18,9 @@ public struct EvaluationJob: Sendable {
     /// `arch` (timm arch-def), `tf` (TF block strings, or null when a block has none),
     /// `decisions`, `budget` (the proxy settings), `architecture` (the canonical architecture
     /// file text) and `reference`.
+    /// What an external evaluator finds in its environment.
+    var environment: [String: String] { ["SWIFTNAS_TRIAL": String(trial), "SWIFTNAS_SEED": String(seed)] }
+
     public func json() -> Data {
         var decisionObject: [String: Any] = [:]
         for (name, value) in decisions { decisionObject[name] = Double(value).map { $0 as Any } ?? value }

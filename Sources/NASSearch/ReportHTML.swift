@@ -58,12 +58,7 @@ enum ReportFormat {
         return formatter.string(from: date)
     }
 
-    /// A word the shell keeps as is, or the text in single quotes.
-    static func shellQuoted(_ text: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%")
-        if !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) { return text }
-        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
+    static func shellQuoted(_ text: String) -> String { Shell.quoted(text) }
 }
 
 extension RunReport {
@@ -487,7 +482,8 @@ extension RunReport {
     }
 
     private func reproduceSection() -> String {
-        let directory = ReportFormat.shellQuoted(status.run.directory)
+        // A database run is named with its --storage already (RunLocation.commandArguments).
+        let directory = status.run.directory.contains(" --storage ") ? status.run.directory : ReportFormat.shellQuoted(status.run.directory)
         let best = bestSample.map { "--trial \($0.id) " } ?? ""
         let proxy = config.proxy
         let commands: [(String, String)] = [

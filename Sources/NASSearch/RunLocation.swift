@@ -1,6 +1,15 @@
 import Foundation
 import NASStore
 
+public enum Shell {
+    /// A word the shell keeps as is, or the text in single quotes.
+    public static func quoted(_ text: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%")
+        if !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
 /// Where a run's trial log is: a run folder's SQLite file (the default), or a run by name in a
 /// shared PostgreSQL database (`--storage postgresql://…`), where workers on other machines
 /// can reach it.
@@ -28,7 +37,7 @@ public struct RunLocation: Sendable, CustomStringConvertible {
     /// How to name this run to another command: `RUN` or `RUN --storage URL` (password hidden).
     public var commandArguments: String {
         guard let storage else { return run }
-        return "\(run) --storage \(Self.redacted(storage))"
+        return "\(Shell.quoted(run)) --storage \(Shell.quoted(Self.redacted(storage)))"
     }
 
     /// Accepted storage URLs; anything else is refused before any connection is tried.

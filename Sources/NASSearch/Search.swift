@@ -175,6 +175,9 @@ public final class Search: @unchecked Sendable {
             let models = config.keepWeights == true && location.isFolder ? location.directory.models : nil
             return try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, modelsDirectory: models, progress: progress)
         }
+        if let submit = config.submit {
+            return SlurmEvaluator(command: config.evaluator, timeout: config.timeout, settings: submit, runName: location.runName)
+        }
         return CommandEvaluator(command: config.evaluator, timeout: config.timeout)
     }
 

@@ -37,6 +37,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// Save each trial's trained model to RUN/models/trial-N (built-in trainer only), for
     /// `nas export RUN --trial N --format onnx`. nil (absent from older runs' configs) = no.
     public var keepWeights: Bool?
+    /// Submit each trial to a batch scheduler (Slurm) instead of running the command here.
+    /// nil (absent from older runs' configs) = run it here.
+    public var submit: SubmitSettings?
 
     public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
 
@@ -57,6 +60,10 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
         if !usesBuiltinTrainer { try CommandEvaluator.validate(evaluator) }
+        if let submit {
+            try check(!usesBuiltinTrainer, "--submit slurm runs an --evaluator command as each trial's job; for the built-in trainer on Slurm, start workers with `nas slurm workers`")
+            try submit.validate()
+        }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")
     }
 

@@ -24,6 +24,8 @@ public struct SearchOptions: Sendable {
     public var steps: Int?
     public var epochs: Double?
     public var data: String?
+    /// Each trial as its own Slurm job (`--submit slurm`).
+    public var submit: SubmitSettings?
 
     public init() {}
 
@@ -76,6 +78,7 @@ public struct SearchOptions: Sendable {
         config.timeout = timeout
         config.references = space.search.references
         config.keepWeights = keepWeights ? true : nil
+        config.submit = submit
         try config.validate()
         return config
     }

@@ -26,6 +26,9 @@ public struct TrialSummary: Codable, Sendable, Hashable {
     public var seconds: Double?
     public var attempts: Int
     public var failure: String?
+    /// The worker that holds (or last held) the trial: `local-PID-N` for the search's own
+    /// threads, the `nas worker` name otherwise.
+    public var worker: String?
     public var seed: UInt64
 
     init(_ record: TrialRecord, space: SearchSpace) {
@@ -45,6 +48,7 @@ public struct TrialSummary: Codable, Sendable, Hashable {
         seconds = record.result?.seconds
         attempts = record.attempts
         failure = record.failure
+        worker = record.worker
         seed = record.seed
     }
 }
@@ -121,7 +125,7 @@ public struct RunStatus: Codable, Sendable {
         let bestNumber = (try? store.best(run: run.id))??.number
         return RunStatus(
             run: Run(
-                name: run.name, directory: location.description, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
+                name: run.name, directory: location.isFolder ? location.run : location.commandArguments, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
                 strategy: config.controller.strategy.rawValue,
                 policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
                 evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,

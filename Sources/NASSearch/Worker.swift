@@ -61,10 +61,24 @@ public final class Worker: @unchecked Sendable {
         public var pollInterval: TimeInterval = 0.2
         public var cache: String?
 
+        /// HOST-PID, after the Slurm job and array task when there is one (slurm-123_4-HOST-PID),
+        /// so a trial's worker in the log leads back to its job.
+        static func defaultName() -> String {
+            let environment = ProcessInfo.processInfo.environment
+            let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+            var name = "\(host)-\(getpid())"
+            if let job = environment["SLURM_ARRAY_JOB_ID"], let task = environment["SLURM_ARRAY_TASK_ID"] {
+                name = "slurm-\(job)_\(task)-" + name
+            } else if let job = environment["SLURM_JOB_ID"] {
+                name = "slurm-\(job)-" + name
+            }
+            return name
+        }
+
         public init(run: String?, storage: String?, name: String? = nil) {
             self.run = run
             self.storage = storage
-            self.name = name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+            self.name = name ?? Self.defaultName()
         }
     }
 

@@ -77,6 +77,15 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Proxy dataset location (cifar10, folder).")
     var data: String?
 
+    @Option(help: ArgumentHelp("Run each trial of the --evaluator command as its own job: slurm (sbatch --wait; the trial JSON is the job's stdin, its stdout the result).", valueName: "system"))
+    var submit: String?
+
+    @Option(name: .customLong("sbatch-option"), help: ArgumentHelp("An sbatch option for each trial's job, e.g. --sbatch-option=--partition=cpu (repeatable).", valueName: "option"))
+    var sbatchOptions: [String] = []
+
+    @Option(help: "With --submit: the folder of the trials' job files, visible from the compute nodes (default: RUN/slurm-jobs, or with --storage ./slurm-jobs/NAME).")
+    var jobsDir: String?
+
     @Flag(help: "Save every trial's trained model in RUN/models (about 0.1–2 MB each at proxy width) for `nas export RUN --trial N --format onnx`.")
     var keepWeights = false
 
@@ -88,6 +97,9 @@ struct SearchCommand: ParsableCommand {
         if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
+        if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
+            throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
+        }
     }
 
     func run() throws {
@@ -114,6 +126,11 @@ struct SearchCommand: ParsableCommand {
         options.epochs = epochs
         options.data = self.data
         options.keepWeights = keepWeights
+        if let submit {
+            let jobs = jobsDir ?? (storage.storage == nil
+                ? (runDirectory as NSString).appendingPathComponent("slurm-jobs") : "slurm-jobs/\(runDirectory)")
+            options.submit = SubmitSettings(system: submit, jobs: URL(fileURLWithPath: jobs).standardizedFileURL.path, options: sbatchOptions)
+        }
         let config = try options.config(space: parsed, spaceFile: space)
         let search = try Search.create(location: storage.location(runDirectory), spaceText: text, config: config, dataCache: runOptions.cache, dataProgress: dataProgress())
         exitOnInterrupt(resume: storage.location(runDirectory).commandArguments)

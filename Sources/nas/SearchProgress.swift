@@ -17,6 +17,7 @@ final class SearchProgress: @unchecked Sendable {
     private var lastLive = Date.distantPast
     private var start = Date()
     private var liveShown = false
+    private var waitingSaid: Int?
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -51,7 +52,9 @@ final class SearchProgress: @unchecked Sendable {
                     : "trial \(trial.number) queued again: \(trial.failure ?? "its worker stopped")")
             }
         case let .waiting(batch, queued, running):
-            guard queued + running > 0 else { break }
+            // Once per batch: the trial lines that follow show the progress.
+            guard queued + running > 0, waitingSaid != batch else { break }
+            waitingSaid = batch
             say("batch \(batch): waiting for workers (\(queued) queued, \(running) running elsewhere)")
         case let .updated(batch, statistics):
             let parts = [
