@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "NASModelTests", dependencies: ["NASModel"], exclude: ["Fixtures"]),
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
         .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
-        .testTarget(name: "CommandTests", dependencies: ["nas"]),
+        .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
         // Real servers on loopback (PostgreSQL, Slurm) for the integration tests.
         .target(name: "NASTestSupport", path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),

@@ -91,13 +91,13 @@ public func waitForExit(_ pid: pid_t) -> Int32 {
 }
 
 /// A port nobody listens on right now: bind to port 0 and read what the kernel gave.
-func freePort() throws(TestSupportError) -> Int {
+func freePort(_ wanted: Int = 0) throws(TestSupportError) -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestSupportError("socket() failed") }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
+    address.sin_port = UInt16(wanted).bigEndian
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
@@ -112,7 +112,7 @@ func freePort() throws(TestSupportError) -> Int {
 /// Servers to stop when the test process exits (atexit takes no context, so a global list).
 private let serversToStop = Mutex<[(script: String, directory: String)]>([])
 
-private func stopAtExit(script: String, directory: String) {
+func stopAtExit(script: String, directory: String) {
     let first = serversToStop.withLock { list in
         list.append((script, directory))
         return list.count == 1

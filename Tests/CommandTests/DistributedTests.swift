@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+import NASTestSupport
+
+/// Searches whose trials are evaluated by other processes — `nas worker` on a shared
+/// PostgreSQL, workers launched through Slurm, trials submitted as Slurm jobs — against real
+/// servers on loopback. Each must finish its trials with none lost or evaluated twice into the
+/// log, and try exactly the architectures of a one-process SQLite run with the same seed.
+@Suite(.serialized) struct DistributedTests {
+    /// Each trial takes about a second, so a kill lands mid-trial; the accuracy is a hash of
+    /// the architecture, so runs can be compared exactly.
+    static let evaluator = """
+        import hashlib, json, sys, time
+        job = json.load(sys.stdin)
+        time.sleep(0.8 + (job["seed"] % 3) * 0.2)
+        digest = hashlib.sha256(json.dumps(job["arch"]).encode()).digest()
+        print(json.dumps({"accuracy": 0.5 + digest[0] / 512}))
+        """
+
+    struct Setup {
+        let folder: TemporaryDirectory
+        let space: String
+        let evaluator: String
+        init() throws {
+            folder = try TemporaryDirectory()
+            space = try folder.write("tiny.yaml", SearchCommandTests.space).path
+            evaluator = "python3 " + (try folder.write("evaluate.py", DistributedTests.evaluator).path)
+        }
+        func path(_ name: String) -> String { folder.url.appendingPathComponent(name).path }
+        var searchArguments: [String] { ["--space", space, "--trials", "12", "--batch", "4", "--seed", "3", "--evaluator", evaluator] }
+    }
+
+    /// Every trial's id, architecture, decisions and reward; plus the trials themselves.
+    static func trials(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try Nas.run(["status"] + arguments + ["--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        return object["trials"] as! [[String: Any]]
+    }
+
+    static func sequence(_ trials: [[String: Any]]) -> [String] {
+        trials.map { trial in
+            let decisions = (trial["decisions"] as? [String: Any] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            return "\(trial["id"]!) \(trial["arch"]!) \(decisions) \(trial["reward"] ?? "none") \(trial["state"]!)"
+        }
+    }
+
+    /// The trials so far; none while the controller has yet to create the run.
+    static func trialsIfAny(_ arguments: [String]) throws -> [[String: Any]] {
+        let result = try Nas.run(["status"] + arguments + ["--json"])
+        guard result.status == 0 else { return [] }
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        return object["trials"] as! [[String: Any]]
+    }
+
+    /// The single-process SQLite run every distributed run must reproduce.
+    static func reference(_ setup: Setup) throws -> [String] {
+        let run = setup.path("reference")
+        let result = try Nas.run(["search", "--run", run, "--workers", "1", "--quiet"] + setup.searchArguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        return sequence(try trials([run]))
+    }
+
+    /// Waits until some running trial is held by a worker whose name starts with `prefix`;
+    /// that worker's pid (the default name ends in -PID).
+    static func pidHoldingATrial(_ status: [String], prefix: String, timeout: TimeInterval = 60) throws -> pid_t? {
+        let deadline = Date() + timeout
+        while Date() < deadline {
+            for trial in try trialsIfAny(status) where trial["state"] as? String == "running" {
+                if let worker = trial["worker"] as? String, worker.hasPrefix(prefix), let pid = worker.split(separator: "-").last {
+                    return pid_t(pid)
+                }
+            }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    /// None lost, none twice: 12 sampled trials, all complete, numbered 0…11; the killed
+    /// worker's trial ran twice with the reason stored, the rest once.
+    static func checkLog(_ trials: [[String: Any]], killed: Bool) {
+        #expect(trials.map { $0["id"] as! Int } == Array(0..<12))
+        #expect(trials.allSatisfy { $0["state"] as? String == "complete" })
+        let retried = trials.filter { ($0["attempts"] as! Int) > 1 }
+        if killed {
+            #expect(retried.count == 1)
+            #expect((retried.first?["attempts"] as? Int) == 2)
+            #expect((retried.first?["failure"] as? String)?.hasPrefix("lease expired (worker ") == true)
+        }
+        #expect(trials.allSatisfy { ($0["attempts"] as! Int) <= 2 })
+    }
+
+    @Test func postgresWorkersOneKilledMidTrialMatchTheSQLiteRun() throws {
+        let setup = try Setup()
+        let expected = try Self.reference(setup)
+        let url = try LoopbackPostgres.server().newDatabase()
+        let storage = ["--storage", url]
+        let controller = try spawn(Nas.executable.path, ["search", "--run", "dist", "--workers", "0"] + storage + setup.searchArguments,
+                                   stdout: setup.path("controller.out"), stderr: setup.path("controller.err"))
+        var workers: [pid_t] = []
+        for index in 1...3 {
+            workers.append(try spawn(
+                Nas.executable.path, ["worker", "--run", "dist", "--lease", "2"] + storage + ["--name", "w\(index)-\(0)"],
+                stdout: setup.path("w\(index).out"), stderr: setup.path("w\(index).err")))
+        }
+        // Names end in -0 here, so find the victim by name: kill worker 2 while it holds a trial.
+        let status = ["dist"] + storage
+        var killed = false
+        let deadline = Date() + 60
+        while Date() < deadline, !killed {
+            if try Self.trialsIfAny(status).contains(where: { $0["state"] as? String == "running" && $0["worker"] as? String == "w2-0" }) {
+                kill(workers[1], SIGKILL)
+                killed = true
+            } else {
+                usleep(100_000)
+            }
+        }
+        #expect(killed)
+        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.path("controller.err"), encoding: .utf8)))")
+        #expect(waitForExit(workers[1]) == 128 + SIGKILL)
+        for index in [0, 2] { #expect(waitForExit(workers[index]) == 0) }
+        let log = try Self.trials(status)
+        Self.checkLog(log, killed: true)
+        #expect(Self.sequence(log) == expected)
+        let errors = try String(contentsOfFile: setup.path("controller.err"), encoding: .utf8)
+        #expect(errors.contains("queued again: lease expired (worker w2-0)"))
+    }
+
+    @Test func slurmJobArrayWorkersOneKilledMidTrialMatchTheSQLiteRun() throws {
+        let setup = try Setup()
+        let expected = try Self.reference(setup)
+        let slurm = try LoopbackSlurm.cluster()
+        let url = try LoopbackPostgres.server().newDatabase()
+        let storage = ["--storage", url]
+        let controller = try spawn(Nas.executable.path, ["search", "--run", "array", "--workers", "0"] + storage + setup.searchArguments,
+                                   stdout: setup.path("controller.out"), stderr: setup.path("controller.err"))
+        let submitted = try runProgram(
+            Nas.executable.path,
+            ["slurm", "workers", "--run", "array", "--count", "3", "--lease", "2", "--logs", setup.path("logs")] + storage,
+            environment: slurm.environment)
+        let job = submitted.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(job) != nil, "sbatch printed '\(submitted)'")
+        // Task 2 of the array, killed with SIGKILL while it holds a trial (a lost node).
+        let pid = try Self.pidHoldingATrial(["array"] + storage, prefix: "slurm-\(job)_2-")
+        #expect(pid != nil)
+        if let pid { kill(pid, SIGKILL) }
+        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.path("controller.err"), encoding: .utf8)))")
+        let log = try Self.trials(["array"] + storage)
+        Self.checkLog(log, killed: pid != nil)
+        #expect(Self.sequence(log) == expected)
+        #expect(log.allSatisfy { ($0["worker"] as? String)?.hasPrefix("slurm-\(job)_") == true })
+        // The surviving tasks end by themselves once the run is finished.
+        let deadline = Date() + 30
+        var left = ""
+        repeat {
+            left = try runProgram("/usr/bin/squeue", ["-h", "-j", job], environment: slurm.environment)
+            if left.isEmpty { break }
+            usleep(250_000)
+        } while Date() < deadline
+        #expect(left.isEmpty, "still queued or running: \(left)")
+    }
+
+    /// `--submit slurm`: each trial is its own job; results come back through the job's output file.
+    @Test func eachTrialAsASlurmJobMatchesTheSQLiteRun() throws {
+        let setup = try Setup()
+        let expected = try Self.reference(setup)
+        let slurm = try LoopbackSlurm.cluster()
+        let run = setup.path("submitted")
+        _ = try runProgram(Nas.executable.path, ["search", "--run", run, "--workers", "4", "--submit", "slurm", "--quiet"] + setup.searchArguments,
+                           environment: slurm.environment)
+        let log = try Self.trials([run])
+        Self.checkLog(log, killed: false)
+        #expect(Self.sequence(log) == expected)
+        let output = try String(contentsOfFile: run + "/slurm-jobs/trial-0.out", encoding: .utf8)
+        #expect(output.contains("\"accuracy\""))
+    }
+
+    /// Refusals are one line each, before anything is created.
+    @Test func distributedOptionsAreCheckedFirst() throws {
+        let setup = try Setup()
+        let badURL = try Nas.run(["status", "x", "--storage", "mysql://nobody@127.0.0.1/x"])
+        #expect(badURL.status != 0 && badURL.stderr.contains("--storage must be a postgresql://"))
+        let noStorage = try Nas.run(["slurm", "workers", "--run", "x", "--count", "2"])
+        #expect(noStorage.status != 0 && noStorage.stderr.contains("give --storage postgresql://"))
+        let url = try LoopbackPostgres.server().newDatabase()
+        let missing = try Nas.run(["status", "nothing", "--storage", url])
+        #expect(missing.status != 0 && missing.stderr.contains("there is no run 'nothing'"))
+        let keep = try Nas.run(["search", "--run", "k", "--storage", url, "--keep-weights"] + setup.searchArguments.prefix(2))
+        #expect(keep.status != 0)
+        let worker = try Nas.run(["worker"])
+        #expect(worker.status != 0 && worker.stderr.contains("--run RUN_FOLDER, or --storage URL"))
+        // A second controller on the same database run is refused while the first holds it.
+        let first = try spawn(Nas.executable.path, ["search", "--run", "held", "--workers", "0", "--storage", url] + setup.searchArguments,
+                              stdout: setup.path("held.out"), stderr: setup.path("held.err"))
+        defer { kill(first, SIGKILL); waitForExit(first) }
+        var refused: CommandResult?
+        for _ in 0..<50 {
+            let again = try Nas.run(["resume", "held", "--storage", url])
+            if again.stderr.contains("in use by another process") { refused = again; break }
+            usleep(100_000)
+        }
+        #expect(refused != nil)
+    }
+}
