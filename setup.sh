@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 packages=(libopenblas-dev libsqlite3-dev dataset-fashion-mnist libturbojpeg0-dev libpng-dev zlib1g-dev libpq-dev)
+command=${1:-build}
+# The integration tests start real servers on loopback: PostgreSQL and a one-node Slurm.
+[ "$command" = test ] && packages+=(postgresql-15 slurmctld slurmd slurm-client munge)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -20,7 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-command=${1:-build}
 case "$command" in
 build)
     swift build -c release --product nas

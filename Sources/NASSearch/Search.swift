@@ -175,6 +175,7 @@ public final class Search: @unchecked Sendable {
             let models = config.keepWeights == true && location.isFolder ? location.directory.models : nil
             return try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, modelsDirectory: models, progress: progress)
         }
+        if let seconds = try DryRunEvaluator.seconds(config.evaluator) { return DryRunEvaluator(seconds: seconds) }
         if let submit = config.submit {
             return SlurmEvaluator(command: config.evaluator, timeout: config.timeout, settings: submit, runName: location.runName)
         }
@@ -294,7 +295,7 @@ public final class Search: @unchecked Sendable {
     /// when their lease runs out, so a worker killed mid-trial costs a re-run, never the batch.
     private func evaluateBatch(_ batch: Int, emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
         func load() throws(SearchError) -> [TrialRecord] {
-            try storeCall { try store.trials(run: run.id) }.filter { $0.batch == batch }
+            try storeCall { try store.trials(run: run.id, batch: batch) }
         }
         var trials = try load()
         // Finished trials already reported (before this call, or by this process's workers).

@@ -19,7 +19,7 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// Architectures per controller update.
     public var batch: Int
     public var controller: ControllerConfig
-    /// "builtin", or a shell command (`CommandEvaluator`).
+    /// "builtin", "dry-run[:SECONDS]" (`DryRunEvaluator`), or a shell command (`CommandEvaluator`).
     public var evaluator: String = "builtin"
     /// Seconds per trial for a command evaluator; nil = no limit.
     public var timeout: Double?
@@ -59,9 +59,10 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(timeout.map { $0 > 0 } ?? true, "--timeout must be positive")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
-        if !usesBuiltinTrainer { try CommandEvaluator.validate(evaluator) }
+        if !usesBuiltinTrainer, try DryRunEvaluator.seconds(evaluator) == nil { try CommandEvaluator.validate(evaluator) }
         if let submit {
-            try check(!usesBuiltinTrainer, "--submit slurm runs an --evaluator command as each trial's job; for the built-in trainer on Slurm, start workers with `nas slurm workers`")
+            let dryRun = try DryRunEvaluator.seconds(evaluator) != nil
+            try check(!usesBuiltinTrainer && !dryRun, "--submit slurm runs an --evaluator command as each trial's job; for the built-in trainer on Slurm, start workers with `nas slurm workers`")
             try submit.validate()
         }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")

@@ -58,7 +58,7 @@ public final class Worker: @unchecked Sendable {
         public var maxTrials: Int?
         public var lease: TimeInterval = Search.defaultLease
         public var idleTimeout: TimeInterval?
-        public var pollInterval: TimeInterval = 0.2
+        public var pollInterval: TimeInterval = 0.1
         public var cache: String?
 
         /// HOST-PID, after the Slurm job and array task when there is one (slurm-123_4-HOST-PID),
@@ -85,8 +85,10 @@ public final class Worker: @unchecked Sendable {
     public let options: Options
     let store: any TrialStore
     private var runners: [Int64: TrialRunner] = [:]
-    /// Runs whose trials this worker has claimed (to release them on SIGTERM).
-    private let served = Mutex<Set<Int64>>([])
+    /// The runs served, re-read whenever there is nothing to claim.
+    private var knownRuns: [RunRecord]?
+    /// The trial in hand (to give it back on SIGTERM).
+    private let current = Mutex<(run: Int64, trial: Int64, maxAttempts: Int)?>(nil)
 
     public init(_ options: Options) throws(SearchError) {
         guard options.run != nil || options.storage != nil else {
@@ -105,57 +107,62 @@ public final class Worker: @unchecked Sendable {
         var claimTimes: [Double] = []
         let start = Date()
         var idleSince: Date?
-        defer {
+        func finish(_ why: String) -> WorkerSummary {
+            summary.stopped = why
             summary.seconds = Date().timeIntervalSince(start)
             summary.claimMilliseconds = LatencySummary(claimTimes)
+            return summary
         }
         while true {
-            if let maxTrials = options.maxTrials, summary.trials >= maxTrials {
-                summary.stopped = "did its --max-trials \(maxTrials)"
-                return summary
-            }
-            var anyUnfinished = false
-            var claimedOne = false
-            for run in try candidateRuns() {
-                let trials = try Search.storeCall { try store.trials(run: run.id) }
-                let runner = try self.runner(for: run, loadEvaluator: false)
-                if Self.isFinished(trials, config: runner.config) { continue }
-                anyUnfinished = true
-                _ = try Search.storeCall {
-                    try store.requeueExpired(run: run.id, now: Date(), maxAttempts: runner.config.maxAttempts)
-                }
-                guard trials.contains(where: { $0.state == .queued || $0.state == .running }) else { continue }
-                // The evaluator (the built-in trainer loads its dataset) is ready before the
-                // lease starts counting.
-                let ready = try self.runner(for: run, loadEvaluator: true)
+            if let maxTrials = options.maxTrials, summary.trials >= maxTrials { return finish("did its --max-trials \(maxTrials)") }
+            // The hot path is one claim and one result per trial; the whole log is read only
+            // when there is nothing to claim.
+            var claimed: (TrialRecord, TrialRunner)?
+            if knownRuns == nil { knownRuns = try candidateRuns() }
+            for run in knownRuns ?? [] {
+                guard let runner = try loadedRunner(for: run) else { continue }
                 let before = Date()
-                guard let trial = try ready.claim(worker: options.name) else { continue }
-                claimTimes.append(Date().timeIntervalSince(before) * 1000)
-                served.withLock { _ = $0.insert(run.id) }
+                if let trial = try runner.claim(worker: options.name) {
+                    claimTimes.append(Date().timeIntervalSince(before) * 1000)
+                    claimed = (trial, runner)
+                    break
+                }
+            }
+            if let (trial, runner) = claimed {
+                current.withLock { $0 = (runner.run.id, trial.id, runner.config.maxAttempts) }
                 idleSince = nil
-                events(.claimed(trial, run: run.name))
+                events(.claimed(trial, run: runner.run.name))
                 let number = trial.number
-                let outcome = try ready.process(trial, worker: options.name) { events(.progress(number: number, fraction: $0)) }
+                let outcome = try runner.process(trial, worker: options.name) { events(.progress(number: number, fraction: $0)) }
+                current.withLock { $0 = nil }
                 summary.trials += 1
                 switch outcome {
                 case .recorded(let record):
                     if record.state == .complete { summary.complete += 1 } else { summary.failed += 1 }
-                    events(.finished(record, run: run.name))
+                    events(.finished(record, run: runner.run.name))
                 case .lost(let record, let reason):
                     summary.lost += 1
-                    events(.lost(record, run: run.name, reason: reason))
+                    events(.lost(record, run: runner.run.name, reason: reason))
                 }
-                claimedOne = true
-                break
+                continue
             }
-            if claimedOne { continue }
-            if !anyUnfinished, options.run != nil, try namedRunExists() {
-                summary.stopped = "the run is finished"
-                return summary
+            // Nothing queued: take back trials of dead workers, and stop if every run is done.
+            var anyUnfinished = false
+            let runs = try candidateRuns()
+            knownRuns = runs
+            for run in runs {
+                // A resumed search may have raised the budget: the stored config is the truth.
+                if let cached = runners[run.id], cached.run.config != run.config { runners[run.id] = nil }
+                let config = try runner(for: run).config
+                if Self.isFinished(try Search.storeCall { try store.tally(run: run.id) }, config: config) { continue }
+                anyUnfinished = true
+                let requeued = try Search.storeCall {
+                    try store.requeueExpired(run: run.id, now: Date(), maxAttempts: config.maxAttempts)
+                }
+                if !requeued.isEmpty { idleSince = nil }
             }
-            if !anyUnfinished, options.run == nil, try !Search.storeCall({ try store.runs() }).isEmpty {
-                summary.stopped = "every run is finished"
-                return summary
+            if !anyUnfinished, !runs.isEmpty {
+                return finish(options.run != nil ? "the run is finished" : "every run is finished")
             }
             let now = Date()
             if idleSince == nil {
@@ -163,26 +170,26 @@ public final class Worker: @unchecked Sendable {
                 events(.idle(anyUnfinished ? "waiting for the controller's next batch" : "waiting for a run to serve"))
             }
             if let timeout = options.idleTimeout, now.timeIntervalSince(idleSince!) >= timeout {
-                summary.stopped = "idle for \(Int(timeout)) s"
-                return summary
+                return finish("idle for \(Int(timeout)) s")
             }
             Thread.sleep(forTimeInterval: options.pollInterval)
         }
     }
 
-    /// Queues again whatever this worker holds (SIGTERM from Slurm or Kubernetes): the trial
-    /// re-runs elsewhere now instead of after its lease.
-    public func releaseHeld(reason: String) {
-        for run in served.withLock({ $0 }) {
-            let attempts = runners[run]?.config.maxAttempts ?? 5
-            _ = try? store.release(run: run, workerPrefix: options.name, reason: reason, maxAttempts: attempts, now: Date())
-        }
+    /// Queues again the trial this worker holds (SIGTERM from Slurm or Kubernetes): it re-runs
+    /// elsewhere now instead of after its lease. The lease is ended and taken back like any
+    /// expired one (the reason says "lease expired (worker NAME)").
+    public func releaseHeld() {
+        guard let held = current.withLock({ $0 }) else { return }
+        let now = Date()
+        _ = try? store.heartbeat(trial: held.trial, worker: options.name, lease: -1, now: now)
+        _ = try? store.requeueExpired(run: held.run, now: now, maxAttempts: held.maxAttempts)
     }
 
     /// A run is finished when its whole budget of sampled trials exists and is finished: the
     /// controller enqueues the next batch in the same transaction that records its update.
-    static func isFinished(_ trials: [TrialRecord], config: SearchConfig) -> Bool {
-        trials.count { !$0.isReference } >= config.trials && trials.allSatisfy(\.state.isFinished)
+    static func isFinished(_ tally: TrialTally, config: SearchConfig) -> Bool {
+        tally.sampled >= config.trials && tally.unfinished == 0
     }
 
     private func candidateRuns() throws(SearchError) -> [RunRecord] {
@@ -194,17 +201,28 @@ public final class Worker: @unchecked Sendable {
         return try Search.storeCall { try store.runs() }
     }
 
-    private func namedRunExists() throws(SearchError) -> Bool { try !candidateRuns().isEmpty }
-
-    private func runner(for run: RunRecord, loadEvaluator: Bool) throws(SearchError) -> TrialRunner {
-        if let cached = runners[run.id], !loadEvaluator || !(cached.evaluator is PendingEvaluator) { return cached }
+    /// The run's configuration and space (no evaluator yet).
+    private func runner(for run: RunRecord) throws(SearchError) -> TrialRunner {
+        if let cached = runners[run.id] { return cached }
         let (config, space) = try Search.decode(run)
-        let location = RunLocation(run: options.storage == nil ? (options.run ?? run.name) : run.name, storage: options.storage)
-        let evaluator: any TrialEvaluator = loadEvaluator
-            ? try Search.makeEvaluator(config, location: location, cache: options.cache, progress: nil) : PendingEvaluator()
-        let runner = TrialRunner(run: run, config: config, space: space, store: store, evaluator: evaluator, lease: options.lease)
+        let runner = TrialRunner(run: run, config: config, space: space, store: store, evaluator: PendingEvaluator(),
+                                 lease: options.lease)
         runners[run.id] = runner
         return runner
+    }
+
+    /// A runner whose evaluator is loaded (the built-in trainer loads its dataset), before any
+    /// claim starts a lease; nil for a run that is finished, so none is loaded for it.
+    private func loadedRunner(for run: RunRecord) throws(SearchError) -> TrialRunner? {
+        let runner = try runner(for: run)
+        guard runner.evaluator is PendingEvaluator else { return runner }
+        if Self.isFinished(try Search.storeCall { try store.tally(run: run.id) }, config: runner.config) { return nil }
+        let location = RunLocation(run: options.storage == nil ? (options.run ?? run.name) : run.name, storage: options.storage)
+        let evaluator = try Search.makeEvaluator(runner.config, location: location, cache: options.cache, progress: nil)
+        let loaded = TrialRunner(run: run, config: runner.config, space: runner.space, store: store, evaluator: evaluator,
+                                 lease: options.lease)
+        runners[run.id] = loaded
+        return loaded
     }
 }
 

@@ -310,6 +310,28 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
         }
     }
 
+    public func trials(run: Int64, batch: Int) throws(StoreError) -> [TrialRecord] {
+        try transaction { db in
+            try db.execute(
+                "SELECT \(Self.trialColumns) FROM swiftnas.trial WHERE run = $1 AND batch = $2 ORDER BY number",
+                [String(run), String(batch)]
+            ).all.map(Self.trialRecord)
+        }
+    }
+
+    public func tally(run: Int64) throws(StoreError) -> TrialTally {
+        try transaction { db in
+            let row = try db.execute(
+                """
+                SELECT COUNT(*) FILTER (WHERE NOT is_reference) AS sampled,
+                       COUNT(*) FILTER (WHERE state = 'queued') AS queued,
+                       COUNT(*) FILTER (WHERE state = 'running') AS running
+                FROM swiftnas.trial WHERE run = $1
+                """, [String(run)]).first!
+            return TrialTally(sampled: try row.int("sampled"), queued: try row.int("queued"), running: try row.int("running"))
+        }
+    }
+
     // MARK: Controller state
 
     public func saveControllerState(run: Int64, batch: Int, state: Data, enqueue trials: [NewTrial]) throws(StoreError) -> [TrialRecord] {

@@ -346,6 +346,29 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
+    public func trials(run: Int64, batch: Int) throws(StoreError) -> [TrialRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE run = ? AND batch = ? ORDER BY number", arguments: [run, batch])
+                .map(Self.trialRecord)
+        }
+    }
+
+    public func tally(run: Int64) throws(StoreError) -> TrialTally {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(NOT is_reference), 0) AS sampled,
+                           COALESCE(SUM(state = 'queued'), 0) AS queued,
+                           COALESCE(SUM(state = 'running'), 0) AS running
+                    FROM trial WHERE run = ?
+                    """,
+                arguments: [run])!
+            return TrialTally(sampled: try row.decode(forColumn: "sampled"), queued: try row.decode(forColumn: "queued"),
+                              running: try row.decode(forColumn: "running"))
+        }
+    }
+
     // MARK: Controller state
 
     public func saveControllerState(run: Int64, batch: Int, state: Data, enqueue trials: [NewTrial]) throws(StoreError) -> [TrialRecord] {

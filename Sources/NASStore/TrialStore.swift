@@ -121,6 +121,21 @@ public struct TrialRecord: Sendable, Hashable {
     }
 }
 
+/// A run's trials counted: sampled ones (not reference) and the unfinished ones by state.
+public struct TrialTally: Sendable, Hashable {
+    public var sampled: Int
+    public var queued: Int
+    public var running: Int
+
+    public init(sampled: Int, queued: Int, running: Int) {
+        self.sampled = sampled
+        self.queued = queued
+        self.running = running
+    }
+
+    public var unfinished: Int { queued + running }
+}
+
 /// Every way a store call can fail; each prints as one line.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case runExists(name: String)
@@ -191,6 +206,10 @@ public protocol TrialStore: Sendable {
     func updateConfig(run: Int64, config: String) throws(StoreError) -> RunRecord
     /// Ordered by number.
     func trials(run: Int64) throws(StoreError) -> [TrialRecord]
+    /// One batch's trials, ordered by number (what a controller waits on, without the log).
+    func trials(run: Int64, batch: Int) throws(StoreError) -> [TrialRecord]
+    /// Counts that tell whether a run is done, without reading its log.
+    func tally(run: Int64) throws(StoreError) -> TrialTally
     /// Upsert the controller's state after updating on `batch` and enqueue the trials it
     /// proposed next, in one transaction: a search killed at any moment finds either both or
     /// neither, so its resumed controller never re-proposes (or skips) a batch.

@@ -44,7 +44,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "REINFORCE policy: softmax or lstm (Docs/CONTROLLER.md).")
     var policy: PolicyKind?
 
-    @Option(help: "builtin (the shared trainer) or a shell command that reads a trial as JSON on stdin and prints {\"accuracy\": …}.")
+    @Option(help: "builtin (the shared trainer), a shell command that reads a trial as JSON on stdin and prints {\"accuracy\": …}, or dry-run[:SECONDS] (no training: a hash of the architecture, after SECONDS; for trying workers and storage).")
     var evaluator: String = "builtin"
 
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")

@@ -103,7 +103,7 @@ private func releaseOnTermination(_ worker: Worker) {
     for number in [SIGINT, SIGTERM] {
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler {
-            worker.releaseHeld(reason: "worker \(worker.options.name) was stopped (signal \(number))")
+            worker.releaseHeld()
             writeStandardError("\nworker stopped; its trial is queued again\n")
             _exit(128 + number)
         }

@@ -327,6 +327,14 @@ enum TrialStoreConformance {
         _ = try store.fail(trial: queued[3].id, worker: "w", reason: "oom", now: t0)
         #expect(try store.best(run: run.id)?.id == queued[1].id)  // ties go to the earlier trial
         #expect(try store.counts(run: run.id) == [.queued: 1, .running: 0, .complete: 3, .failed: 1])
+        // The tally and one batch's trials, read without the whole log.
+        _ = try store.enqueue([trial(1, 0, reference: true), trial(1, 1)], run: run.id)
+        _ = try store.claim(run: run.id, worker: "w", lease: 60, now: t0)
+        #expect(try store.tally(run: run.id) == TrialTally(sampled: 6, queued: 2, running: 1))
+        #expect(try store.trials(run: run.id, batch: 1).map(\.number) == [5, 6])
+        #expect(try store.trials(run: run.id, batch: 0).count == 5)
+        #expect(try store.trials(run: run.id, batch: 9).isEmpty)
+        #expect(try store.tally(run: 9999) == TrialTally(sampled: 0, queued: 0, running: 0))
     }
 }
 
