@@ -47,12 +47,7 @@ public struct RunLocation: Sendable, CustomStringConvertible {
         }
     }
 
-    static func redacted(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
+    static func redacted(_ url: String) -> String { PostgreSQLTrialStore.redacted(url) }
 
     enum Access { case create, write, read }
 

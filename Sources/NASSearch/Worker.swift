@@ -102,10 +102,30 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// Works until there is nothing more to do; what it did.
+    /// A database that cannot be reached (a restart, a network cut) is retried with growing
+    /// pauses for about two minutes before the worker gives up; a trial it held meanwhile
+    /// is re-run once its lease runs out.
     public func run(events: @escaping @Sendable (WorkerEvent) -> Void = { _ in }) throws(SearchError) -> WorkerSummary {
         var summary = WorkerSummary(worker: options.name)
         var claimTimes: [Double] = []
         let start = Date()
+        var pause = 1.0
+        while true {
+            do {
+                return try serve(events: events, summary: &summary, claimTimes: &claimTimes, start: start)
+            } catch {
+                guard case .store(.database(let message)) = error, pause <= 64 else { throw error }
+                current.withLock { $0 = nil }
+                knownRuns = nil
+                events(.idle("database error (\(message)); retrying in \(Int(pause)) s"))
+                Thread.sleep(forTimeInterval: pause)
+                pause *= 2
+            }
+        }
+    }
+
+    private func serve(events: @escaping @Sendable (WorkerEvent) -> Void, summary: inout WorkerSummary,
+                       claimTimes: inout [Double], start: Date) throws(SearchError) -> WorkerSummary {
         var idleSince: Date?
         func finish(_ why: String) -> WorkerSummary {
             summary.stopped = why

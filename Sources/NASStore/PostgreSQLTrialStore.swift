@@ -20,6 +20,9 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
     /// The URL with any password hidden, for messages.
     public var location: String { connection.redactedURL }
 
+    /// postgresql://user:secret@host/db → postgresql://user:***@host/db
+    public static func redacted(_ url: String) -> String { PostgreSQLConnection.redact(url) }
+
     /// Schema versions, oldest first; a new version is a new entry, never an edit.
     static let migrations: [String] = [
         """

@@ -20,20 +20,13 @@ import NASTestSupport
         print(json.dumps({"accuracy": 0.5 + digest[0] / 512}))
         """
 
-    struct Setup {
-        let folder: TemporaryDirectory
-        let space: String
-        let evaluator: String
-        init() throws {
-            folder = try TemporaryDirectory()
-            space = try folder.write("tiny.yaml", SearchCommandTests.space).path
-            evaluator = "python3 " + (try folder.write("evaluate.py", DistributedTests.evaluator).path)
-        }
-        func path(_ name: String) -> String { folder.url.appendingPathComponent(name).path }
-        var searchArguments: [String] { ["--space", space, "--trials", "12", "--batch", "4", "--seed", "3", "--evaluator", evaluator] }
+    typealias Setup = SearchCommandTests.Setup
+
+    static func searchArguments(_ setup: Setup) -> [String] {
+        ["--space", setup.space, "--trials", "12", "--batch", "4", "--seed", "3", "--evaluator", setup.evaluator]
     }
 
-    /// Every trial's id, architecture, decisions and reward; plus the trials themselves.
+    /// The trials of a run as `nas status --json` shows them.
     static func trials(_ arguments: [String]) throws -> [[String: Any]] {
         let result = try Nas.run(["status"] + arguments + ["--json"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -58,8 +51,8 @@ import NASTestSupport
 
     /// The single-process SQLite run every distributed run must reproduce.
     static func reference(_ setup: Setup) throws -> [String] {
-        let run = setup.path("reference")
-        let result = try Nas.run(["search", "--run", run, "--workers", "1", "--quiet"] + setup.searchArguments)
+        let run = setup.run("reference")
+        let result = try Nas.run(["search", "--run", run, "--workers", "1", "--quiet"] + Self.searchArguments(setup))
         #expect(result.status == 0, "\(result.stderr)")
         return sequence(try trials([run]))
     }
@@ -94,24 +87,24 @@ import NASTestSupport
     }
 
     @Test func postgresWorkersOneKilledMidTrialMatchTheSQLiteRun() throws {
-        let setup = try Setup()
+        let setup = try Setup(evaluator: Self.evaluator)
         let expected = try Self.reference(setup)
         let url = try LoopbackPostgres.server().newDatabase()
         let storage = ["--storage", url]
-        let controller = try spawn(Nas.executable.path, ["search", "--run", "dist", "--workers", "0"] + storage + setup.searchArguments,
-                                   stdout: setup.path("controller.out"), stderr: setup.path("controller.err"))
+        let controller = try spawn(Nas.executable.path, ["search", "--run", "dist", "--workers", "0"] + storage + Self.searchArguments(setup),
+                                   stdout: setup.run("controller.out"), stderr: setup.run("controller.err"))
         var workers: [pid_t] = []
         for index in 1...3 {
             workers.append(try spawn(
                 Nas.executable.path, ["worker", "--run", "dist", "--lease", "2"] + storage,
-                stdout: setup.path("w\(index).out"), stderr: setup.path("w\(index).err")))
+                stdout: setup.run("w\(index).out"), stderr: setup.run("w\(index).err")))
         }
         // Kill -9 the worker that holds the victim trial, mid-trial.
         let status = ["dist"] + storage
         let holder = try Self.holderOfTheVictim(status)
         #expect(holder.map { workers.contains($0.pid) } == true)
         if let holder { kill(holder.pid, SIGKILL) }
-        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.path("controller.err"), encoding: .utf8)))")
+        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.run("controller.err"), encoding: .utf8)))")
         for pid in workers { #expect(waitForExit(pid) == (pid == holder?.pid ? 128 + SIGKILL : 0)) }
         let log = try Self.trials(status)
         Self.checkLog(log, killed: holder != nil)
@@ -121,16 +114,16 @@ import NASTestSupport
     }
 
     @Test func slurmJobArrayWorkersOneKilledMidTrialMatchTheSQLiteRun() throws {
-        let setup = try Setup()
+        let setup = try Setup(evaluator: Self.evaluator)
         let expected = try Self.reference(setup)
         let slurm = try LoopbackSlurm.cluster()
         let url = try LoopbackPostgres.server().newDatabase()
         let storage = ["--storage", url]
-        let controller = try spawn(Nas.executable.path, ["search", "--run", "array", "--workers", "0"] + storage + setup.searchArguments,
-                                   stdout: setup.path("controller.out"), stderr: setup.path("controller.err"))
+        let controller = try spawn(Nas.executable.path, ["search", "--run", "array", "--workers", "0"] + storage + Self.searchArguments(setup),
+                                   stdout: setup.run("controller.out"), stderr: setup.run("controller.err"))
         let submitted = try runProgram(
             Nas.executable.path,
-            ["slurm", "workers", "--run", "array", "--count", "3", "--lease", "2", "--logs", setup.path("logs")] + storage,
+            ["slurm", "workers", "--run", "array", "--count", "3", "--lease", "2", "--logs", setup.run("logs")] + storage,
             environment: slurm.environment)
         let job = submitted.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Int(job) != nil, "sbatch printed '\(submitted)'")
@@ -138,7 +131,7 @@ import NASTestSupport
         let holder = try Self.holderOfTheVictim(["array"] + storage)
         #expect(holder?.name.hasPrefix("slurm-\(job)_") == true)
         if let holder { kill(holder.pid, SIGKILL) }
-        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.path("controller.err"), encoding: .utf8)))")
+        #expect(waitForExit(controller) == 0, "\(String(describing: try? String(contentsOfFile: setup.run("controller.err"), encoding: .utf8)))")
         let log = try Self.trials(["array"] + storage)
         Self.checkLog(log, killed: holder != nil)
         #expect(Self.sequence(log) == expected)
@@ -156,11 +149,11 @@ import NASTestSupport
 
     /// `--submit slurm`: each trial is its own job; results come back through the job's output file.
     @Test func eachTrialAsASlurmJobMatchesTheSQLiteRun() throws {
-        let setup = try Setup()
+        let setup = try Setup(evaluator: Self.evaluator)
         let expected = try Self.reference(setup)
         let slurm = try LoopbackSlurm.cluster()
-        let run = setup.path("submitted")
-        _ = try runProgram(Nas.executable.path, ["search", "--run", run, "--workers", "4", "--submit", "slurm", "--quiet"] + setup.searchArguments,
+        let run = setup.run("submitted")
+        _ = try runProgram(Nas.executable.path, ["search", "--run", run, "--workers", "4", "--submit", "slurm", "--quiet"] + Self.searchArguments(setup),
                            environment: slurm.environment)
         let log = try Self.trials([run])
         Self.checkLog(log, killed: false)
@@ -171,7 +164,7 @@ import NASTestSupport
 
     /// Refusals are one line each, before anything is created.
     @Test func distributedOptionsAreCheckedFirst() throws {
-        let setup = try Setup()
+        let setup = try Setup(evaluator: Self.evaluator)
         let badURL = try Nas.run(["status", "x", "--storage", "mysql://nobody@127.0.0.1/x"])
         #expect(badURL.status != 0 && badURL.stderr.contains("--storage must be a postgresql://"))
         let noStorage = try Nas.run(["slurm", "workers", "--run", "x", "--count", "2"])
@@ -179,13 +172,13 @@ import NASTestSupport
         let url = try LoopbackPostgres.server().newDatabase()
         let missing = try Nas.run(["status", "nothing", "--storage", url])
         #expect(missing.status != 0 && missing.stderr.contains("there is no run 'nothing'"))
-        let keep = try Nas.run(["search", "--run", "k", "--storage", url, "--keep-weights"] + setup.searchArguments.prefix(2))
+        let keep = try Nas.run(["search", "--run", "k", "--storage", url, "--keep-weights"] + Self.searchArguments(setup).prefix(2))
         #expect(keep.status != 0)
         let worker = try Nas.run(["worker"])
         #expect(worker.status != 0 && worker.stderr.contains("--run RUN_FOLDER, or --storage URL"))
         // A second controller on the same database run is refused while the first holds it.
-        let first = try spawn(Nas.executable.path, ["search", "--run", "held", "--workers", "0", "--storage", url] + setup.searchArguments,
-                              stdout: setup.path("held.out"), stderr: setup.path("held.err"))
+        let first = try spawn(Nas.executable.path, ["search", "--run", "held", "--workers", "0", "--storage", url] + Self.searchArguments(setup),
+                              stdout: setup.run("held.out"), stderr: setup.run("held.err"))
         defer { kill(first, SIGKILL); waitForExit(first) }
         var refused: CommandResult?
         for _ in 0..<50 {

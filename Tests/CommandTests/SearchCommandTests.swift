@@ -24,10 +24,10 @@ import Testing
         let folder: TemporaryDirectory
         let space: String
         let evaluator: String
-        init() throws {
+        init(evaluator script: String = SearchCommandTests.evaluator) throws {
             folder = try TemporaryDirectory()
             space = try folder.write("tiny.yaml", SearchCommandTests.space).path
-            evaluator = "python3 " + (try folder.write("evaluate.py", SearchCommandTests.evaluator).path)
+            evaluator = "python3 " + (try folder.write("evaluate.py", script).path)
         }
         func run(_ name: String) -> String { folder.url.appendingPathComponent(name).path }
     }

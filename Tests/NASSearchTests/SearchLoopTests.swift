@@ -15,6 +15,45 @@ import Testing
         }
     }
 
+    /// A controller with no workers of its own (`--workers 0`) and workers elsewhere (here,
+    /// threads running `Worker` on the run folder's SQLite log, as `nas worker --run` does):
+    /// the same trials as a one-process run, each claimed once, and the workers stop by
+    /// themselves when the run is finished.
+    @Test func workersServeAControllerThatEvaluatesNothing() throws {
+        let reference = Fixtures.temporaryDirectory()
+        try Search.create(directory: reference, spaceText: Fixtures.spaceText,
+                          config: try Fixtures.config(trials: 12, workers: 1, evaluator: "dry-run")).run()
+        let directory = Fixtures.temporaryDirectory()
+        let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText,
+                                       config: try Fixtures.config(trials: 12, workers: 0, evaluator: "dry-run:0.005"))
+        search.pollInterval = 0.01
+        let summaries = Mutex<[WorkerSummary]>([])
+        let errors = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for index in 0..<3 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    var options = Worker.Options(run: directory, storage: nil, name: "thread-\(index)")
+                    options.pollInterval = 0.01
+                    let summary = try Worker(options).run()
+                    summaries.withLock { $0.append(summary) }
+                } catch {
+                    errors.withLock { $0.append("\(error)") }
+                }
+            }.start()
+        }
+        try search.run()
+        group.wait()
+        #expect(errors.withLock { $0 } == [])
+        #expect(try Self.sequence(directory) == Self.sequence(reference))
+        let done = summaries.withLock { $0 }
+        #expect(done.map(\.trials).reduce(0, +) == (try RunStatus.load(directory: directory)).trials.count)
+        #expect(done.allSatisfy { $0.stopped == "the run is finished" && $0.lost == 0 })
+        #expect(try RunStatus.load(directory: directory).trials.allSatisfy { $0.attempts == 1 && $0.worker?.hasPrefix("thread-") == true })
+    }
+
     @Test func architecturesDependOnTheSeedNotOnTheWorkers() throws {
         var sequences: [[String]] = []
         for workers in [1, 3, 5] {
