@@ -23,6 +23,7 @@ struct SearchCommand: ParsableCommand {
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0 --trials 400 --preset hard --target 400M
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0-pull --alpha=0.3 --beta=-1
               nas search --space s.yaml --run r --evaluator "python3 train.py" --timeout 600 --workers 4
+              nas search --space s.yaml --run b0 --storage postgresql://nas@db:5432/nas --workers 0   (then `nas worker` anywhere)
             """
     )
 

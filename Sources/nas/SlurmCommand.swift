@@ -14,14 +14,7 @@ struct SlurmWorkers: ParsableCommand {
         commandName: "workers",
         abstract: "Submit `nas worker` processes as one Slurm job array.",
         discussion: """
-            Submits `sbatch --array=1-COUNT --wrap 'nas worker --storage URL --run NAME …'` and
-            prints the job id. The workers claim the run's trials from the shared PostgreSQL
-            trial log; start the controller with `nas search … --storage URL --workers 0` (on a
-            login node, or as its own small job). A worker whose job is cancelled, preempted or
-            lost gives its trial back (at once on SIGTERM, else when its lease runs out); the
-            array ends by itself when the run is finished. Each task writes its log to
-            LOGS/nas-worker-JOB_TASK.log. The `nas` on the compute nodes is this one, by its
-            absolute path (a shared filesystem is assumed, as usual with Slurm).
+            Submits `sbatch --array=1-COUNT --wrap 'nas worker --storage URL --run NAME …'` and prints the job id. The workers claim the run's trials from the shared PostgreSQL trial log; start the controller with `nas search … --storage URL --workers 0` (on a login node, or as its own small job). A worker whose job is cancelled, preempted or lost gives its trial back (at once on SIGTERM, else when its lease runs out); the array ends by itself when the run is finished. Each task writes its log to LOGS/nas-worker-JOB_TASK.log. The `nas` on the compute nodes is this one, by its absolute path (a shared filesystem is assumed, as usual with Slurm).
 
             Examples:
               nas slurm workers --storage postgresql://nas@db:5432/nas --run b0 --count 16
@@ -46,7 +39,7 @@ struct SlurmWorkers: ParsableCommand {
     @Option(help: "Each worker's --idle-timeout in seconds.")
     var idleTimeout: Double?
 
-    @Option(help: "Folder for the tasks' logs (default: ./slurm-logs).")
+    @Option(help: "Folder for the tasks' logs.")
     var logs: String = "slurm-logs"
 
     @Option(name: .customLong("sbatch-option"), help: ArgumentHelp("An extra sbatch option, e.g. --sbatch-option=--partition=cpu (repeatable).", valueName: "option"))
