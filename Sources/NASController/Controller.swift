@@ -44,7 +44,8 @@ public struct Controller: Codable, Sendable {
     // Evolution: oldest first.
     var population: [Member] = []
 
-    static let format = 1
+    /// 2: parameters and moments as base64 of their bytes (1: JSON number arrays, still read).
+    static let format = 2
 
     public init(config: ControllerConfig, decisionSizes: [Int], seed: UInt64) throws(ControllerError) {
         try config.validate()
@@ -259,7 +260,7 @@ public struct Controller: Codable, Sendable {
         try c.encodeIfPresent(best, forKey: .best)
         switch config.strategy {
         case .reinforce:
-            try c.encode(parameters, forKey: .parameters)
+            try c.encode(PackedDoubles(parameters), forKey: .parameters)
             try c.encode(adam, forKey: .adam)
             try c.encodeIfPresent(baseline, forKey: .baseline)
             try c.encodeIfPresent(meanSquareAdvantage, forKey: .meanSquareAdvantage)
@@ -276,7 +277,7 @@ public struct Controller: Codable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func fail(_ detail: String) -> ControllerError { .undecodableState(detail) }
         let format = try c.decode(Int.self, forKey: .format)
-        if format != Controller.format { throw fail("format \(format), expected \(Controller.format)") }
+        if !(1...Controller.format).contains(format) { throw fail("format \(format), expected 1…\(Controller.format)") }
         config = try c.decode(ControllerConfig.self, forKey: .config)
         decisionSizes = try c.decode([Int].self, forKey: .decisionSizes)
         do {
@@ -301,7 +302,7 @@ public struct Controller: Codable, Sendable {
         if config.strategy == .reinforce {
             let policy = makePolicy(config, decisionSizes)
             self.policy = policy
-            parameters = try c.decode([Double].self, forKey: .parameters)
+            parameters = try c.decode(PackedDoubles.self, forKey: .parameters).values
             adam = try c.decode(Adam.self, forKey: .adam)
             baseline = try c.decodeIfPresent(Double.self, forKey: .baseline)
             meanSquareAdvantage = try c.decodeIfPresent(Double.self, forKey: .meanSquareAdvantage)

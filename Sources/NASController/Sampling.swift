@@ -1,3 +1,4 @@
+import Foundation
 import NASKernels
 
 #if canImport(Glibc)
@@ -94,6 +95,22 @@ struct Adam: Codable, Sendable, Equatable {
     var steps = 0
     static let beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
 
+    private enum CodingKeys: String, CodingKey { case first, second, steps }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(PackedDoubles(first), forKey: .first)
+        try c.encode(PackedDoubles(second), forKey: .second)
+        try c.encode(steps, forKey: .steps)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        first = try c.decode(PackedDoubles.self, forKey: .first).values
+        second = try c.decode(PackedDoubles.self, forKey: .second).values
+        steps = try c.decode(Int.self, forKey: .steps)
+    }
+
     init(count: Int) {
         first = Array(repeating: 0, count: count)
         second = Array(repeating: 0, count: count)
@@ -107,6 +124,42 @@ struct Adam: Codable, Sendable, Equatable {
             first[i] = Adam.beta1 * first[i] + (1 - Adam.beta1) * g[i]
             second[i] = Adam.beta2 * second[i] + (1 - Adam.beta2) * g[i] * g[i]
             theta[i] -= learningRate * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
+        }
+    }
+}
+
+/// A `[Double]` in a controller's state: base64 of its little-endian IEEE 754 bytes, exact
+/// and far cheaper than a JSON array of numbers (an LSTM policy has ~10⁵ parameters and two
+/// Adam moments each, saved after every batch). Reads either form: format 1 wrote arrays.
+struct PackedDoubles: Codable {
+    var values: [Double]
+
+    init(_ values: [Double]) { self.values = values }
+
+    func encode(to encoder: any Encoder) throws {
+        var bytes = [UInt8](repeating: 0, count: values.count * 8)
+        for (index, value) in values.enumerated() {
+            var bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { raw in
+                for byte in 0..<8 { bytes[index * 8 + byte] = raw[byte] }
+            }
+        }
+        var c = encoder.singleValueContainer()
+        try c.encode(Data(bytes).base64EncodedString())
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let numbers = try? c.decode([Double].self) {
+            values = numbers
+            return
+        }
+        let text = try c.decode(String.self)
+        guard let data = Data(base64Encoded: text), data.count % 8 == 0 else {
+            throw ControllerError.undecodableState("a packed number array is not base64 of whole Doubles")
+        }
+        values = data.withUnsafeBytes { raw in
+            (0..<data.count / 8).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
         }
     }
 }

@@ -143,12 +143,21 @@ struct ChildProcess {
             kill(process.processIdentifier, SIGKILL)
             exited.wait()
         }
-        // Anything it left behind in its process group goes too (its pipes would stay open).
-        kill(-process.processIdentifier, SIGKILL)
+        killLeftovers(ofGroup: process.processIdentifier)
         return ChildProcess(
             status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal, timedOut: timedOut,
             stdout: stdout.text(), stderr: stderr.text())
     }
+}
+
+/// Kills what a finished child left behind in its process group (its pipes would stay
+/// open). The child is already reaped, so its pid is free: kill the group only if no process
+/// holds that pid now. Members of the old group keep the id reserved; a new process that
+/// reused the pid (with pid_max 32768 that happens within minutes on a busy machine) would be
+/// a stranger's group leader — a daemon started with setsid — and must not be touched.
+private func killLeftovers(ofGroup group: pid_t) {
+    guard kill(group, 0) == -1, errno == ESRCH else { return }
+    kill(-group, SIGKILL)
 }
 
 /// Reads a pipe to its end on its own thread, so a chatty command never blocks on a full pipe.

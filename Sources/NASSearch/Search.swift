@@ -106,7 +106,9 @@ public final class Search: @unchecked Sendable {
         } else {
             store = try location.store(.create)
             do { run = try store.createRun(name: location.runName, space: spaceText, config: config.json()) } catch {
-                if case .runExists = error { throw .store(.runExists(name: location.description)) }
+                if case .runExists = error {
+                    throw .invalid("a run named '\(location.runName)' already exists in \(RunLocation.redacted(location.storage ?? "")); `nas search` never overwrites a run (continue it with `nas resume \(location.commandArguments)`, or choose another --run name)")
+                }
                 throw .store(error)
             }
             lock = try location.lock(store: store, run: run)

@@ -174,12 +174,17 @@ import NASTestSupport
         #expect(missing.status != 0 && missing.stderr.contains("there is no run 'nothing'"))
         let keep = try Nas.run(["search", "--run", "k", "--storage", url, "--keep-weights"] + Self.searchArguments(setup).prefix(2))
         #expect(keep.status != 0)
+        let first = try Nas.run(["search", "--run", "once", "--storage", url, "--evaluator", "dry-run", "--quiet"] + Self.searchArguments(setup).prefix(2))
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try Nas.run(["search", "--run", "once", "--storage", url, "--evaluator", "dry-run"] + Self.searchArguments(setup).prefix(2))
+        #expect(again.status != 0 && again.stderr.contains("a run named 'once' already exists in postgresql://"))
+        #expect(again.stderr.contains("nas resume once --storage"))
         let worker = try Nas.run(["worker"])
         #expect(worker.status != 0 && worker.stderr.contains("--run RUN_FOLDER, or --storage URL"))
         // A second controller on the same database run is refused while the first holds it.
-        let first = try spawn(Nas.executable.path, ["search", "--run", "held", "--workers", "0", "--storage", url] + Self.searchArguments(setup),
+        let holder = try spawn(Nas.executable.path, ["search", "--run", "held", "--workers", "0", "--storage", url] + Self.searchArguments(setup),
                               stdout: setup.run("held.out"), stderr: setup.run("held.err"))
-        defer { kill(first, SIGKILL); waitForExit(first) }
+        defer { kill(holder, SIGKILL); waitForExit(holder) }
         var refused: CommandResult?
         for _ in 0..<50 {
             let again = try Nas.run(["resume", "held", "--storage", url])

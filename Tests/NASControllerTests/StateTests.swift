@@ -86,6 +86,30 @@ private func tamper(_ state: Data, _ change: (inout [String: Any]) -> Void) thro
     return try JSONSerialization.data(withJSONObject: object)
 }
 
+/// Format 1 stored parameters and Adam moments as JSON number arrays (runs committed before
+/// format 2 hold such states): they still decode, to the same controller.
+@Test func formatOneStatesStillDecode() throws {
+    var c = try Controller(config: .with { $0.policy = .lstm; $0.hiddenSize = 8 }, decisionSizes: [2, 3, 4], seed: 5)
+    c.update(decisions: c.propose(count: 3), rewards: [0.5, 0.25, 0.75])
+    let current = try encode(c)
+    let packed = try JSONSerialization.jsonObject(with: current) as! [String: Any]
+    #expect(packed["format"] as? Int == 2 && packed["parameters"] is String)
+    let old = try tamper(current) { object in
+        object["format"] = 1
+        object["parameters"] = c.parameters
+        var adam = object["adam"] as! [String: Any]
+        let decoded = try! Controller.decode(json: current)
+        adam["first"] = decoded.adam.first
+        adam["second"] = decoded.adam.second
+        object["adam"] = adam
+    }
+    var fromOld = try Controller.decode(json: old)
+    var fromNew = try Controller.decode(json: current)
+    #expect(fromOld.parameters == c.parameters && fromNew.parameters == c.parameters)
+    #expect(fromOld.adam == fromNew.adam && fromNew.adam == c.adam)
+    #expect(fromOld.propose(count: 4) == fromNew.propose(count: 4))
+}
+
 @Test func inconsistentStatesAreRefused() throws {
     var c = try Controller(config: .with { $0.policy = .softmax }, decisionSizes: [2, 3], seed: 1)
     c.update(decisions: c.propose(count: 2), rewards: [0.5, 0.25])
@@ -99,7 +123,7 @@ private func tamper(_ state: Data, _ change: (inout [String: Any]) -> Void) thro
             return nil
         } catch { return error }
     }
-    #expect(try refused { $0["format"] = 2 } == .undecodableState("format 2, expected 1"))
+    #expect(try refused { $0["format"] = 3 } == .undecodableState("format 3, expected 1…2"))
     #expect(try refused { $0["parameters"] = [0.0, 1.0] }
         == .undecodableState("2 parameters, expected 5 for this policy and decisions"))
     #expect(try refused { $0["generator"] = ["state": [0, 0, 0, 0]] }
