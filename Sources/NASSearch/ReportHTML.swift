@@ -58,7 +58,6 @@ enum ReportFormat {
         return formatter.string(from: date)
     }
 
-    static func shellQuoted(_ text: String) -> String { Shell.quoted(text) }
 }
 
 extension RunReport {
@@ -130,7 +129,7 @@ extension RunReport {
         let run = status.run
         let reward = run.reward
         var rows: [(String, String)] = []
-        rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.directory))</code>, created \(e(ReportFormat.date(run.created)))"))
+        rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.place))</code>, created \(e(ReportFormat.date(run.created)))"))
         rows.append(("space", "\(e(run.space)) (<code>\(e(run.spaceFile))</code>), costs counted at \(run.resolution)×\(run.resolution)"))
         var strategy = e(strategyText)
         if config.controller.strategy == .reinforce {
@@ -482,8 +481,7 @@ extension RunReport {
     }
 
     private func reproduceSection() -> String {
-        // A database run is named with its --storage already (RunLocation.commandArguments).
-        let directory = status.run.directory.contains(" --storage ") ? status.run.directory : ReportFormat.shellQuoted(status.run.directory)
+        let directory = status.run.commandArguments
         let best = bestSample.map { "--trial \($0.id) " } ?? ""
         let proxy = config.proxy
         let commands: [(String, String)] = [
@@ -492,7 +490,7 @@ extension RunReport {
             ("nas export \(directory) \(best)--format json --output best.json", "the best trial's architecture"),
             ("nas arch best.json", "stage by stage, params and MACs"),
             ("nas scale best.json --out-dir family", "its B1…B7 family as architecture files"),
-            ("nas train best.json --dataset \(ReportFormat.shellQuoted(proxy.dataset))\(proxy.data.map { " --data " + ReportFormat.shellQuoted($0) } ?? "") --resolution \(proxy.resolution) --epochs 1", "train it"),
+            ("nas train best.json --dataset \(Shell.quoted(proxy.dataset))\(proxy.data.map { " --data " + Shell.quoted($0) } ?? "") --resolution \(proxy.resolution) --epochs 1", "train it"),
             ("nas report \(directory)", "this page"),
         ]
         let width = commands.map(\.0.count).max()! + 2

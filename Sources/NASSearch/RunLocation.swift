@@ -85,11 +85,11 @@ public struct RunLocation: Sendable, CustomStringConvertible {
         return run
     }
 
-    /// Keeps other controllers out of the run for the lifetime of the returned value: the
-    /// folder's `flock`, or a PostgreSQL session advisory lock. Both end with the process.
-    func lock(store: any TrialStore, run: RunRecord?) throws(SearchError) -> AnyObject {
-        guard !isFolder else { return try directory.lock() }
-        guard let postgres = store as? PostgreSQLTrialStore, let run else { throw .invalid("no run to lock") }
+    /// Keeps other controllers out of a database run for the lifetime of the returned value:
+    /// a PostgreSQL session advisory lock, which ends with the process (a run folder's
+    /// `flock` does this for SQLite: `RunDirectory.lock`).
+    func lockDatabaseRun(store: any TrialStore, run: RunRecord) throws(SearchError) -> AnyObject {
+        guard let postgres = store as? PostgreSQLTrialStore else { throw .invalid("\(description) is not in a PostgreSQL store") }
         let lease: RunLease?
         do { lease = try postgres.lockRun(run.id) } catch { throw .store(error) }
         guard let lease else { throw .locked(directory: description, holder: nil) }

@@ -111,7 +111,7 @@ public final class Search: @unchecked Sendable {
                 }
                 throw .store(error)
             }
-            lock = try location.lock(store: store, run: run)
+            lock = try location.lockDatabaseRun(store: store, run: run)
         }
         return Search(location: location, config: config, space: space, run: run, store: store, lock: lock,
                       evaluator: chosen, resumed: false)
@@ -136,7 +136,7 @@ public final class Search: @unchecked Sendable {
         let store = try location.store(.write)
         var (run, config, space) = try load(store, location)
         let lock: AnyObject
-        if let folderLock { lock = folderLock } else { lock = try location.lock(store: store, run: run) }
+        if let folderLock { lock = folderLock } else { lock = try location.lockDatabaseRun(store: store, run: run) }
         if let trials { config.trials = trials }
         if let workers { config.workers = workers }
         try config.validate()

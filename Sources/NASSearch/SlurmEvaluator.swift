@@ -19,10 +19,9 @@ public struct SubmitSettings: Codable, Hashable, Sendable {
 
     func validate() throws(SearchError) {
         guard system == "slurm" else { throw .invalid("--submit takes slurm, got '\(system)'") }
-        guard let found = SlurmEvaluator.sbatch else {
+        guard SlurmEvaluator.sbatch != nil else {
             throw .evaluator("--submit slurm: sbatch is not on PATH (install Slurm's client, or run without --submit)")
         }
-        _ = found
         for option in options where !option.hasPrefix("-") {
             throw .invalid("--sbatch-option takes sbatch options such as --partition=cpu, got '\(option)'")
         }
@@ -79,8 +78,9 @@ public struct SlurmEvaluator: TrialEvaluator {
             sbatch, arguments, directory: workingDirectory, environment: job.environment, input: nil,
             timeout: timeout.map { $0 + 300 })
         if run.timedOut {
-            _ = try? ChildProcess.run("/bin/sh", ["-c", "scancel --name=\(name)"], directory: workingDirectory, environment: [:],
-                                      input: nil, timeout: 30)
+            // No shell: the run's name goes to scancel as it is, whatever it holds.
+            _ = try? ChildProcess.run("/usr/bin/env", ["scancel", "--name=\(name)"], directory: workingDirectory,
+                                      environment: [:], input: nil, timeout: 30)
             throw EvaluationFailure("the Slurm job \(name) did not finish within its time (cancelled)")
         }
         let jobID = run.stdout.split(separator: "\n").first.map(String.init) ?? "?"

@@ -58,7 +58,10 @@ public struct TrialSummary: Codable, Sendable, Hashable {
 public struct RunStatus: Codable, Sendable {
     public struct Run: Codable, Sendable {
         public var name: String
+        /// The run folder, or for a run in a database its name.
         public var directory: String
+        /// The database (password hidden) of a run kept there (`--storage`); nil for a run folder.
+        public var storage: String?
         public var created: Date
         public var space: String
         public var spaceFile: String
@@ -74,8 +77,16 @@ public struct RunStatus: Codable, Sendable {
         public var swiftnasVersion: String
 
         enum CodingKeys: String, CodingKey {
-            case name, directory, created, space, strategy, policy, evaluator, seed, trials, batch, workers, reward, resolution
+            case name, directory, storage, created, space, strategy, policy, evaluator, seed, trials, batch, workers, reward, resolution
             case spaceFile = "space_file", swiftnasVersion = "swiftnas_version"
+        }
+
+        /// Where the run is, for people: the folder, or "NAME in URL".
+        public var place: String { storage.map { "\(directory) in \($0)" } ?? directory }
+
+        /// How another command names this run: `DIR`, or `NAME --storage URL`, quoted for sh.
+        public var commandArguments: String {
+            Shell.quoted(directory) + (storage.map { " --storage " + Shell.quoted($0) } ?? "")
         }
     }
 
@@ -125,7 +136,7 @@ public struct RunStatus: Codable, Sendable {
         let bestNumber = (try? store.best(run: run.id))??.number
         return RunStatus(
             run: Run(
-                name: run.name, directory: location.isFolder ? location.run : location.commandArguments, created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
+                name: run.name, directory: location.run, storage: location.storage.map(RunLocation.redacted), created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
                 strategy: config.controller.strategy.rawValue,
                 policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
                 evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,
@@ -151,7 +162,7 @@ public struct RunStatus: Codable, Sendable {
         func millions(_ value: Int?) -> String { value.map { String(format: "%.1fM", Double($0) / 1e6) } ?? "–" }
         var lines: [String] = []
         let reward = run.reward
-        lines.append("run \(run.name) (\(run.directory)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
+        lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
         lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
         lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
         lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(number(policyEntropy, "%.3f")) nats/decision")

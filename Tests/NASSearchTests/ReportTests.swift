@@ -271,8 +271,8 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(ReportFormat.duration(3723) == "1h 02m 03s")
         #expect(ReportFormat.macsTick(300_000) == "300K" && ReportFormat.macsTick(1_500_000) == "1.5M")
         #expect(escapeHTML("<a href='x'>&\"</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;")
-        #expect(ReportFormat.shellQuoted("Runs/quick-1") == "Runs/quick-1")
-        #expect(ReportFormat.shellQuoted("it's here") == "'it'\\''s here'")
+        #expect(Shell.quoted("Runs/quick-1") == "Runs/quick-1")
+        #expect(Shell.quoted("it's here") == "'it'\\''s here'")
         // Axes: round ticks inside the domain.
         let axis = PlotAxis.linear([0.61, 0.87], from: 0, to: 100)
         #expect(axis.ticks.allSatisfy { axis.contains($0) } && axis.ticks.count >= 3)
