@@ -38,12 +38,16 @@ let package = Package(
             dependencies: ["NASKernels", "NASArchitecture"],
             swiftSettings: kernelSettings
         ),
+        // The one way SwiftNAS runs another program: a supervisor process (C, fork/exec) that
+        // kills everything the program started when it ends, or when SwiftNAS dies.
+        .target(name: "CSupervisor"),
+        .target(name: "NASProcess", dependencies: ["CSupervisor"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(
             name: "NASData",
-            dependencies: ["NASKernels", "CZlib", "CTurboJPEG", "CPNG"],
+            dependencies: ["NASKernels", "NASProcess", "CZlib", "CTurboJPEG", "CPNG"],
             swiftSettings: kernelSettings
         ),
         .target(
@@ -64,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "NASSearch",
-            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX"]
+            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX", "NASProcess"]
         ),
         .executableTarget(
             name: "nas",
@@ -72,6 +76,7 @@ let package = Package(
                 "NASArchitecture",
                 "NASTraining",
                 "NASSearch",
+                "NASProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +96,7 @@ let package = Package(
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
         .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], exclude: ["Fixtures"]),
+        .testTarget(name: "NASProcessTests", dependencies: ["NASProcess"]),
         .testTarget(name: "NASONNXTests", dependencies: ["NASONNX", "NASModel"]),
     ]
 )

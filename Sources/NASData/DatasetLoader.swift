@@ -4,6 +4,7 @@
     import Darwin
 #endif
 import Foundation
+import NASProcess
 import NASKernels
 
 public enum DatasetLoader {
@@ -252,22 +253,15 @@ enum Archive {
         guard let tar = ["/bin/tar", "/usr/bin/tar"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw .extraction(path: archive, reason: "no tar at /bin/tar or /usr/bin/tar")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tar)
-        process.arguments = ["-xf", archive, "-C", target]  // tar detects gzip by itself
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let run: ChildProcess
         do {
-            try process.run()
+            run = try ChildProcess.run(tar, ["-xf", archive, "-C", target])  // tar detects gzip by itself
         } catch {
-            throw .extraction(path: archive, reason: "cannot run \(tar): \(error)")
+            throw .extraction(path: archive, reason: error.description)
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard run.ending == .exited(0) else {
             try? FileManager.default.removeItem(atPath: target)
-            let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit status \(process.terminationStatus)"
+            let line = run.stderr.split(whereSeparator: \.isNewline).first.map(String.init) ?? "tar ended: \(run.ending)"
             throw .extraction(path: archive, reason: line)
         }
         return target

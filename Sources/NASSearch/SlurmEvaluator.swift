@@ -1,4 +1,5 @@
 import Foundation
+import NASProcess
 
 /// Where and how trials go to a batch scheduler instead of running in the search's process
 /// (`nas search … --evaluator CMD --submit slurm`).
@@ -74,22 +75,24 @@ public struct SlurmEvaluator: TrialEvaluator {
         arguments += settings.options + ["--wrap", command]
         // Slurm enforces --time itself; this deadline only catches a scheduler that never
         // starts the job, with room for the queue.
-        let run = try ChildProcess.run(
-            sbatch, arguments, directory: workingDirectory, environment: job.environment, input: nil,
-            timeout: timeout.map { $0 + 300 })
-        if run.timedOut {
+        let run: ChildProcess
+        do {
+            run = try ChildProcess.run(
+                sbatch, arguments, directory: workingDirectory, environment: job.environment,
+                timeout: timeout.map { $0 + 300 })
+        } catch { throw EvaluationFailure(error.description) }
+        if run.ending == .timedOut {
             // No shell: the run's name goes to scancel as it is, whatever it holds.
-            _ = try? ChildProcess.run("/usr/bin/env", ["scancel", "--name=\(name)"], directory: workingDirectory,
-                                      environment: [:], input: nil, timeout: 30)
+            _ = try? ChildProcess.run("scancel", ["--name=\(name)"], directory: workingDirectory, timeout: 30)
             throw EvaluationFailure("the Slurm job \(name) did not finish within its time (cancelled)")
         }
-        let jobID = run.stdout.split(separator: "\n").first.map(String.init) ?? "?"
+        let jobID = run.stdout.split(whereSeparator: \.isNewline).first.map(String.init) ?? "?"
         let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
-        if run.status != 0 {
+        if run.ending != .exited(0) {
             let why = run.stderr.isEmpty ? "" : CommandEvaluator.tail(run.stderr)
-            throw EvaluationFailure("Slurm job \(jobID) (\(name)) ended with status \(run.status)\(CommandEvaluator.tail(errors))\(why)")
+            throw EvaluationFailure("Slurm job \(jobID) (\(name)) ended with \(run.ending)\(CommandEvaluator.tail(errors))\(why)")
         }
         let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
-        return try CommandEvaluator.parse(output)
+        return try EvaluatorOutput.parse(output)
     }
 }

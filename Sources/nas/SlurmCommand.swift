@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NASProcess
 import NASSearch
 
 struct Slurm: ParsableCommand {
@@ -95,16 +96,13 @@ extension CommandLine {
 
 /// Runs a program found on PATH; its status and output.
 func runCaptured(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    do { try process.run() } catch { throw CommandError("cannot run \(program): \(error.localizedDescription)") }
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    if process.terminationStatus == 127 { throw CommandError("\(program) is not on PATH (install Slurm's client tools)") }
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let run: ChildProcess
+    do { run = try ChildProcess.run(program, arguments) } catch {
+        throw CommandError(error.reason == "not found on PATH" ? "\(program) is not on PATH (install Slurm's client tools)" : error.description)
+    }
+    switch run.ending {
+    case .exited(let status): return (status, run.stdout, run.stderr)
+    case .signaled(let signal): throw CommandError("\(program) was killed by signal \(signal)")
+    case .timedOut: throw CommandError("\(program) timed out")
+    }
 }
