@@ -27,15 +27,18 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // The seeded generators every random choice draws from (no dependencies, so the
+        // controller needs no OpenBLAS).
+        .target(name: "NASRandom"),
         .target(
             name: "NASKernels",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "NASRandom"],
             swiftSettings: kernelSettings
         ),
         .target(name: "NASArchitecture"),
         .target(
             name: "NASModel",
-            dependencies: ["NASKernels", "NASArchitecture"],
+            dependencies: ["NASKernels", "NASArchitecture", "NASRandom"],
             swiftSettings: kernelSettings
         ),
         // The one way SwiftNAS runs another program: a supervisor process (C, fork/exec) that
@@ -47,19 +50,19 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .target(
             name: "NASData",
-            dependencies: ["NASKernels", "NASProcess", "CZlib", "CTurboJPEG", "CPNG"],
+            dependencies: ["NASKernels", "NASRandom", "NASProcess", "CZlib", "CTurboJPEG", "CPNG"],
             swiftSettings: kernelSettings
         ),
         .target(
             name: "NASTraining",
-            dependencies: ["NASModel", "NASData"],
+            dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture"],
             swiftSettings: kernelSettings
         ),
         // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "Yams"]),
-        .target(name: "NASController", dependencies: ["NASKernels"]),
+        .target(name: "NASController", dependencies: ["NASRandom"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         .target(
             name: "NASONNX",
@@ -68,35 +71,44 @@ let package = Package(
         ),
         .target(
             name: "NASSearch",
-            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX", "NASProcess"]
+            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX", "NASProcess",
+                           "NASRandom", "NASArchitecture", "NASData"]
         ),
         .executableTarget(
             name: "nas",
             dependencies: [
-                "NASArchitecture",
-                "NASTraining",
-                "NASSearch",
-                "NASProcess",
+                "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
+                "NASSearchSpace", "NASStore", "NASTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "NASArchitectureTests",
-            dependencies: ["NASArchitecture"],
+            dependencies: ["NASArchitecture", "NASRandom"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels"]),
-        .testTarget(name: "NASModelTests", dependencies: ["NASModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"]),
-        .testTarget(name: "NASDataTests", dependencies: ["NASData"]),
+        .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels", "NASRandom"]),
+        .testTarget(name: "NASModelTests", dependencies: ["NASModel", "NASKernels", "NASArchitecture", "NASRandom"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "NASTrainingTests",
+            dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom"]
+        ),
+        .testTarget(name: "NASDataTests", dependencies: ["NASData", "NASKernels", "NASRandom", "CPNG", "CTurboJPEG", "CZlib"]),
         .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
         // Real servers on loopback (PostgreSQL, Slurm) for the integration tests.
         .target(name: "NASTestSupport", path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
-        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace"]),
-        .testTarget(name: "NASControllerTests", dependencies: ["NASController"]),
-        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], exclude: ["Fixtures"]),
+        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
+        .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"]),
+        .testTarget(
+            name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "NASProcessTests", dependencies: ["NASProcess"]),
-        .testTarget(name: "NASONNXTests", dependencies: ["NASONNX", "NASModel"]),
+        .testTarget(
+            name: "NASONNXTests",
+            dependencies: ["NASONNX", "NASModel", "NASArchitecture", "NASKernels", "NASRandom",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
     ]
 )

@@ -1,5 +1,5 @@
 import Foundation
-import NASKernels
+import NASRandom
 
 /// An evaluated architecture: evolution's population member and the best-seen record.
 public struct Member: Codable, Hashable, Sendable {

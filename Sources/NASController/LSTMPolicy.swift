@@ -1,4 +1,4 @@
-import NASKernels
+import NASRandom
 
 #if canImport(Glibc)
     import Glibc

@@ -1,4 +1,4 @@
-import NASKernels
+import NASRandom
 
 /// A REINFORCE policy over a fixed list of decisions. A policy is only a shape: its parameters
 /// are one flat `[Double]` owned by the controller (so the state is one array plus Adam's).

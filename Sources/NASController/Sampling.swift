@@ -1,5 +1,5 @@
+import NASRandom
 import Foundation
-import NASKernels
 
 #if canImport(Glibc)
     import Glibc

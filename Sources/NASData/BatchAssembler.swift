@@ -1,4 +1,5 @@
 import NASKernels
+import NASRandom
 
 /// Turns images of an `ImageSet` into a normalized float batch, with or without augmentation.
 public struct BatchAssembler: Sendable {

@@ -1,4 +1,5 @@
 import NASKernels
+import NASRandom
 
 /// Epoch-wise shuffled index order from an injected generator; reshuffles at each epoch end.
 ///

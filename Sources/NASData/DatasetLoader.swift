@@ -6,6 +6,7 @@
 import Foundation
 import NASProcess
 import NASKernels
+import NASRandom
 
 public enum DatasetLoader {
     /// Seed of the validation split: fixed, and independent of any training seed, so every

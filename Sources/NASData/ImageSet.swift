@@ -1,4 +1,5 @@
 import NASKernels
+import NASRandom
 
 /// uint8 images, NHWC (row-major: index = ((i * height + y) * width + x) * channels + c).
 public struct ImageSet: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import NASRandom
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,5 +1,6 @@
 import NASArchitecture
 import NASKernels
+import NASRandom
 
 /// One layer of the architecture (a block repeat): its convs, optional SE, residual.
 final class BlockLayer {

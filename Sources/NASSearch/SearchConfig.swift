@@ -1,4 +1,5 @@
 import Foundation
+import NASRandom
 import NASController
 import NASSearchSpace
 
@@ -45,10 +46,7 @@ public struct SearchConfig: Codable, Hashable, Sendable {
 
     /// The seed of trial `number`: a function of the run seed and the number alone.
     public func trialSeed(_ number: Int) -> UInt64 {
-        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(number + 1)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.output(seed: seed, index: UInt64(number + 1))
     }
 
     public func validate() throws(SearchError) {

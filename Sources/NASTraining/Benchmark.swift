@@ -2,6 +2,7 @@ import Foundation
 import NASArchitecture
 import NASKernels
 import NASModel
+import NASRandom
 
 /// Training throughput on synthetic inputs: the trainer's speed without the data path.
 public struct TrainingBenchmark: Codable, Sendable {

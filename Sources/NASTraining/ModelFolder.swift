@@ -3,6 +3,7 @@ import NASArchitecture
 import NASData
 import NASKernels
 import NASModel
+import NASRandom
 
 /// What `nas train --out DIR` writes beside the weights: enough to rebuild, reload and
 /// evaluate the model exactly as trained.

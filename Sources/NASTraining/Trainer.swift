@@ -3,6 +3,7 @@ import NASArchitecture
 import NASData
 import NASKernels
 import NASModel
+import NASRandom
 
 /// One recipe for training a network briefly: what every candidate of a search gets.
 public struct TrainingConfig: Codable, Hashable, Sendable {

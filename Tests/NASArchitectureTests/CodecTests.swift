@@ -1,6 +1,7 @@
 import Testing
 
 @testable import NASArchitecture
+import NASRandom
 
 let b0TF = [
     "r1_k3_s11_e1_i32_o16_se0.25", "r2_k3_s22_e6_i16_o24_se0.25", "r2_k5_s22_e6_i24_o40_se0.25",
@@ -45,7 +46,7 @@ let b0Timm = [
 
     /// Every block that both encodings can express survives timm → value → TF → value.
     @Test func randomBlocksRoundTrip() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let op = Operator.allCases.randomElement(using: &generator)!
             let block = Block(
@@ -86,15 +87,3 @@ let b0Timm = [
     }
 }
 
-/// A small seeded generator so tests are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,4 @@
-import NASKernels
+import NASRandom
 import Testing
 
 @testable import NASController

@@ -1,5 +1,5 @@
 import Foundation
-import NASKernels
+import NASRandom
 import Testing
 
 @testable import NASController

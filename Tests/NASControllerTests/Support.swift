@@ -1,6 +1,6 @@
-import NASKernels
 
 @testable import NASController
+import NASRandom
 
 /// A synthetic search problem with a hidden optimum (value 1 exactly there).
 struct SyntheticTask: Sendable, CustomStringConvertible {

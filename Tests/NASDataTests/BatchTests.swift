@@ -2,6 +2,7 @@ import Foundation
 import NASData
 import NASKernels
 import Testing
+import NASRandom
 
 @Suite struct SplitTests {
     @Test func splitIsFixedDisjointAndStratified() {

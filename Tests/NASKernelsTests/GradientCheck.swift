@@ -1,6 +1,7 @@
 import Testing
 
 @testable import NASKernels
+import NASRandom
 
 /// A Float buffer with the 16 floats of slack every kernel buffer has.
 final class Buffer {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NASKernels
+import NASRandom
 
 @Suite(.serialized) struct KernelGradientTests {
     init() {

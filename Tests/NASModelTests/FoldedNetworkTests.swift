@@ -4,6 +4,7 @@ import NASKernels
 import Testing
 
 @testable import NASModel
+import NASRandom
 
 /// `Model.folded()` against the model itself: a naive NCHW forward pass of the folded network
 /// (written here from the definitions, no kernels) must give the model's inference logits.

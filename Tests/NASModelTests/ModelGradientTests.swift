@@ -3,6 +3,7 @@ import NASKernels
 import Testing
 
 @testable import NASModel
+import NASRandom
 
 @Suite(.serialized) struct ModelGradientTests {
     init() {

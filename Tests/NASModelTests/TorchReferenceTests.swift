@@ -4,6 +4,7 @@ import NASKernels
 import Testing
 
 @testable import NASModel
+import NASRandom
 
 /// Outputs and gradients of a small network against PyTorch on fixed inputs
 /// (Fixtures/torch_reference.json, made by make_torch_reference.py with torch 2.13).

@@ -6,6 +6,7 @@ import SwiftProtobuf
 import Testing
 
 @testable import NASONNX
+import NASRandom
 
 /// The exported graph's structure, decoded back from its bytes (onnxruntime's numbers are
 /// checked end to end in CommandTests/ONNXExportTests).

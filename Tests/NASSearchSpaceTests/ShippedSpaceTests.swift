@@ -3,6 +3,7 @@ import NASArchitecture
 import Testing
 
 @testable import NASSearchSpace
+import NASRandom
 
 @Suite struct ShippedSpaceTests {
     @Test func mnasnetHasSevenBlocksAndTheExpectedDecisions() throws {
@@ -68,7 +69,7 @@ import Testing
 
     @Test func seededRandomChoicesGiveValidNetworks() throws {
         let space = try shippedSpace("mnasnet")
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var macs: [Int] = []
         for _ in 0..<200 {
             let choices = space.decisionSizes.map { Int.random(in: 0..<$0, using: &generator) }

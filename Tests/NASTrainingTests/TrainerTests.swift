@@ -6,6 +6,7 @@ import NASModel
 import Testing
 
 @testable import NASTraining
+import NASRandom
 
 /// A small learnable task: class k is a bright square in quadrant k of an 8×8 image, on noise.
 func quadrantData(count: Int, seed: UInt64) -> ImageSet {

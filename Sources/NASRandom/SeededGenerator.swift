@@ -6,15 +6,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
 
     public init(seed: UInt64) {
         // SplitMix64 expands the seed so that nearby seeds give unrelated streams.
-        var x = seed
-        func splitMix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = [splitMix(), splitMix(), splitMix(), splitMix()]
+        var expander = SplitMix64(seed: seed)
+        state = [expander.next(), expander.next(), expander.next(), expander.next()]
     }
 
     /// Restores a saved state (four words, not all zero).
@@ -36,10 +29,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         return result
     }
 
-    /// A generator for a sub-task (e.g. one epoch's augmentation), derived without
-    /// disturbing this one's stream more than one draw.
-    public mutating func fork() -> SeededGenerator { SeededGenerator(seed: next()) }
-
     /// Uniform in [0, 1) with 24 bits of precision.
     @inline(__always)
     public mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
@@ -49,6 +38,32 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
         let u1 = max(Double(next() >> 11) * 0x1p-53, 1e-300)
         let u2 = Double(next() >> 11) * 0x1p-53
         return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood): one word of state. It expands seeds for
+/// `SeededGenerator`, derives per-trial seeds (`SplitMix64.mix`), and drives small tests.
+public struct SplitMix64: RandomNumberGenerator, Sendable, Hashable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return Self.finalize(state)
+    }
+
+    /// The generator's output function: a well-mixed 64-bit hash of `value`.
+    public static func finalize(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The `index`-th output (from 1) of a generator seeded with `seed`, without stepping one.
+    public static func output(seed: UInt64, index: UInt64) -> UInt64 {
+        finalize(seed &+ 0x9E37_79B9_7F4A_7C15 &* index)
     }
 }
 
