@@ -53,8 +53,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
 
     public func validate() throws(SearchError) {
         func check(_ ok: Bool, _ message: String) throws(SearchError) { if !ok { throw .invalid(message) } }
-        try check(trials >= 1, "--trials must be at least 1, got \(trials)")
-        try check(batch >= 1 && batch <= 4096, "--batch must be from 1 to 4096, got \(batch)")
+        let trialsRange = SearchSettings.trialsRange, batchRange = SearchSettings.batchRange
+        try check(trialsRange.contains(trials), "--trials must be from \(trialsRange.lowerBound) to \(trialsRange.upperBound), got \(trials)")
+        try check(batchRange.contains(batch), "--batch must be from \(batchRange.lowerBound) to \(batchRange.upperBound), got \(batch)")
         try check(workers >= 0 && workers <= 256, "--workers must be from 0 (only `nas worker` processes evaluate) to 256, got \(workers)")
         try check(timeout.map { $0 > 0 } ?? true, "--timeout must be positive")
         try check(maxAttempts >= 1, "max attempts must be at least 1")

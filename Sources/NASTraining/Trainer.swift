@@ -37,6 +37,11 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// the running averages).
     public var recalibrationBatches = 20
 
+    /// Bounds of `nas train`'s budget (Docs/TRAINING.md): beyond them a step count no longer
+    /// fits the schedule's arithmetic. A search's proxy has the same values in `ProxySettings`.
+    public static let maxEpochs = 1000.0
+    public static let stepsRange = 1...10_000_000
+
     public init() {}
 
     public func validate() throws(TrainingError) {
@@ -44,7 +49,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
             if !ok { throw .invalidConfig(message) }
         }
         try check(epochs > 0 || (steps ?? 0) > 0, "epochs or steps must be positive")
-        try check(steps.map { $0 > 0 } ?? true, "--steps must be at least 1")
+        try check(epochs <= Self.maxEpochs, "--epochs must be at most \(Int(Self.maxEpochs)), got \(epochs)")
+        try check(
+            steps.map(Self.stepsRange.contains) ?? true,
+            "--steps must be from \(Self.stepsRange.lowerBound) to \(Self.stepsRange.upperBound)")
         try check(batchSize >= 2 && batchSize <= 4096, "--batch must be from 2 to 4096 (batch norm needs 2)")
         try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NASArchitecture
+import NASSearchSpace
 import NASTraining
 
 struct Bench: ParsableCommand {
@@ -22,10 +23,17 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
-        guard (8...1024).contains(resolution) else { throw ValidationError("--resolution must be from 8 to 1024.") }
-        guard batch >= 2, steps >= 1, threads >= 1, channels >= 1, classes >= 2 else {
-            throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --channels ≥ 1, --classes ≥ 2.")
+        try ArchitectureOptions.check("--resolution", resolution, ProxySettings.resolutionRange)
+        guard batch >= 2, steps >= 1, threads >= 1, classes >= 2 else {
+            throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --classes ≥ 2.")
         }
+        try ArchitectureOptions.check("--channels", channels, Network.inputChannelsRange)
+        try ArchitectureOptions.check("--classes", classes, Network.classesRange)
+        try ArchitectureOptions.check("--batch", batch, ProxySettings.batchRange)
+        try ArchitectureOptions.check("--steps", steps, ProxySettings.stepsRange)
+        try ArchitectureOptions.check("--threads", threads, ProxySettings.threadsRange)
+        let maxWidth = ScalingCoefficients.maxMultiplier
+        if !(width > 0 && width <= maxWidth) { throw CommandError("--width must be in (0, \(Int(maxWidth))], got \(width).") }
     }
 
     func run() throws {
@@ -33,6 +41,7 @@ struct BenchTrain: ParsableCommand {
         if width != 1 { network = network.scaled(width: width, depth: 1) }
         network.inputChannels = channels
         network.classes = classes
+        try network.validate()
         let result = TrainingBenchmark.run(network: network, resolution: resolution, batch: batch, steps: steps, threads: threads)
         if json {
             try printJSON(result)

@@ -95,8 +95,16 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
-        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
+        try ArchitectureOptions.check("--trials", trials, SearchSettings.trialsRange)
+        try ArchitectureOptions.check("--batch", batch, SearchSettings.batchRange)
+        if steps != nil, epochs != nil {
+            throw CommandError("--steps and --epochs both set a candidate's training budget; give one of them.")
+        }
+        try ArchitectureOptions.check("--steps", steps, ProxySettings.stepsRange)
+        if let epochs, !(epochs > 0 && epochs <= ProxySettings.maxEpochs) {
+            throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
+        }
+        try storage.check(run: runDirectory)
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")

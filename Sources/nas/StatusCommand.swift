@@ -22,6 +22,8 @@ struct Status: ParsableCommand {
     @Option(help: "Trials listed in the table (the most recent).")
     var last = 10
 
+    func validate() throws { try storage.check(run: runDirectory) }
+
     func run() throws {
         let status = try RunStatus.load(storage.location(runDirectory))
         print(json ? status.json() : status.text(last: last), terminator: json ? "\n" : "")
