@@ -81,7 +81,8 @@ public struct Network: Hashable, Sendable {
         }
         // timm turns strides past an output stride of 32 into dilation; SwiftNAS has no
         // dilated convs, so such a network would count and build differently from timm's.
-        let totalStride = blocks.reduce(2) { $0 * $1.stride }
+        // Saturating: 63 stride-2 blocks would overflow a plain product.
+        let totalStride = blocks.reduce(2) { saturatingProduct($0, $1.stride) }
         try check(totalStride <= 32, "total stride", totalStride, "at most 32 (stem and block strides multiplied)")
         try resolved().checkCost()
     }

@@ -105,7 +105,9 @@ struct SearchCommand: ParsableCommand {
             throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
         }
         try storage.check(run: runDirectory)
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
+        if let timeout, !(timeout > 0 && timeout <= SearchConfig.maxSeconds) {
+            throw CommandError("--timeout must be in (0, \(Int(SearchConfig.maxSeconds))] seconds, got \(timeout).")
+        }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
         }
@@ -137,7 +139,8 @@ struct SearchCommand: ParsableCommand {
         options.keepWeights = keepWeights
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil
-                ? (runDirectory as NSString).appendingPathComponent("slurm-jobs") : "slurm-jobs/\(runDirectory)")
+                ? (runDirectory as NSString).appendingPathComponent("slurm-jobs")
+                : "slurm-jobs/\(RunLocation.fileName(runDirectory))")  // a name like ../x must not leave ./slurm-jobs
             options.submit = SubmitSettings(system: submit, jobs: URL(fileURLWithPath: jobs).standardizedFileURL.path, options: sbatchOptions)
         }
         let config = try options.config(space: parsed, spaceFile: space)

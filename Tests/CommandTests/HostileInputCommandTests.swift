@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import NASTestSupport
+
 /// Hostile command lines, architecture files and spaces through the built `nas`: each ends
 /// in a non-zero exit with one clear line on stderr, promptly, never in a crash (issue 14).
 @Suite struct HostileInputCommandTests {
@@ -80,9 +82,10 @@ import Testing
         let folder = try TemporaryDirectory()
         let file = try folder.write("not-a-run", "x")
         let space = try folder.write("tiny.yaml", SearchCommandTests.space)
-        for command in [["resume"], ["status"], ["export"], ["report"]] {
-            try expectRefusal(command + [""], "empty")
-            try expectRefusal(command + [file.path], "is a file, not a run folder")
+        let commands: [(String, [String])] = [("resume", []), ("status", []), ("export", ["--format", "json"]), ("report", [])]
+        for (command, options) in commands {
+            try expectRefusal([command, ""] + options, "empty")
+            try expectRefusal([command, file.path] + options, "is a file, not a run folder")
         }
         try expectRefusal(["search", "--space", space.path, "--run", "", "--evaluator", "dry-run"], "empty")
         try expectRefusal(
@@ -91,9 +94,10 @@ import Testing
 
     /// A space whose decision or baseline is out of bounds is refused by `nas search` before
     /// the run exists: no folder is left behind, so nothing can crash on resume. Each case
-    /// edits the tests' tiny space: (text, its replacement) pairs and what the error names.
+    /// edits the tests' tiny space: (text, its replacement) pairs and what the error names;
+    /// MANY stands for 100,000 options.
     @Test(arguments: [
-        ([("kernel: [3, 5]", "kernel: [\((0..<100_000).map { _ in "3" }.joined(separator: ", "))]")], "100000 options"),
+        ([("kernel: [3, 5]", "kernel: [MANY]")], "100000 options"),
         ([("- ir_r2_k3_s2_e4_c16_se0.25", "- ir_r99999999_k3_s2_e4_c16_se0.25")], "repeats 99999999"),
         ([("- ir_r2_k3_s2_e4_c16_se0.25", "- ir_r2_k3_s2_e4_c9223372036854775807")], "filters"),
         ([("  classes: 10", "  classes: 9223372036854775807")], "from 1 to 100000"),
@@ -111,6 +115,8 @@ import Testing
             #expect(text.contains(original), "\(original)")
             text = text.replacingOccurrences(of: original, with: replacement)
         }
+        // Built here, not in the arguments, so that the test log stays readable.
+        text = text.replacingOccurrences(of: "MANY", with: Array(repeating: "3", count: 100_000).joined(separator: ", "))
         let space = try folder.write("bad.yaml", text)
         let run = folder.url.appendingPathComponent("run").path
         try expectRefusal(["search", "--space", space.path, "--run", run, "--evaluator", "dry-run"], fragment)
@@ -135,5 +141,24 @@ import Testing
         let report = try Nas.run(["report", run])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(FileManager.default.fileExists(atPath: run + "/report.html"))
+    }
+
+    /// A database run's name is any text: its default report goes to the current folder
+    /// under a file name made from it, never to the path the name spells.
+    @Test func aDatabaseRunsReportStaysInTheCurrentFolder() throws {
+        let setup = try SearchCommandTests.Setup()
+        let url = try LoopbackPostgres.server().newDatabase()
+        let name = "../../escaped"
+        let search = try Nas.run([
+            "search", "--space", setup.space, "--run", name, "--storage", url, "--evaluator", "dry-run", "--trials", "2",
+            "--batch", "2", "--workers", "1", "--quiet",
+        ])
+        #expect(search.status == 0, "\(search.stderr)")
+        let current = setup.folder.url.appendingPathComponent("a/b")
+        try FileManager.default.createDirectory(at: current, withIntermediateDirectories: true)
+        let report = try Nas.run(["report", name, "--storage", url], currentDirectory: current)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(FileManager.default.fileExists(atPath: current.appendingPathComponent("___.._escaped-report.html").path))
+        #expect(!FileManager.default.fileExists(atPath: setup.folder.url.appendingPathComponent("escaped-report.html").path))
     }
 }

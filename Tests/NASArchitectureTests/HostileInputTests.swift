@@ -54,6 +54,11 @@ import Testing
         #expect(error?.description.contains("layers 1280") == true, "\(error as Any)")
     }
 
+    @Test func manyStridesAreRefusedNotOverflowed() {
+        let error = refusal(String(repeating: "ir_r1_k3_s2_e6_c16\n", count: 80))
+        #expect(error?.description.contains("invalid total stride") == true, "\(error as Any)")
+    }
+
     @Test func costsPastTheBoundAreRefusedNotOverflowed() {
         // Widest, largest, most layers at 4096 px: the counts saturate and are refused.
         let stage = "er_r64_k11_s1_e16_c65536"
