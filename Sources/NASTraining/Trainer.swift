@@ -41,6 +41,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// fits the schedule's arithmetic. A search's proxy has the same values in `ProxySettings`.
     public static let maxEpochs = 1000.0
     public static let stepsRange = 1...10_000_000
+    /// Images per batch: batch norm needs 2 to train; every buffer is sized for the largest.
+    public static let batchRange = 2...4096
+    /// Threads of the kernels and OpenBLAS.
+    public static let threadsRange = 1...256
 
     public init() {}
 
@@ -53,11 +57,15 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         try check(
             steps.map(Self.stepsRange.contains) ?? true,
             "--steps must be from \(Self.stepsRange.lowerBound) to \(Self.stepsRange.upperBound)")
-        try check(batchSize >= 2 && batchSize <= 4096, "--batch must be from 2 to 4096 (batch norm needs 2)")
+        try check(
+            Self.batchRange.contains(batchSize),
+            "--batch must be from \(Self.batchRange.lowerBound) to \(Self.batchRange.upperBound) (batch norm needs 2)")
         try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")
         try check(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "--ema must be in (0, 1)")
-        try check(threads >= 1 && threads <= 256, "--threads must be from 1 to 256")
+        try check(
+            Self.threadsRange.contains(threads),
+            "--threads must be from \(Self.threadsRange.lowerBound) to \(Self.threadsRange.upperBound)")
         try check(resolution.map { $0 >= 8 && $0 <= 1024 } ?? true, "--resolution must be from 8 to 1024")
         try check(width > 0 && width <= 8, "--width must be in (0, 8]")
         try check(depth > 0 && depth <= 8, "--depth must be in (0, 8]")
