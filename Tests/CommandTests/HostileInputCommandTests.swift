@@ -78,7 +78,7 @@ import NASTestSupport
         try expectRefusal(["status", run, "--last=-1"], "--last must be from 0 to 1000000")
         try expectRefusal(["eval", run, "--batch", "0"], "--batch must be from 1 to 4096")
         try expectRefusal(["train", "efficientnet-b0", "--validation", "99999999999"], "--validation must be from 1 to 10000000")
-        try expectRefusal(["search"] + search.dropFirst() + ["--timeout", "1e300"], "--timeout must be in (0, 2592000]")
+        try expectRefusal(search + ["--timeout", "1e300"], "--timeout must be in (0, 2592000]")
         try expectRefusal(["worker", "--run", run, "--lease", "1e300"], "--lease must be from 1 to 2592000")
         #expect(!FileManager.default.fileExists(atPath: run))
     }
