@@ -45,6 +45,10 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public static let batchRange = 2...4096
     /// Threads of the kernels and OpenBLAS.
     public static let threadsRange = 1...256
+    /// Training resolution in pixels.
+    public static let resolutionRange = 8...1024
+    /// Proxy width and depth multipliers: (0, maxMultiplier].
+    public static let maxMultiplier = 8.0
 
     public init() {}
 
@@ -66,9 +70,12 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         try check(
             Self.threadsRange.contains(threads),
             "--threads must be from \(Self.threadsRange.lowerBound) to \(Self.threadsRange.upperBound)")
-        try check(resolution.map { $0 >= 8 && $0 <= 1024 } ?? true, "--resolution must be from 8 to 1024")
-        try check(width > 0 && width <= 8, "--width must be in (0, 8]")
-        try check(depth > 0 && depth <= 8, "--depth must be in (0, 8]")
+        let resolutions = Self.resolutionRange
+        try check(
+            resolution.map(resolutions.contains) ?? true,
+            "--resolution must be from \(resolutions.lowerBound) to \(resolutions.upperBound)")
+        try check(width > 0 && width <= Self.maxMultiplier, "--width must be in (0, \(Int(Self.maxMultiplier))]")
+        try check(depth > 0 && depth <= Self.maxMultiplier, "--depth must be in (0, \(Int(Self.maxMultiplier))]")
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")

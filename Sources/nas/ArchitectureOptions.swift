@@ -38,17 +38,9 @@ struct ArchitectureOptions: ParsableArguments {
         if let depth, !(depth > 0 && depth <= maxMultiplier) {
             throw CommandError("--depth must be in (0, \(Int(maxMultiplier))], got \(depth).")
         }
-        try Self.check("--resolution", resolution, Network.resolutionRange)
-        try Self.check("--classes", classes, Network.classesRange)
-        try Self.check("--channels", channels, Network.inputChannelsRange)
-    }
-
-    /// Refuses a flag's value outside its bound (the bound the architecture file has too).
-    /// A `CommandError`, not a `ValidationError`: the refusal is one line, without the usage.
-    static func check(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>) throws {
-        if let value, !range.contains(value) {
-            throw CommandError("\(flag) must be \(Network.describe(range)), got \(value).")
-        }
+        try checkBound("--resolution", resolution, Network.resolutionRange)
+        try checkBound("--classes", classes, Network.classesRange)
+        try checkBound("--channels", channels, Network.inputChannelsRange)
     }
 
     /// A named model, or an architecture file. A name that is no model but looks like a path
@@ -91,4 +83,12 @@ struct ArchitectureOptions: ParsableArguments {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Refuses a flag's value outside its bound (the constant the matching file key uses too).
+/// A `CommandError`, not a `ValidationError`: the refusal is one line, without the usage.
+func checkBound(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>) throws {
+    if let value, !range.contains(value) {
+        throw CommandError("\(flag) must be \(Network.describe(range)), got \(value).")
+    }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import NASArchitecture
-import NASSearchSpace
 import NASTraining
 
 struct Bench: ParsableCommand {
@@ -23,15 +22,15 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
-        try ArchitectureOptions.check("--resolution", resolution, ProxySettings.resolutionRange)
+        try checkBound("--resolution", resolution, TrainingConfig.resolutionRange)
         guard batch >= 2, steps >= 1, threads >= 1, classes >= 2 else {
             throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --classes ≥ 2.")
         }
-        try ArchitectureOptions.check("--channels", channels, Network.inputChannelsRange)
-        try ArchitectureOptions.check("--classes", classes, Network.classesRange)
-        try ArchitectureOptions.check("--batch", batch, ProxySettings.batchRange)
-        try ArchitectureOptions.check("--steps", steps, ProxySettings.stepsRange)
-        try ArchitectureOptions.check("--threads", threads, ProxySettings.threadsRange)
+        try checkBound("--channels", channels, Network.inputChannelsRange)
+        try checkBound("--classes", classes, Network.classesRange)
+        try checkBound("--batch", batch, TrainingConfig.batchRange)
+        try checkBound("--steps", steps, TrainingConfig.stepsRange)
+        try checkBound("--threads", threads, TrainingConfig.threadsRange)
         let maxWidth = ScalingCoefficients.maxMultiplier
         if !(width > 0 && width <= maxWidth) { throw CommandError("--width must be in (0, \(Int(maxWidth))], got \(width).") }
     }

@@ -23,7 +23,7 @@ struct DatasetOptions: ParsableArguments {
         if dataset != .fashionMNIST, data == nil {
             throw ValidationError("--dataset \(dataset.rawValue) needs --data PATH.")
         }
-        try ArchitectureOptions.check("--validation", validation, ProxySettings.validationRange)
+        try checkBound("--validation", validation, ProxySettings.validationRange)
     }
 
     /// Loads the splits; the first decode of an image folder or archive reports its progress

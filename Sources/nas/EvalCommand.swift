@@ -29,8 +29,8 @@ struct Eval: ParsableCommand {
     func validate() throws {
         // Evaluation has no batch-norm update, so a batch of 1 is fine; the buffers are sized
         // for the largest batch, bounded as in training.
-        try ArchitectureOptions.check("--batch", batch, 1...TrainingConfig.batchRange.upperBound)
-        try ArchitectureOptions.check("--threads", threads, TrainingConfig.threadsRange)
+        try checkBound("--batch", batch, 1...TrainingConfig.batchRange.upperBound)
+        try checkBound("--threads", threads, TrainingConfig.threadsRange)
     }
 
     func run() throws {

@@ -29,7 +29,7 @@ struct Resume: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        try ArchitectureOptions.check("--trials", trials, SearchSettings.trialsRange)
+        try checkBound("--trials", trials, SearchSettings.trialsRange)
         try storage.check(run: runDirectory)
     }
 

@@ -95,12 +95,12 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
-        try ArchitectureOptions.check("--trials", trials, SearchSettings.trialsRange)
-        try ArchitectureOptions.check("--batch", batch, SearchSettings.batchRange)
+        try checkBound("--trials", trials, SearchSettings.trialsRange)
+        try checkBound("--batch", batch, SearchSettings.batchRange)
         if steps != nil, epochs != nil {
             throw CommandError("--steps and --epochs both set a candidate's training budget; give one of them.")
         }
-        try ArchitectureOptions.check("--steps", steps, ProxySettings.stepsRange)
+        try checkBound("--steps", steps, ProxySettings.stepsRange)
         if let epochs, !(epochs > 0 && epochs <= ProxySettings.maxEpochs) {
             throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
         }

@@ -26,7 +26,7 @@ struct Status: ParsableCommand {
     func validate() throws {
         try storage.check(run: runDirectory)
         // At most every trial a run can hold; a negative count has no meaning.
-        try ArchitectureOptions.check("--last", last, 0...SearchSettings.trialsRange.upperBound)
+        try checkBound("--last", last, 0...SearchSettings.trialsRange.upperBound)
     }
 
     func run() throws {
