@@ -48,6 +48,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// that deadlines are kept in.
     public static let maxSeconds: Double = 30 * 24 * 3600
 
+    /// Evaluations at once in the search's process (`--workers`): one thread each.
+    public static let workersRange = 0...256
+
     /// The seed of trial `number`: a function of the run seed and the number alone.
     public func trialSeed(_ number: Int) -> UInt64 {
         var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(number + 1)
@@ -61,7 +64,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         let trialsRange = SearchSettings.trialsRange, batchRange = SearchSettings.batchRange
         try check(trialsRange.contains(trials), "--trials must be from \(trialsRange.lowerBound) to \(trialsRange.upperBound), got \(trials)")
         try check(batchRange.contains(batch), "--batch must be from \(batchRange.lowerBound) to \(batchRange.upperBound), got \(batch)")
-        try check(workers >= 0 && workers <= 256, "--workers must be from 0 (only `nas worker` processes evaluate) to 256, got \(workers)")
+        try check(
+            Self.workersRange.contains(workers),
+            "--workers must be from \(Self.workersRange.lowerBound) (only `nas worker` processes evaluate) to \(Self.workersRange.upperBound), got \(workers)")
         try check(timeout.map { $0 > 0 && $0 <= Self.maxSeconds } ?? true, "--timeout must be in (0, \(Int(Self.maxSeconds))] seconds")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
