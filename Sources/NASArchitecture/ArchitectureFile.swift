@@ -15,13 +15,14 @@ public enum ArchitectureFile {
     ]
 
     public static func decode(_ text: String, name defaultName: String) throws(ArchitectureError) -> Network {
+        let text = removingByteOrderMark(text)
         // A JSON export (`ArchitectureJSON`) is read too, so every export format rebuilds.
         if text.first(where: { !$0.isWhitespace }) == "{" { return try ArchitectureJSON.decode(text).network() }
         var settings: [String: (line: Int, value: String)] = [:]
         var stages: [[Block]] = []
         var declaredInputs: [(line: Int, string: String, stage: Int, block: Int, filters: Int)] = []
         var firstTFInput: Int?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = offset + 1
             let line = rawLine.prefix { $0 != "#" }.trimmingWhitespace()
             if line.isEmpty { continue }
@@ -104,6 +105,13 @@ public enum ArchitectureFile {
         }
         network.name = network.name.isEmpty ? defaultName : network.name
         return network
+    }
+
+    /// The text without a leading UTF-8 byte order mark, which some Windows editors write.
+    /// (CRLF needs nothing: "\r\n" is one Character, a newline, wherever lines are split.)
+    public static func removingByteOrderMark(_ text: String) -> String {
+        guard text.unicodeScalars.first == "\u{FEFF}" else { return text }
+        return String(text.unicodeScalars.dropFirst())
     }
 
     /// The canonical text: every setting, then one line of timm strings per stage.

@@ -65,18 +65,33 @@ public struct Block: Hashable, Sendable {
         self.activation = activation
     }
 
+    // Bounds (Docs/ARCHITECTURES.md, "Bounds"). Generous for real networks (EfficientNet-B7
+    // has at most 13 repeats, kernel 5, expansion 6, 640 filters), and small enough that one
+    // block can neither exhaust memory when it is resolved into layers nor overflow a count.
+
+    /// Layers of one block definition: B7's largest is 13; 64 leaves room for --depth.
+    public static let repeatsRange = 1...64
+    /// Odd kernel sizes; "same" padding needs an odd kernel.
+    public static let kernelRange = 1...11
+    /// Largest expansion ratio (MBConv uses 3–6).
+    public static let maxExpansion = 16.0
+    /// Output filters of a block, and the stem and head convs.
+    public static let filtersRange = 1...65536
+
     /// Checks the ranges the builder and the counters rely on.
     public func validate() throws(ArchitectureError) {
         func fail(_ field: String, _ expected: String) -> ArchitectureError {
             .invalidBlock(TimmCodec.encode(self), field: field, expected: expected)
         }
-        guard repeats >= 1 else { throw fail("repeats \(repeats)", "at least 1") }
-        guard kernel >= 1, kernel % 2 == 1, kernel <= 11 else {
-            throw fail("kernel \(kernel)", "an odd size from 1 to 11")
+        guard Self.repeatsRange.contains(repeats) else {
+            throw fail("repeats \(repeats)", "from \(Self.repeatsRange.lowerBound) to \(Self.repeatsRange.upperBound)")
+        }
+        guard Self.kernelRange.contains(kernel), kernel % 2 == 1 else {
+            throw fail("kernel \(kernel)", "an odd size from \(Self.kernelRange.lowerBound) to \(Self.kernelRange.upperBound)")
         }
         guard stride == 1 || stride == 2 else { throw fail("stride \(stride)", "1 or 2") }
-        guard expansion > 0, expansion <= 16, expansion.isFinite else {
-            throw fail("expansion \(formatNumber(expansion))", "a ratio in (0, 16]")
+        guard expansion > 0, expansion <= Self.maxExpansion, expansion.isFinite else {
+            throw fail("expansion \(formatNumber(expansion))", "a ratio in (0, \(formatNumber(Self.maxExpansion))]")
         }
         guard seRatio >= 0, seRatio <= 1 else {
             throw fail("se ratio \(formatNumber(seRatio))", "a ratio in [0, 1]")
@@ -84,8 +99,8 @@ public struct Block: Hashable, Sendable {
         guard seRatio == 0 || op.hasSqueezeExcitation else {
             throw fail("se ratio \(formatNumber(seRatio))", "no SE on a plain conv block")
         }
-        guard outFilters >= 1, outFilters <= 65536 else {
-            throw fail("filters \(outFilters)", "from 1 to 65536")
+        guard Self.filtersRange.contains(outFilters) else {
+            throw fail("filters \(outFilters)", "from \(Self.filtersRange.lowerBound) to \(Self.filtersRange.upperBound)")
         }
     }
 }

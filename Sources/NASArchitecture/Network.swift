@@ -38,6 +38,19 @@ public struct Network: Hashable, Sendable {
     /// All block definitions in order, flattening the stages.
     public var blocks: [Block] { stages.flatMap { $0 } }
 
+    // Bounds (Docs/ARCHITECTURES.md, "Bounds"), checked by `validate` before anything is
+    // resolved or counted. Stem and head filters share `Block.filtersRange`.
+
+    /// Classes of the classifier: ImageNet-21k has 21,841; 100,000 leaves room to spare.
+    public static let classesRange = 1...100_000
+    /// Input channels: 1 (grey), 3 (RGB), 4 (RGBA), a few hundred for hyperspectral bands.
+    public static let inputChannelsRange = 1...1024
+    /// Input resolution in pixels: B7 uses 600; 4096 is a large satellite or slide tile.
+    public static let resolutionRange = 1...4096
+    /// Layers in all (repeats summed over every block): B7 has 55; the bound keeps resolving
+    /// (one value per layer) and counting small whatever a file says.
+    public static let maxLayers = 1024
+
     public func validate() throws(ArchitectureError) {
         func check(_ ok: Bool, _ field: String, _ value: some CustomStringConvertible, _ expected: String)
             throws(ArchitectureError)
@@ -45,14 +58,18 @@ public struct Network: Hashable, Sendable {
             if !ok { throw .invalidNetwork(field: field, value: value.description, expected: expected) }
         }
         try check(!stages.isEmpty && stages.allSatisfy { !$0.isEmpty }, "stages", stages.count, "at least one block per stage")
-        try check(stemFilters >= 1 && stemFilters <= 65536, "stem", stemFilters, "1 to 65536 channels")
-        try check(headFilters >= 0 && headFilters <= 65536, "head", headFilters, "0 (none) to 65536 channels")
-        try check(classes >= 1, "classes", classes, "at least 1")
-        try check(inputChannels >= 1, "channels", inputChannels, "at least 1")
-        try check(resolution >= 1 && resolution <= 4096, "resolution", resolution, "1 to 4096")
+        let filters = Block.filtersRange
+        try check(filters.contains(stemFilters), "stem", stemFilters, "\(filters.lowerBound) to \(filters.upperBound) channels")
+        try check(headFilters == 0 || filters.contains(headFilters), "head", headFilters, "0 (none) to \(filters.upperBound) channels")
+        try check(Self.classesRange.contains(classes), "classes", classes, Self.describe(Self.classesRange))
+        try check(Self.inputChannelsRange.contains(inputChannels), "channels", inputChannels, Self.describe(Self.inputChannelsRange))
+        try check(Self.resolutionRange.contains(resolution), "resolution", resolution, Self.describe(Self.resolutionRange))
         try check(dropout >= 0 && dropout < 1, "dropout", formatNumber(dropout), "a rate in [0, 1)")
         try check(dropConnect >= 0 && dropConnect < 1, "drop-connect", formatNumber(dropConnect), "a rate in [0, 1)")
         for block in blocks { try block.validate() }
+        // Repeats are bounded now, so the sum cannot overflow.
+        let layers = blocks.reduce(0) { $0 + $1.repeats }
+        try check(layers <= Self.maxLayers, "layers", layers, "at most \(Self.maxLayers) (repeats summed over every block)")
         // timm strides only at a stage's first layer and silently ignores a later s2: refuse it
         // so that what is counted and built here is what timm builds from the same strings.
         for (index, stage) in stages.enumerated() {
@@ -64,9 +81,14 @@ public struct Network: Hashable, Sendable {
         }
         // timm turns strides past an output stride of 32 into dilation; SwiftNAS has no
         // dilated convs, so such a network would count and build differently from timm's.
-        let totalStride = blocks.reduce(2) { $0 * $1.stride }
+        // Saturating: 63 stride-2 blocks would overflow a plain product.
+        let totalStride = blocks.reduce(2) { saturatingProduct($0, $1.stride) }
         try check(totalStride <= 32, "total stride", totalStride, "at most 32 (stem and block strides multiplied)")
+        try resolved().checkCost()
     }
+
+    /// "from 1 to 100000", the wording of every range in the errors.
+    public static func describe(_ range: ClosedRange<Int>) -> String { "from \(range.lowerBound) to \(range.upperBound)" }
 }
 
 /// One concrete layer: a block definition's repeat with its channels and sizes resolved.

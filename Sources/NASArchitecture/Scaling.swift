@@ -7,6 +7,10 @@ public struct ScalingCoefficients: Hashable, Sendable {
     public var resolution: Int
     public var dropout: Double
 
+    /// Largest free width or depth multiplier (`nas arch --width/--depth`); B7 uses 2.0 and 3.1.
+    /// Repeats and filters it makes are still checked against `Block`'s bounds.
+    public static let maxMultiplier = 16.0
+
     public static let efficientNet: [ScalingCoefficients] = [
         .init(name: "b0", width: 1.0, depth: 1.0, resolution: 224, dropout: 0.2),
         .init(name: "b1", width: 1.0, depth: 1.1, resolution: 240, dropout: 0.2),

@@ -13,8 +13,8 @@ public struct DryRunEvaluator: TrialEvaluator {
     static func seconds(_ evaluator: String) throws(SearchError) -> Double? {
         guard evaluator == prefix || evaluator.hasPrefix(prefix + ":") else { return nil }
         guard evaluator != prefix else { return 0 }
-        guard let seconds = Double(evaluator.dropFirst(prefix.count + 1)), seconds >= 0, seconds.isFinite else {
-            throw .invalid("--evaluator dry-run:SECONDS takes a number of seconds (0 or more), got '\(evaluator)'")
+        guard let seconds = Double(evaluator.dropFirst(prefix.count + 1)), seconds >= 0, seconds <= SearchConfig.maxSeconds else {
+            throw .invalid("--evaluator dry-run:SECONDS takes a number of seconds from 0 to \(Int(SearchConfig.maxSeconds)), got '\(evaluator)'")
         }
         return seconds
     }

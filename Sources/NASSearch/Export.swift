@@ -90,7 +90,8 @@ public enum Export {
 
     private static func markdown(_ network: Network, trial: TrialSummary, run: RunStatus.Run) -> String {
         let summary = ArchitectureSummary(network)
-        var lines = ["# \(network.name): trial \(trial.id) of run \(run.name)", ""]
+        // Names come from the user (a run name can be any text): escaped, so they stay text.
+        var lines = ["# \(markdownEscaped(network.name)): trial \(trial.id) of run \(markdownEscaped(run.name))", ""]
         func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
         lines.append("| | |")
         lines.append("|---|---|")
@@ -108,7 +109,7 @@ public enum Export {
         if !trial.decisions.isEmpty {
             lines.append("")
             lines.append("Decisions: " + trial.decisions.sorted { $0.key.localizedStandardCompare($1.key) == .orderedAscending }
-                .map { "`\($0.key)=\($0.value)`" }.joined(separator: ", "))
+                .map { codeSpan("\($0.key)=\($0.value)") }.joined(separator: ", "))
         }
         lines.append("")
         lines.append("timm arch-def:")
@@ -122,6 +123,36 @@ public enum Export {
             lines.append("```")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Text that Markdown (and the HTML it may hold) shows as written inside a line: the
+    /// characters with a meaning there (emphasis, code, links, table cells, strike-through,
+    /// the escape itself) are backslash-escaped, `<`, `>` and `&` become entities (a raw `<`
+    /// starts an HTML tag), and line breaks become spaces. Line-start syntax (`#`, `-`, `1.`)
+    /// needs nothing: the name never starts a line.
+    static func markdownEscaped(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "&": escaped += "&amp;"
+            case _ where character.isNewline: escaped += " "
+            case _ where "\\`*_[]|~".contains(character): escaped += "\\" + String(character)
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// An inline code span that holds any text: its fence is one backtick longer than the
+    /// longest run of backticks inside, with padding when the text starts or ends with one.
+    static func codeSpan(_ text: String) -> String {
+        let flat = String(text.map { $0.isNewline ? " " : $0 })
+        let longestRun = flat.split { $0 != "`" }.map(\.count).max() ?? 0
+        let fence = String(repeating: "`", count: longestRun + 1)
+        let padding = flat.hasPrefix("`") || flat.hasSuffix("`") ? " " : ""
+        return fence + padding + flat + padding + fence
     }
 }
 

@@ -40,6 +40,31 @@ public struct RunLocation: Sendable, CustomStringConvertible {
         return "\(Shell.quoted(run)) --storage \(Shell.quoted(Self.redacted(storage)))"
     }
 
+    /// Refuses a run no command can use: an empty name or path, or a folder run whose path
+    /// is a file (the run folder would otherwise be reported as "not a run" or, for a new
+    /// search, as "not empty").
+    public func checkRun() throws(SearchError) {
+        guard !run.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw .invalid(isFolder ? "the run folder's path is empty; give one such as Runs/my-search" : "the run's name is empty; give the run a name")
+        }
+        guard isFolder else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: run, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .invalid("\(run) is a file, not a run folder")
+        }
+    }
+
+    /// A file name for the current folder made from a run's name: letters, digits, `-`, `_`
+    /// and inner dots kept, anything else (`/`, spaces, control characters) and leading dots
+    /// replaced by `_`, at most 200 characters; "run" when nothing is left.
+    public static func fileName(_ runName: String) -> String {
+        let safe = String(
+            runName.prefix(200).map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
+        let withoutLeadingDots = safe.drop { $0 == "." }
+        let name = String(repeating: "_", count: safe.count - withoutLeadingDots.count) + withoutLeadingDots
+        return name.isEmpty ? "run" : name
+    }
+
     /// Accepted storage URLs; anything else is refused before any connection is tried.
     public static func validate(storage: String) throws(SearchError) {
         guard storage.hasPrefix("postgresql://") || storage.hasPrefix("postgres://") else {

@@ -44,6 +44,14 @@ public struct SearchConfig: Codable, Hashable, Sendable {
 
     public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
 
+    /// Longest time span a flag may give (30 days): `--timeout`, `dry-run:SECONDS`, a
+    /// worker's `--lease` and `--idle-timeout`. Longer spans overflow the nanosecond clocks
+    /// that deadlines are kept in.
+    public static let maxSeconds: Double = 30 * 24 * 3600
+
+    /// Evaluations at once in the search's process (`--workers`): one thread each.
+    public static let workersRange = 0...256
+
     /// The seed of trial `number`: a function of the run seed and the number alone.
     public func trialSeed(_ number: Int) -> UInt64 {
         SplitMix64.output(seed: seed, index: UInt64(number + 1))
@@ -51,10 +59,13 @@ public struct SearchConfig: Codable, Hashable, Sendable {
 
     public func validate() throws(SearchError) {
         func check(_ ok: Bool, _ message: String) throws(SearchError) { if !ok { throw .invalid(message) } }
-        try check(trials >= 1, "--trials must be at least 1, got \(trials)")
-        try check(batch >= 1 && batch <= 4096, "--batch must be from 1 to 4096, got \(batch)")
-        try check(workers >= 0 && workers <= 256, "--workers must be from 0 (only `nas worker` processes evaluate) to 256, got \(workers)")
-        try check(timeout.map { $0 > 0 } ?? true, "--timeout must be positive")
+        let trialsRange = SearchSettings.trialsRange, batchRange = SearchSettings.batchRange
+        try check(trialsRange.contains(trials), "--trials must be from \(trialsRange.lowerBound) to \(trialsRange.upperBound), got \(trials)")
+        try check(batchRange.contains(batch), "--batch must be from \(batchRange.lowerBound) to \(batchRange.upperBound), got \(batch)")
+        try check(
+            Self.workersRange.contains(workers),
+            "--workers must be from \(Self.workersRange.lowerBound) (only `nas worker` processes evaluate) to \(Self.workersRange.upperBound), got \(workers)")
+        try check(timeout.map { $0 > 0 && $0 <= Self.maxSeconds } ?? true, "--timeout must be in (0, \(Int(Self.maxSeconds))] seconds")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
         if !usesBuiltinTrainer, try DryRunEvaluator.seconds(evaluator) == nil { try CommandEvaluator.validate(evaluator) }

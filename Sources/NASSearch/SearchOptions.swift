@@ -58,12 +58,19 @@ public struct SearchOptions: Sendable {
         if let target { reward.target = try Self.quantity(target, metric: reward.metric) }
 
         var proxy = space.proxy
+        // Both would leave one silently unused: the run must train as it was asked to.
+        if steps != nil, epochs != nil { throw .invalid("--steps and --epochs both set a candidate's training budget; give one of them") }
         if let steps {
-            guard steps >= 1 else { throw .invalid("--steps must be at least 1, got \(steps)") }
+            let range = ProxySettings.stepsRange
+            guard range.contains(steps) else {
+                throw .invalid("--steps must be from \(range.lowerBound) to \(range.upperBound), got \(steps)")
+            }
             proxy.steps = steps
         }
         if let epochs {
-            guard epochs > 0 else { throw .invalid("--epochs must be positive, got \(epochs)") }
+            guard epochs > 0, epochs <= ProxySettings.maxEpochs else {
+                throw .invalid("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs)")
+            }
             proxy.epochs = epochs
             proxy.steps = nil
         }

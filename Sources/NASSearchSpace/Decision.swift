@@ -20,6 +20,13 @@ public enum Field: String, CaseIterable, Sendable, Hashable, Codable {
 
 /// One value of one field.
 public enum Setting: Hashable, Sendable {
+    /// `layers`: what an option may add to or take from a block's repeats.
+    public static let layerDeltaRange = -16...16
+    /// `filters`: largest multiplier of the baseline block's filters.
+    public static let maxFilterMultiplier = 8.0
+    /// `expansion`: from 1 (no expansion) to the block's own bound.
+    public static let expansionRange = 1.0...Block.maxExpansion
+
     case op(Operator)
     case kernel(Int)
     case expansion(Double)
@@ -59,6 +66,10 @@ public enum Setting: Hashable, Sendable {
 /// options. `options` are the labels shown to people and stored with trials; `settings[i]`
 /// is what option i sets.
 public struct Decision: Sendable, Hashable {
+    /// Options of one decision: real spaces have 2–7; the controller keeps a row of
+    /// parameters per option and the parser compares labels pairwise.
+    public static let maxOptions = 256
+
     /// `block<N>.<key>`, e.g. `block1.kernel`.
     public let name: String
     /// The block (stage of the baseline) it applies to, 1-based.

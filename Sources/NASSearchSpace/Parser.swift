@@ -51,7 +51,7 @@ struct SpaceParser {
     }
 
     func parse(_ text: String) throws(SearchSpaceError) -> SearchSpace {
-        let root = try r.compose(text)
+        let root = try r.compose(ArchitectureFile.removingByteOrderMark(text))
         let top = try r.mapping(root, "", what: "a mapping of name, baseline, decisions, …")
         try r.checkKeys(top, allowed: SearchSpace.keys, "")
         func entry(_ key: String) -> (key: String, keyNode: Node, value: Node)? { top.first { $0.key == key } }
@@ -70,7 +70,7 @@ struct SpaceParser {
 
         var resolution = baseline.resolution
         if let node = entry("resolution")?.value {
-            resolution = try r.int(node, "resolution", in: 8...4096, what: "a resolution in pixels")
+            resolution = try r.int(node, "resolution", in: SearchSpace.resolutionRange, what: "a resolution in pixels")
         }
 
         // Decisions: the defaults for every block, then the per-block overrides.
@@ -109,6 +109,9 @@ struct SpaceParser {
                 }
             }
         }
+        try checkLargestPoint(
+            baseline: baseline, plans: plans, decisions: decisions, resolution: resolution,
+            at: entry("decisions")?.keyNode)
         guard !decisions.isEmpty else {
             throw r.fail(
                 entry("decisions")!.keyNode, "decisions",
@@ -121,7 +124,7 @@ struct SpaceParser {
         if let node = entry("proxy")?.value { proxy = try self.proxy(node) }
         var search = SearchSettings()
         var references: [Network] = []
-        if let node = entry("search")?.value { (search, references) = try self.search(node, baseline: baseline) }
+        if let node = entry("search")?.value { (search, references) = try self.search(node, baseline: baseline, resolution: resolution) }
 
         let space = SearchSpace(
             name: name, file: file, baseline: baseline, plans: plans, decisions: decisions, resolution: resolution,
@@ -301,6 +304,10 @@ struct SpaceParser {
             guard !options.isEmpty else {
                 throw r.fail(value, entryPath, "empty option list — a decision needs at least one option")
             }
+            guard options.count <= Decision.maxOptions else {
+                throw r.fail(
+                    value, entryPath, "\(options.count) options — expected at most \(Decision.maxOptions) per decision")
+            }
             for option in options {
                 let settings: [Setting]
                 let label: String
@@ -381,13 +388,18 @@ struct SpaceParser {
             )
         case .kernel:
             let text = try r.scalar(node, path, what: "a kernel size")
-            guard let kernel = Int(text), kernel >= 1, kernel <= 11, kernel % 2 == 1 else {
-                throw r.fail(node, path, "'\(text)' — expected an odd kernel size from 1 to 11")
+            let kernels = Block.kernelRange
+            guard let kernel = Int(text), kernels.contains(kernel), kernel % 2 == 1 else {
+                throw r.fail(
+                    node, path, "'\(text)' — expected an odd kernel size from \(kernels.lowerBound) to \(kernels.upperBound)")
             }
             return .kernel(kernel)
         case .expansion:
+            let range = Setting.expansionRange
             return .expansion(
-                try number("an expansion ratio", { $0 >= 1 && $0 <= 16 }, "an expansion ratio from 1 to 16"))
+                try number(
+                    "an expansion ratio", { range.contains($0) },
+                    "an expansion ratio from \(formatValue(range.lowerBound)) to \(formatValue(range.upperBound))"))
         case .se:
             return .se(
                 try number("an SE ratio", { $0 >= 0 && $0 < 1 }, "an SE ratio in [0, 1) of the block input (0 = no SE)")
@@ -406,12 +418,15 @@ struct SpaceParser {
         case .filters:
             return .filters(
                 try number(
-                    "a filter multiplier", { $0 > 0 && $0 <= 8 }, "a multiplier of the baseline's filters in (0, 8]"))
+                    "a filter multiplier", { $0 > 0 && $0 <= Setting.maxFilterMultiplier },
+                    "a multiplier of the baseline's filters in (0, \(formatValue(Setting.maxFilterMultiplier))]"))
         case .layers:
             let text = try r.scalar(node, path, what: "a layer delta")
-            guard let delta = Int(text), (-16...16).contains(delta) else {
+            let range = Setting.layerDeltaRange
+            guard let delta = Int(text), range.contains(delta) else {
                 throw r.fail(
-                    node, path, "'\(text)' — expected a whole number from -16 to 16 added to the baseline's layers")
+                    node, path,
+                    "'\(text)' — expected a whole number from \(range.lowerBound) to \(range.upperBound) added to the baseline's layers")
             }
             return .layers(delta)
         }
@@ -603,6 +618,8 @@ struct SpaceParser {
         }
         var epochsNode: Node?
         var datasetNode: Node = node
+        let multiplier = { (value: Double) in value > 0 && value <= ProxySettings.maxMultiplier }
+        let multiplierText = "a multiplier in (0, \(formatValue(ProxySettings.maxMultiplier))]"
         for (key, _, value) in entries {
             let path = "proxy.\(key)"
             switch key {
@@ -617,19 +634,24 @@ struct SpaceParser {
                 proxy.dataset = text
                 datasetNode = value
             case "data": proxy.data = try r.string(value, path, what: "a path")
-            case "validation": proxy.validation = try r.int(value, path, in: 1...10_000_000, what: "a number of images")
-            case "resolution": proxy.resolution = try r.int(value, path, in: 8...1024, what: "a resolution in pixels")
-            case "width": proxy.width = try real(value, path, { $0 > 0 && $0 <= 8 }, "a multiplier in (0, 8]")
-            case "depth": proxy.depth = try real(value, path, { $0 > 0 && $0 <= 8 }, "a multiplier in (0, 8]")
+            case "validation":
+                proxy.validation = try r.int(value, path, in: ProxySettings.validationRange, what: "a number of images")
+            case "resolution":
+                proxy.resolution = try r.int(value, path, in: ProxySettings.resolutionRange, what: "a resolution in pixels")
+            case "width": proxy.width = try real(value, path, multiplier, multiplierText)
+            case "depth": proxy.depth = try real(value, path, multiplier, multiplierText)
             case "epochs":
-                proxy.epochs = try real(value, path, { $0 > 0 && $0 <= 1000 }, "epochs in (0, 1000]")
+                proxy.epochs = try real(
+                    value, path, { $0 > 0 && $0 <= ProxySettings.maxEpochs },
+                    "epochs in (0, \(formatValue(ProxySettings.maxEpochs))]")
                 epochsNode = value
             case "steps":
                 if epochsNode != nil || entries.contains(where: { $0.key == "epochs" }) {
                     throw r.fail(value, path, "give epochs or steps, not both")
                 }
-                proxy.steps = try r.int(value, path, in: 1...10_000_000, what: "a number of steps")
-            case "batch": proxy.batch = try r.int(value, path, in: 2...4096, what: "a batch size (batch norm needs 2)")
+                proxy.steps = try r.int(value, path, in: ProxySettings.stepsRange, what: "a number of steps")
+            case "batch":
+                proxy.batch = try r.int(value, path, in: ProxySettings.batchRange, what: "a batch size (batch norm needs 2)")
             case "learning-rate":
                 proxy.learningRate = try real(value, path, { $0 > 0 && $0 <= 100 }, "a learning rate in (0, 100]")
             case "label-smoothing":
@@ -637,7 +659,7 @@ struct SpaceParser {
             case "dropout": proxy.dropout = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
             case "drop-connect": proxy.dropConnect = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
             case "augment": proxy.augment = try r.bool(value, path)
-            case "threads": proxy.threads = try r.int(value, path, in: 1...256, what: "a thread count")
+            case "threads": proxy.threads = try r.int(value, path, in: ProxySettings.threadsRange, what: "a thread count")
             default: break
             }
         }
@@ -647,7 +669,7 @@ struct SpaceParser {
         return proxy
     }
 
-    func search(_ node: Node, baseline: Network) throws(SearchSpaceError) -> (SearchSettings, [Network]) {
+    func search(_ node: Node, baseline: Network, resolution: Int) throws(SearchSpaceError) -> (SearchSettings, [Network]) {
         let entries = try r.mapping(node, "search")
         try r.checkKeys(entries, allowed: ["batch", "trials", "strategy", "references"], "search")
         var search = SearchSettings()
@@ -656,8 +678,9 @@ struct SpaceParser {
             let path = "search.\(key)"
             switch key {
             case "batch":
-                search.batch = try r.int(value, path, in: 1...4096, what: "architectures per controller update")
-            case "trials": search.trials = try r.int(value, path, in: 1...10_000_000, what: "a number of trials")
+                search.batch = try r.int(
+                    value, path, in: SearchSettings.batchRange, what: "architectures per controller update")
+            case "trials": search.trials = try r.int(value, path, in: SearchSettings.trialsRange, what: "a number of trials")
             case "strategy":
                 let text = try r.string(value, path, what: "a strategy name")
                 guard text.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
@@ -671,6 +694,10 @@ struct SpaceParser {
                 }
                 for (index, item) in items.enumerated() {
                     let network = try self.network(item, path, defaultName: "reference-\(index + 1)", inherit: baseline)
+                    // References are counted at the space's resolution, maybe above their own.
+                    do { try network.resolved(resolution: resolution).checkCost() } catch {
+                        throw r.fail(item, path, "\(network.name): \(error)")
+                    }
                     references.append(network)
                     search.references.append(network.name)
                 }

@@ -185,6 +185,8 @@ public enum Quantity {
         }
         guard let number, number.isFinite else { return .failure(.malformed) }
         guard number > 0 else { return .failure(.notPositive) }
+        // 1e308G is finite as written but not once scaled.
+        guard (number * scale).isFinite else { return .failure(.malformed) }
         return .success(number * scale)
     }
 

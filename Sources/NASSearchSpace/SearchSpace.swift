@@ -15,6 +15,8 @@ public struct SearchSpace: Sendable {
     public let decisions: [Decision]
     /// Resolution at which costs (MACs) are counted.
     public let resolution: Int
+    /// Bound of `resolution` (the network's own upper bound).
+    public static let resolutionRange = 8...Network.resolutionRange.upperBound
     public let reward: RewardSettings
     public let proxy: ProxySettings
     public let search: SearchSettings

@@ -4,6 +4,24 @@
 public struct ProxySettings: Codable, Hashable, Sendable {
     public static let datasets = ["fashion-mnist", "cifar10", "folder"]
 
+    // Bounds of the proxy task (Docs/SEARCH_SPACES.md, "Bounds"); `nas search --steps/--epochs`
+    // use the same ones.
+
+    /// Training resolution: proxies train small (32–224); 1024 is already slow on a CPU.
+    public static let resolutionRange = 8...1024
+    /// Proxy width and depth multipliers: (0, maxMultiplier].
+    public static let maxMultiplier = 8.0
+    /// Passes over the training split: (0, maxEpochs].
+    public static let maxEpochs = 1000.0
+    /// Optimizer steps per candidate.
+    public static let stepsRange = 1...10_000_000
+    /// Batch size (batch norm needs 2).
+    public static let batchRange = 2...4096
+    /// Images held out for validation.
+    public static let validationRange = 1...10_000_000
+    /// Threads per training.
+    public static let threadsRange = 1...256
+
     /// fashion-mnist, cifar10 or folder.
     public var dataset = "fashion-mnist"
     /// Data location (needed by cifar10 and folder), as `nas train --data`: relative paths
@@ -41,6 +59,12 @@ public struct ProxySettings: Codable, Hashable, Sendable {
 
 /// How a search over the space runs, unless the command line says otherwise.
 public struct SearchSettings: Codable, Hashable, Sendable {
+    /// Sampled trials of one run (`search.trials`, `nas search/resume --trials`): a million
+    /// proxy trainings is far past any CPU search.
+    public static let trialsRange = 1...1_000_000
+    /// Architectures per controller update (`search.batch`, `nas search --batch`).
+    public static let batchRange = 1...4096
+
     /// Architectures sampled per controller update.
     public var batch = 8
     /// Candidates trained in all.

@@ -38,6 +38,19 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// the running averages).
     public var recalibrationBatches = 20
 
+    /// Bounds of `nas train`'s budget (Docs/TRAINING.md): beyond them a step count no longer
+    /// fits the schedule's arithmetic. A search's proxy has the same values in `ProxySettings`.
+    public static let maxEpochs = 1000.0
+    public static let stepsRange = 1...10_000_000
+    /// Images per batch: batch norm needs 2 to train; every buffer is sized for the largest.
+    public static let batchRange = 2...4096
+    /// Threads of the kernels and OpenBLAS.
+    public static let threadsRange = 1...256
+    /// Training resolution in pixels.
+    public static let resolutionRange = 8...1024
+    /// Proxy width and depth multipliers: (0, maxMultiplier].
+    public static let maxMultiplier = 8.0
+
     public init() {}
 
     public func validate() throws(TrainingError) {
@@ -45,15 +58,25 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
             if !ok { throw .invalidConfig(message) }
         }
         try check(epochs > 0 || (steps ?? 0) > 0, "epochs or steps must be positive")
-        try check(steps.map { $0 > 0 } ?? true, "--steps must be at least 1")
-        try check(batchSize >= 2 && batchSize <= 4096, "--batch must be from 2 to 4096 (batch norm needs 2)")
+        try check(epochs <= Self.maxEpochs, "--epochs must be at most \(Int(Self.maxEpochs)), got \(epochs)")
+        try check(
+            steps.map(Self.stepsRange.contains) ?? true,
+            "--steps must be from \(Self.stepsRange.lowerBound) to \(Self.stepsRange.upperBound)")
+        try check(
+            Self.batchRange.contains(batchSize),
+            "--batch must be from \(Self.batchRange.lowerBound) to \(Self.batchRange.upperBound) (batch norm needs 2)")
         try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")
         try check(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "--ema must be in (0, 1)")
-        try check(threads >= 1 && threads <= 256, "--threads must be from 1 to 256")
-        try check(resolution.map { $0 >= 8 && $0 <= 1024 } ?? true, "--resolution must be from 8 to 1024")
-        try check(width > 0 && width <= 8, "--width must be in (0, 8]")
-        try check(depth > 0 && depth <= 8, "--depth must be in (0, 8]")
+        try check(
+            Self.threadsRange.contains(threads),
+            "--threads must be from \(Self.threadsRange.lowerBound) to \(Self.threadsRange.upperBound)")
+        let resolutions = Self.resolutionRange
+        try check(
+            resolution.map(resolutions.contains) ?? true,
+            "--resolution must be from \(resolutions.lowerBound) to \(resolutions.upperBound)")
+        try check(width > 0 && width <= Self.maxMultiplier, "--width must be in (0, \(Int(Self.maxMultiplier))]")
+        try check(depth > 0 && depth <= Self.maxMultiplier, "--depth must be in (0, \(Int(Self.maxMultiplier))]")
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")

@@ -31,21 +31,37 @@ struct ArchitectureOptions: ParsableArguments {
             throw ValidationError("--variant sets width and depth itself; give either --variant or --width/--depth.")
         }
         if let variant { _ = try ScalingCoefficients.variant(variant) }
-        if let width, !(width > 0 && width <= 16) { throw ValidationError("--width must be in (0, 16], got \(width).") }
-        if let depth, !(depth > 0 && depth <= 16) { throw ValidationError("--depth must be in (0, 16], got \(depth).") }
-        if let resolution, !(1...4096).contains(resolution) {
-            throw ValidationError("--resolution must be from 1 to 4096, got \(resolution).")
+        let maxMultiplier = ScalingCoefficients.maxMultiplier
+        if let width, !(width > 0 && width <= maxMultiplier) {
+            throw CommandError("--width must be in (0, \(Int(maxMultiplier))], got \(width).")
         }
-        if let classes, classes < 1 { throw ValidationError("--classes must be at least 1, got \(classes).") }
-        if let channels, channels < 1 { throw ValidationError("--channels must be at least 1, got \(channels).") }
+        if let depth, !(depth > 0 && depth <= maxMultiplier) {
+            throw CommandError("--depth must be in (0, \(Int(maxMultiplier))], got \(depth).")
+        }
+        try checkBound("--resolution", resolution, Network.resolutionRange)
+        try checkBound("--classes", classes, Network.classesRange)
+        try checkBound("--channels", channels, Network.inputChannelsRange)
     }
 
-    /// A named model, or an architecture file when a file exists at that path.
+    /// A named model, or an architecture file. A name that is no model but looks like a path
+    /// (a folder separator or an extension) is reported as a missing file, not as a model.
     static func load(_ arch: String) throws -> Network {
-        guard FileManager.default.fileExists(atPath: arch) else { return try NamedModels.network(named: arch) }
-        guard let data = FileManager.default.contents(atPath: arch) else { throw CommandError("cannot read '\(arch)'") }
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: arch, isDirectory: &isFolder) else {
+            do { return try NamedModels.network(named: arch) } catch {
+                guard looksLikePath(arch) else { throw error }
+                throw CommandError("'\(arch)' does not exist (expected an architecture file, or one of \(NamedModels.names.joined(separator: ", ")))")
+            }
+        }
+        if isFolder.boolValue { throw CommandError("'\(arch)' is a folder, not an architecture file") }
+        guard let data = manager.contents(atPath: arch) else { throw CommandError("cannot read '\(arch)'") }
         let name = URL(fileURLWithPath: arch).deletingPathExtension().lastPathComponent
         return try ArchitectureFile.decode(String(decoding: data, as: UTF8.self), name: name)
+    }
+
+    static func looksLikePath(_ arch: String) -> Bool {
+        arch.contains("/") || arch.hasPrefix("~") || !URL(fileURLWithPath: arch).pathExtension.isEmpty
     }
 
     /// The network as asked for: named or read from a file, then scaled and overridden.
@@ -67,4 +83,12 @@ struct ArchitectureOptions: ParsableArguments {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Refuses a flag's value outside its bound (the constant the matching file key uses too).
+/// A `CommandError`, not a `ValidationError`: the refusal is one line, without the usage.
+func checkBound(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>) throws {
+    if let value, !range.contains(value) {
+        throw CommandError("\(flag) must be \(Network.describe(range)), got \(value).")
+    }
 }

@@ -22,10 +22,17 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
-        guard (8...1024).contains(resolution) else { throw ValidationError("--resolution must be from 8 to 1024.") }
-        guard batch >= 2, steps >= 1, threads >= 1, channels >= 1, classes >= 2 else {
-            throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --channels ≥ 1, --classes ≥ 2.")
+        try checkBound("--resolution", resolution, TrainingConfig.resolutionRange)
+        guard batch >= 2, steps >= 1, threads >= 1, classes >= 2 else {
+            throw ValidationError("--batch ≥ 2, --steps ≥ 1, --threads ≥ 1, --classes ≥ 2.")
         }
+        try checkBound("--channels", channels, Network.inputChannelsRange)
+        try checkBound("--classes", classes, Network.classesRange)
+        try checkBound("--batch", batch, TrainingConfig.batchRange)
+        try checkBound("--steps", steps, TrainingConfig.stepsRange)
+        try checkBound("--threads", threads, TrainingConfig.threadsRange)
+        let maxWidth = ScalingCoefficients.maxMultiplier
+        if !(width > 0 && width <= maxWidth) { throw CommandError("--width must be in (0, \(Int(maxWidth))], got \(width).") }
     }
 
     func run() throws {
@@ -33,6 +40,7 @@ struct BenchTrain: ParsableCommand {
         if width != 1 { network = network.scaled(width: width, depth: 1) }
         network.inputChannels = channels
         network.classes = classes
+        try network.validate()
         let result = TrainingBenchmark.run(network: network, resolution: resolution, batch: batch, steps: steps, threads: threads)
         if json {
             try printJSON(result)

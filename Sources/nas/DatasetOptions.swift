@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NASData
+import NASSearchSpace
 
 extension DatasetKind: ExpressibleByArgument {}
 
@@ -22,7 +23,7 @@ struct DatasetOptions: ParsableArguments {
         if dataset != .fashionMNIST, data == nil {
             throw ValidationError("--dataset \(dataset.rawValue) needs --data PATH.")
         }
-        if let validation, validation < 1 { throw ValidationError("--validation must be at least 1.") }
+        try checkBound("--validation", validation, ProxySettings.validationRange)
     }
 
     /// Loads the splits; the first decode of an image folder or archive reports its progress

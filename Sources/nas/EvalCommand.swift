@@ -26,6 +26,13 @@ struct Eval: ParsableCommand {
         var seconds: Double
     }
 
+    func validate() throws {
+        // Evaluation has no batch-norm update, so a batch of 1 is fine; the buffers are sized
+        // for the largest batch, bounded as in training.
+        try checkBound("--batch", batch, 1...TrainingConfig.batchRange.upperBound)
+        try checkBound("--threads", threads, TrainingConfig.threadsRange)
+    }
+
     func run() throws {
         let start = Date()
         Evaluator.useThreads(threads)

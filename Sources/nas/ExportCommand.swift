@@ -35,6 +35,7 @@ struct Export: ParsableCommand {
     var force = false
 
     func validate() throws {
+        try storage.check(run: runDirectory)
         if format == .onnx && output == nil {
             throw ValidationError("--format onnx writes a binary file: give it --output FILE")
         }

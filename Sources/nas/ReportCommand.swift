@@ -38,11 +38,12 @@ struct Report: ParsableCommand {
         "Another strategy's run on the same space, reward and proxy to set beside this one (repeatable).", valueName: "dir"))
     var comparisons: [String] = []
 
+    func validate() throws { try storage.check(run: runDirectory) }
+
     func run() throws {
         var report = try RunReport.load(storage.location(runDirectory))
         try report.addComparisons(directories: comparisons)
-        let path = output ?? (storage.storage == nil
-            ? (runDirectory as NSString).appendingPathComponent(Self.defaultName) : "\(runDirectory)-\(Self.defaultName)")
+        let path = output ?? defaultPath
         if output != nil, FileManager.default.fileExists(atPath: path), !force {
             throw CommandError("\(path) exists; pass --force to overwrite it")
         }
@@ -55,5 +56,13 @@ struct Report: ParsableCommand {
         }
         let best = report.bestSample.map { ", best trial \($0.id)" } ?? ", no complete trial yet"
         print("wrote \(path): \(report.status.trials.count) trials\(best)")
+    }
+
+    /// A folder run's report goes into its folder. A database run's name is any text (it may
+    /// be `../../x` or `/etc/x`): its report goes to the current folder, under a file name
+    /// made from it (`RunLocation.fileName`), never to a path the name spells.
+    var defaultPath: String {
+        guard storage.storage != nil else { return (runDirectory as NSString).appendingPathComponent(Self.defaultName) }
+        return "\(RunLocation.fileName(runDirectory))-\(Self.defaultName)"
     }
 }

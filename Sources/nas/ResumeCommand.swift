@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NASSearch
+import NASSearchSpace
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +29,8 @@ struct Resume: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
+        try checkBound("--trials", trials, SearchSettings.trialsRange)
+        try storage.check(run: runDirectory)
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NASSearch
 
 /// Options of the commands that run a search (`search`, `resume`).
 struct RunOptions: ParsableArguments {
@@ -12,6 +13,6 @@ struct RunOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        if let workers, workers < 0 { throw ValidationError("--workers must be 0 or more.") }
+        try checkBound("--workers", workers, SearchConfig.workersRange)
     }
 }

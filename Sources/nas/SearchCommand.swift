@@ -95,9 +95,19 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
-        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1.") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1.") }
-        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive.") }
+        try checkBound("--trials", trials, SearchSettings.trialsRange)
+        try checkBound("--batch", batch, SearchSettings.batchRange)
+        if steps != nil, epochs != nil {
+            throw CommandError("--steps and --epochs both set a candidate's training budget; give one of them.")
+        }
+        try checkBound("--steps", steps, ProxySettings.stepsRange)
+        if let epochs, !(epochs > 0 && epochs <= ProxySettings.maxEpochs) {
+            throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
+        }
+        try storage.check(run: runDirectory)
+        if let timeout, !(timeout > 0 && timeout <= SearchConfig.maxSeconds) {
+            throw CommandError("--timeout must be in (0, \(Int(SearchConfig.maxSeconds))] seconds, got \(timeout).")
+        }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
         }
@@ -129,7 +139,8 @@ struct SearchCommand: ParsableCommand {
         options.keepWeights = keepWeights
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil
-                ? (runDirectory as NSString).appendingPathComponent("slurm-jobs") : "slurm-jobs/\(runDirectory)")
+                ? (runDirectory as NSString).appendingPathComponent("slurm-jobs")
+                : "slurm-jobs/\(RunLocation.fileName(runDirectory))")  // a name like ../x must not leave ./slurm-jobs
             options.submit = SubmitSettings(system: submit, jobs: URL(fileURLWithPath: jobs).standardizedFileURL.path, options: sbatchOptions)
         }
         let config = try options.config(space: parsed, spaceFile: space)

@@ -55,7 +55,12 @@ struct SlurmWorkers: ParsableCommand {
         }
         if count < 1 || count > 10_000 { throw ValidationError("--count must be from 1 to 10000.") }
         if let maxTrials, maxTrials < 1 { throw ValidationError("--max-trials must be at least 1.") }
-        if let lease, !(lease >= 1) { throw ValidationError("--lease must be at least 1 second.") }
+        if let lease, !(lease >= 1 && lease <= SearchConfig.maxSeconds) {
+            throw CommandError("--lease must be from 1 to \(Int(SearchConfig.maxSeconds)) seconds, got \(lease).")
+        }
+        if let idleTimeout, !(idleTimeout >= 0 && idleTimeout <= SearchConfig.maxSeconds) {
+            throw CommandError("--idle-timeout must be from 0 to \(Int(SearchConfig.maxSeconds)) seconds, got \(idleTimeout).")
+        }
         for option in sbatchOptions where !option.hasPrefix("-") {
             throw ValidationError("--sbatch-option takes sbatch options such as --partition=cpu, got '\(option)'.")
         }

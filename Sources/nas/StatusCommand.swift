@@ -1,5 +1,6 @@
 import ArgumentParser
 import NASSearch
+import NASSearchSpace
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,12 @@ struct Status: ParsableCommand {
 
     @Option(help: "Trials listed in the table (the most recent).")
     var last = 10
+
+    func validate() throws {
+        try storage.check(run: runDirectory)
+        // At most every trial a run can hold; a negative count has no meaning.
+        try checkBound("--last", last, 0...SearchSettings.trialsRange.upperBound)
+    }
 
     func run() throws {
         let status = try RunStatus.load(storage.location(runDirectory))

@@ -13,4 +13,7 @@ struct StorageOptions: ParsableArguments {
     }
 
     func location(_ run: String) -> RunLocation { RunLocation(run: run, storage: storage) }
+
+    /// Refuses an empty run, or a folder run that is a file, before anything is opened.
+    func check(run: String) throws { try location(run).checkRun() }
 }

@@ -40,10 +40,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON line at the end.") var json = false
 
     func validate() throws {
-        if epochs != nil, steps != nil { throw ValidationError("Give --epochs or --steps, not both.") }
+        if epochs != nil, steps != nil { throw CommandError("give --epochs or --steps, not both: each sets the training budget") }
         var config = self.config
         config.epochs = epochs ?? 1
-        do { try config.validate() } catch { throw ValidationError(error.description) }
+        do { try config.validate() } catch { throw CommandError(error.description) }
     }
 
     var config: TrainingConfig {

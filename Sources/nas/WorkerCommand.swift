@@ -45,9 +45,13 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         if runName == nil && storage.storage == nil { throw ValidationError("give --run RUN_FOLDER, or --storage URL (and optionally --run NAME).") }
+        if let runName { try storage.check(run: runName) }
         if let maxTrials, maxTrials < 1 { throw ValidationError("--max-trials must be at least 1.") }
-        if !(lease >= 1) { throw ValidationError("--lease must be at least 1 second.") }
-        if let idleTimeout, !(idleTimeout >= 0) { throw ValidationError("--idle-timeout must be 0 or more.") }
+        let maxSeconds = Int(SearchConfig.maxSeconds)
+        if !(lease >= 1 && lease <= SearchConfig.maxSeconds) { throw CommandError("--lease must be from 1 to \(maxSeconds) seconds, got \(lease).") }
+        if let idleTimeout, !(idleTimeout >= 0 && idleTimeout <= SearchConfig.maxSeconds) {
+            throw CommandError("--idle-timeout must be from 0 to \(maxSeconds) seconds, got \(idleTimeout).")
+        }
     }
 
     func run() throws {

@@ -81,7 +81,7 @@ import Testing
             (["arch", "efficientnet-b0", "--variant", "b2", "--depth", "2"], "either --variant or --width/--depth"),
             (["arch", "efficientnet-b0", "--width", "0"], "--width must be in (0, 16]"),
             (["arch", "efficientnet-b0", "--format", "xml"], "format"),
-            (["arch", "mobilenet-v2", "--format", "tf", "--classes", "0"], "--classes must be at least 1"),
+            (["arch", "mobilenet-v2", "--format", "tf", "--classes", "0"], "--classes must be from 1 to 100000"),
         ]
         for (arguments, message) in cases {
             let result = try Nas.run(arguments)

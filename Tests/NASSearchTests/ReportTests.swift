@@ -280,3 +280,21 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(log.ticks.contains(1e6) && log.ticks.count >= 3)
     }
 }
+
+/// A database run's name becomes a file name in the current folder, whatever it spells.
+@Suite struct ReportFileNameTests {
+    @Test(arguments: [
+        ("b0-rediscovery", "b0-rediscovery"),
+        ("../../x", "___.._x"),
+        ("/etc/passwd", "_etc_passwd"),
+        ("..", "__"),
+        ("", "run"),
+        ("a b\nc", "a_b_c"),
+        ("v1.2", "v1.2"),
+    ])
+    func fileNamesNeverLeaveTheFolder(name: String, expected: String) {
+        let file = RunLocation.fileName(name)
+        #expect(file == expected)
+        #expect(!file.contains("/") && !file.hasPrefix("."))
+    }
+}
