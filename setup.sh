@@ -34,6 +34,8 @@ nas)
     ;;
 test)
     shift
+    # The line budget (files ≤ 600 lines, functions ≤ 80 unless a comment says why).
+    python3 .ci/line-budget.py Sources Tests
     # The ONNX export test checks its files with onnx and onnxruntime (PyPI).
     if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
         echo "setup: installing onnx, onnxruntime and numpy (pip)" >&2

@@ -20,8 +20,7 @@ public enum ArchitectureFile {
         if text.first(where: { !$0.isWhitespace }) == "{" { return try ArchitectureJSON.decode(text).network() }
         var settings: [String: (line: Int, value: String)] = [:]
         var stages: [[Block]] = []
-        var declaredInputs: [(line: Int, string: String, stage: Int, block: Int, filters: Int)] = []
-        var firstTFInput: Int?
+        var declaredInputs: [DeclaredInput] = []
         for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = offset + 1
             let line = rawLine.prefix { $0 != "#" }.trimmingWhitespace()
@@ -36,26 +35,8 @@ public enum ArchitectureFile {
                 settings[key] = (lineNumber, value)
                 continue
             }
-            var stage: [Block] = []
-            for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-                let string = String(token)
-                do throws(ArchitectureError) {
-                    if TFCodec.recognizes(string) {
-                        let (block, input) = try TFCodec.decode(string)
-                        if firstTFInput == nil, stages.isEmpty, stage.isEmpty { firstTFInput = input }
-                        declaredInputs.append((lineNumber, string, stages.count, stage.count, input))
-                        stage.append(block)
-                    } else if TimmCodec.recognizes(string) {
-                        stage.append(try TimmCodec.decode(string))
-                    } else {
-                        throw ArchitectureError.malformedBlock(
-                            string, token: String(string.split(separator: "_").first ?? ""),
-                            expected: "a timm string (ir_, er_, ds_, cn_) or a TF string (r1_k3_…)")
-                    }
-                } catch {
-                    throw .inFile(line: lineNumber, error)
-                }
-            }
+            let stage = try decodeStage(
+                line, lineNumber: lineNumber, stageIndex: stages.count, declaredInputs: &declaredInputs)
             stages.append(stage)
         }
         guard !stages.isEmpty else {
@@ -81,7 +62,7 @@ public enum ArchitectureFile {
         }
         var network = Network(
             name: settings["name"]?.value ?? defaultName,
-            stemFilters: try int("stem") ?? firstTFInput ?? 32,
+            stemFilters: try int("stem") ?? declaredInputs.first { $0.stage == 0 && $0.block == 0 }?.filters ?? 32,
             stages: stages,
             headFilters: try int("head") ?? 1280,
             classes: try int("classes") ?? 1000,
@@ -92,7 +73,43 @@ public enum ArchitectureFile {
             dropConnect: try real("drop-connect") ?? 0.2)
         try network.validate()
 
-        // TF strings name their input filters: they must match what flows in.
+        try checkDeclaredInputs(declaredInputs, of: network)
+        network.name = network.name.isEmpty ? defaultName : network.name
+        return network
+    }
+
+    /// A TF block string's declared input filters, where it stands.
+    typealias DeclaredInput = (line: Int, string: String, stage: Int, block: Int, filters: Int)
+
+    /// One line of block strings (timm or TF, told apart by form) as a stage.
+    static func decodeStage(
+        _ line: String, lineNumber: Int, stageIndex: Int, declaredInputs: inout [DeclaredInput]
+    ) throws(ArchitectureError) -> [Block] {
+        var stage: [Block] = []
+        for token in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            let string = String(token)
+            do throws(ArchitectureError) {
+                if TFCodec.recognizes(string) {
+                    let (block, input) = try TFCodec.decode(string)
+                    declaredInputs.append((lineNumber, string, stageIndex, stage.count, input))
+                    stage.append(block)
+                } else if TimmCodec.recognizes(string) {
+                    stage.append(try TimmCodec.decode(string))
+                } else {
+                    throw ArchitectureError.malformedBlock(
+                        string, token: String(string.split(separator: "_").first ?? ""),
+                        expected: "a timm string (ir_, er_, ds_, cn_) or a TF string (r1_k3_…)")
+                }
+            } catch {
+                throw .inFile(line: lineNumber, error)
+            }
+        }
+        return stage
+    }
+
+    /// TF strings name their input filters: they must match what flows in.
+    static func checkDeclaredInputs(_ declaredInputs: [DeclaredInput], of network: Network) throws(ArchitectureError) {
+        let stages = network.stages
         for declared in declaredInputs {
             let previous =
                 declared.block > 0
@@ -103,8 +120,6 @@ public enum ArchitectureFile {
                     line: declared.line, .inputMismatch(declared.string, declared: declared.filters, actual: previous))
             }
         }
-        network.name = network.name.isEmpty ? defaultName : network.name
-        return network
     }
 
     /// The text without a leading UTF-8 byte order mark, which some Windows editors write.

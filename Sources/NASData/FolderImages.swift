@@ -109,16 +109,17 @@ enum ParallelDecoder {
         init(range: Range<Int>) { self.range = range }
     }
 
+    static func header(_ file: String, in fileTree: some FileTree) throws(DataError) -> ImageDecoder.Header {
+        let bytes = try fileTree.readAll(file)
+        return try bytes.withBytes { raw throws(DataError) in try ImageDecoder().header(raw, path: file) }
+    }
+
     static func decode(_ files: [String], in fileTree: some FileTree, progress: ProgressReporter?)
         throws(DataError) -> (pixels: [UInt8], height: Int, width: Int, channels: Int)
     {
         precondition(!files.isEmpty)
         // The first image fixes the size every other image must have.
-        let first: ImageDecoder.Header
-        do {
-            let bytes = try fileTree.readAll(files[0])
-            first = try bytes.withBytes { raw throws(DataError) in try ImageDecoder().header(raw, path: files[0]) }
-        }
+        let first = try header(files[0], in: fileTree)
         let (height, width) = (first.height, first.width)
 
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -11,6 +11,7 @@ import Testing
 /// Prints, per configuration, task and budget: mean best value over 5 seeds, how many seeds
 /// sampled the optimum, mean samples to the optimum (over those that did), and the mean
 /// value of the last 10% of samples. NAS_CONTROLLER_NOISE sets the evaluation noise (default 0.01).
+// line-budget: one grid of configurations per study, read top to bottom like a table.
 @Test(.enabled(if: ProcessInfo.processInfo.environment["NAS_CONTROLLER_MEASURE"] != nil))
 func measure() throws {
     let environment = ProcessInfo.processInfo.environment
