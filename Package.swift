@@ -104,7 +104,7 @@ let package = Package(
             name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "NASProcessTests", dependencies: ["NASProcess"]),
+        .testTarget(name: "NASProcessTests", dependencies: ["NASProcess", "NASTestSupport"]),
         .testTarget(
             name: "NASONNXTests",
             dependencies: ["NASONNX", "NASModel", "NASArchitecture", "NASKernels", "NASRandom",

@@ -233,27 +233,27 @@ static void close_pair(int pair[2]) {
     if (pair[1] >= 0) close(pair[1]);
 }
 
+/// Closes the four pipes of a start that failed; the errno that made it fail.
+static int close_pipes(int output[2], int errors[2], int lifeline[2], int status[2]) {
+    int error = errno;
+    close_pair(output);
+    close_pair(errors);
+    close_pair(lifeline);
+    close_pair(status);
+    return error;
+}
+
 int swiftnas_supervise(const char *path, char *const argv[], char *const envp[], const char *directory, int input,
                        swiftnas_supervised *out) {
     int output[2] = {-1, -1}, errors[2] = {-1, -1}, lifeline[2] = {-1, -1}, status[2] = {-1, -1};
     if (pipe2(output, O_CLOEXEC) != 0 || pipe2(errors, O_CLOEXEC) != 0 || pipe2(lifeline, O_CLOEXEC) != 0
         || pipe2(status, O_CLOEXEC) != 0) {
-        int error = errno;
-        close_pair(output);
-        close_pair(errors);
-        close_pair(lifeline);
-        close_pair(status);
-        return error;
+        return close_pipes(output, errors, lifeline, status);
     }
     pid_t parent = getpid();
     pid_t supervisor = fork();
     if (supervisor < 0) {
-        int error = errno;
-        close_pair(output);
-        close_pair(errors);
-        close_pair(lifeline);
-        close_pair(status);
-        return error;
+        return close_pipes(output, errors, lifeline, status);
     }
     if (supervisor == 0) {
         supervise(path, argv, envp, directory, input, output[1], errors[1], lifeline[0], status[1], parent);

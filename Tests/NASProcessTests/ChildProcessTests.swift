@@ -1,4 +1,5 @@
 import Foundation
+import NASTestSupport
 import Testing
 
 @testable import NASProcess
@@ -51,10 +52,10 @@ import Testing
 
     /// `nohup sleep &` left behind: the result comes at once and the sleeper is killed.
     @Test func backgroundLeftoversAreKilledAndDoNotDelayTheResult() throws {
-        let marker = Marker()
+        let marker = ProcessMarker()
         let start = Date()
         let run = try ChildProcess.run(
-            "/bin/sh", ["-c", "nohup \(marker.command) >/dev/null 2>&1 & \(marker.command) & echo done"],
+            "/bin/sh", ["-c", "nohup sleep 30 >/dev/null 2>&1 & sleep 30 & echo done"],
             environment: marker.environment)
         #expect(run.stdout == "done\n")
         #expect(Date().timeIntervalSince(start) < 3)
@@ -64,9 +65,9 @@ import Testing
     /// A `setsid` child leaves the process group and keeps stdout open: neither delays the
     /// result nor survives it.
     @Test func setsidChildrenHoldingStdoutAreKilled() throws {
-        let marker = Marker()
+        let marker = ProcessMarker()
         let start = Date()
-        let run = try ChildProcess.run("/bin/sh", ["-c", "setsid \(marker.command) & sleep 0.2; echo '{\"accuracy\": 1}'"], environment: marker.environment)
+        let run = try ChildProcess.run("/bin/sh", ["-c", "setsid sleep 30 & sleep 0.2; echo '{\"accuracy\": 1}'"], environment: marker.environment)
         #expect(run.ending == .exited(0))
         #expect(run.stdout.contains("accuracy"))
         #expect(Date().timeIntervalSince(start) < 3)
@@ -76,11 +77,11 @@ import Testing
     /// A command that never reads a large stdin and never ends: the timeout still holds, and
     /// what it started dies with it.
     @Test func timeoutHoldsWithUnreadLargeInput() throws {
-        let marker = Marker()
+        let marker = ProcessMarker()
         let start = Date()
         let input = Data(repeating: UInt8(ascii: "x"), count: 4 << 20)
         let run = try ChildProcess.run(
-            "/bin/sh", ["-c", "setsid \(marker.command) & \(marker.command)"], environment: marker.environment, input: input, timeout: 1)
+            "/bin/sh", ["-c", "setsid sleep 30 & sleep 30"], environment: marker.environment, input: input, timeout: 1)
         let elapsed = Date().timeIntervalSince(start)
         #expect(run.ending == .timedOut)
         #expect(elapsed >= 1 && elapsed < 4)
@@ -89,8 +90,8 @@ import Testing
 
     /// Grandchildren several levels down, some in their own sessions, all die.
     @Test func deepDescendantsAreKilledOnTimeout() throws {
-        let marker = Marker()
-        let nested = "sh -c 'sh -c \"setsid \(marker.command) & \(marker.command)\" & \(marker.command)' & wait"
+        let marker = ProcessMarker()
+        let nested = "sh -c 'sh -c \"setsid sleep 30 & sleep 30\" & sleep 30' & wait"
         let run = try ChildProcess.run("/bin/sh", ["-c", nested], environment: marker.environment, timeout: 0.5)
         #expect(run.ending == .timedOut)
         #expect(marker.waitUntilGone())
@@ -100,35 +101,5 @@ import Testing
         let run = try ChildProcess.run("/bin/sh", ["-c", "head -c 300000 /dev/zero | tr '\\0' a; echo; echo last"], outputLimit: 1000)
         #expect(run.stdout.utf8.count == 1000)
         #expect(run.stdout.hasSuffix("a\nlast\n"))
-    }
-}
-
-/// A unique environment variable: every process a command starts inherits it, so the process
-/// table shows whether any of them is still alive.
-struct Marker {
-    let token = "swiftnas-marker-\(UUID().uuidString)"
-
-    var environment: [String: String] { ["SWIFTNAS_TEST_MARKER": token] }
-    /// A long sleep, standing for a trainer that would run on.
-    var command: String { "sleep 30" }
-
-    /// Live processes carrying the marker.
-    func running() -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
-            return String(decoding: bytes, as: UTF8.self).contains(token)
-        }
-    }
-
-    /// Whether every marked process is gone within `seconds` (zombies have no environment).
-    func waitUntilGone(seconds: Double = 3) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            if running().isEmpty { return true }
-            usleep(20_000)
-        } while Date() < deadline
-        for pid in running() { kill(pid, SIGKILL) }
-        return false
     }
 }
