@@ -1,8 +1,9 @@
 import ArgumentParser
 import NASArchitecture
 
-struct Arch: ParsableCommand {
+struct ArchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "arch",
         abstract: "Show an architecture: stages, parameters, multiply-adds, and its timm and TF strings.",
         discussion: """
             Examples:

@@ -2,12 +2,13 @@ import ArgumentParser
 import NASArchitecture
 import NASTraining
 
-struct Bench: ParsableCommand {
+struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the trainer's speed.", subcommands: [BenchTrain.self])
+        commandName: "bench",
+        abstract: "Measure the trainer's speed.", subcommands: [BenchTrainCommand.self])
 }
 
-struct BenchTrain: ParsableCommand {
+struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Training throughput on synthetic inputs (Benchmarks/compare_train.sh compares with PyTorch).")
 

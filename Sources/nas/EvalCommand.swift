@@ -4,8 +4,9 @@ import NASData
 import NASModel
 import NASTraining
 
-struct Eval: ParsableCommand {
+struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Evaluate a trained model folder (from `nas train --out`) on a split.")
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case train, val, test }

@@ -4,8 +4,9 @@ import NASSearch
 
 extension ExportFormat: ExpressibleByArgument {}
 
-struct Export: ParsableCommand {
+struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export a run's trial (JSON, timm or TF block strings, Markdown) or a trained model (ONNX).",
         discussion: """
             A run's trials export as architectures: JSON, timm or TF block strings (each rebuilds with `nas arch` and trains with `nas train`), or Markdown. A trained model folder (from `nas train --out`), or a trial of a run searched with --keep-weights, exports as ONNX with its weights (Docs/ONNX.md).

@@ -3,8 +3,9 @@ import Foundation
 import NASSearch
 import NASSearchSpace
 
-struct Resume: ParsableCommand {
+struct ResumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resume",
         abstract: "Continue a search exactly where it stopped.",
         discussion: """
             Trials that were running when the search was killed run again; completed trials are

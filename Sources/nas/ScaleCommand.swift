@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import NASArchitecture
 
-struct Scale: ParsableCommand {
+struct ScaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scale",
         abstract: "Compound-scale an architecture to EfficientNet's B1…B7 family, beside EfficientNet's own.",
         discussion: """
             Each variant uses EfficientNet's official width, depth, resolution and dropout

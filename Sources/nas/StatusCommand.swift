@@ -2,8 +2,9 @@ import ArgumentParser
 import NASSearch
 import NASSearchSpace
 
-struct Status: ParsableCommand {
+struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show a run: progress, best trial, reward moving average, policy entropy.",
         discussion: """
             Safe while the search runs. --json prints one object: {"run": …, "counts": …,

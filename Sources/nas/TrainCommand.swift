@@ -3,8 +3,9 @@ import Foundation
 import NASModel
 import NASTraining
 
-struct Train: ParsableCommand {
+struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train an architecture with the shared trainer and report validation accuracy.",
         discussion: """
             Examples:
