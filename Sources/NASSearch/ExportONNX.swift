@@ -14,13 +14,9 @@ extension Export {
         public var classes: Int
     }
 
-    /// `nas export DIR --format onnx`: DIR is a run folder (its trial `selector`, which must have
-    /// kept its weights) or a trained model folder (then `selector` must be "best", the default).
-    public static func onnx(directory path: String, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
-        try onnx(RunLocation(run: path), trial: selector)
-    }
-
-    /// As `onnx(directory:trial:)`; a run in a database keeps no weights (they live in run folders).
+    /// `nas export RUN --format onnx`: RUN is a run folder (its trial `selector`, which must have
+    /// kept its weights) or a trained model folder (then `selector` must be "best", the default);
+    /// a run in a database keeps no weights (they live in run folders).
     public static func onnx(_ location: RunLocation, trial selector: String) throws(SearchError) -> (Data, ONNXSummary) {
         if !location.isFolder {
             let (summary, _, _) = try trial(location, selector: selector)
