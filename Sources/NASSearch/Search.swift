@@ -198,10 +198,16 @@ public final class Search: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)  // a command evaluator that exits early must not kill the search
         let emit: @Sendable (SearchEvent) -> Void = { [eventLock] event in eventLock.withLock { events(event) } }
         // A run folder's SQLite file has no server to wait for: its errors are final.
-        guard !location.isFolder else { return try runOnce(emit: emit) }
+        guard !location.isFolder else { return try runOnce(emit: emit, resumed: resumed) }
         var retry = DatabaseRetry()
-        try retry.run(retrying: { message, pause in emit(.reconnecting(message: message, pause: pause)) },
-                      recover: renewLock) { () throws(SearchError) in try runOnce(emit: emit) }
+        var reconnected = false
+        try retry.run(
+            retrying: { message, pause in emit(.reconnecting(message: message, pause: pause)) },
+            recover: { () throws(SearchError) in
+                reconnected = true
+                try renewLock()
+            }
+        ) { () throws(SearchError) in try runOnce(emit: emit, resumed: resumed || reconnected) }
     }
 
     /// A database run's lock went with the connection the server dropped: take it again, or
@@ -213,7 +219,9 @@ public final class Search: @unchecked Sendable {
         if !kept { throw .locked(directory: location.description, holder: nil) }
     }
 
-    private func runOnce(emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
+    /// `resumed`: carrying on where this run (or a killed process) stopped, as the progress
+    /// display says.
+    private func runOnce(emit: @escaping @Sendable (SearchEvent) -> Void, resumed: Bool) throws(SearchError) {
         // Trials our own killed process left running (or this one, when a database fault
         // stopped its workers): nobody else can hold them (we have the lock), so they go back
         // to the queue now rather than when their lease expires, without using an attempt.
