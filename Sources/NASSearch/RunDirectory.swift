@@ -17,13 +17,15 @@ public struct RunDirectory: Sendable {
 
     public init(_ path: String) { self.path = path }
 
-    /// The folder for a new run: created if absent, refused if it holds anything.
+    /// The folder for a new run: created if absent, refused if it holds anything but the
+    /// leftovers of an interrupted creation (which the new run replaces).
     func create() throws(SearchError) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
-            let contents = (try? manager.contentsOfDirectory(atPath: path)) ?? ["?"]
-            guard isDirectory.boolValue, contents.isEmpty else { throw .runExists(directory: path) }
+            guard isDirectory.boolValue, let contents = try? manager.contentsOfDirectory(atPath: path),
+                  contents.allSatisfy(Self.isCreationLeftover)
+            else { throw .runExists(directory: path) }
         }
         do {
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -32,8 +34,58 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// The trial log is built here (schema and run row), then renamed to `databaseName`: a
+    /// run exists exactly when `databaseName` does.
+    static let partialDatabaseName = databaseName + ".partial"
+    var partialDatabase: String { (path as NSString).appendingPathComponent(Self.partialDatabaseName) }
+
+    /// What a `nas search` killed while creating its run can leave: its lock file and the
+    /// partial log (with SQLite's journal beside it).
+    static func isCreationLeftover(_ name: String) -> Bool {
+        name == lockName || name.hasPrefix(partialDatabaseName)
+    }
+
+    /// Creates the run's trial log atomically, with the lock held: the log with its run is
+    /// written under a temporary name, flushed, and renamed into place. Killed at any moment,
+    /// this leaves either leftovers that the next `nas search` replaces, or a run that
+    /// `nas resume` continues (its first batch is proposed there, from the stored seed).
+    func createStore(run name: String, space: String, config: String) throws(SearchError) -> SQLiteTrialStore {
+        // Another search may have created the run between `create()` and taking the lock.
+        if FileManager.default.fileExists(atPath: database) { throw .runExists(directory: path) }
+        removeCreationLeftovers()
+        do {
+            try SQLiteTrialStore.createFile(path: partialDatabase, run: name, space: space, config: config)
+        } catch {
+            removeCreationLeftovers()
+            throw .store(error)
+        }
+        guard rename(partialDatabase, database) == 0 else {
+            let reason = String(cString: strerror(errno))
+            removeCreationLeftovers()
+            throw .invalid("cannot move the new trial log into place in \(path): \(reason)")
+        }
+        // The rename itself is on disk only once the folder is flushed.
+        do { try SQLiteTrialStore.flush(path) } catch { throw .store(error) }
+        return try store(.open)
+    }
+
+    private func removeCreationLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names where name.hasPrefix(Self.partialDatabaseName) {
+            try? FileManager.default.removeItem(atPath: (path as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// An existing run: refuses a folder without a trial log, saying so plainly when the
+    /// folder holds only what an interrupted `nas search` left while creating its run.
     func requireExisting() throws(SearchError) {
-        guard FileManager.default.fileExists(atPath: database) else { throw .notARun(directory: path) }
+        guard !FileManager.default.fileExists(atPath: database) else { return }
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: path), !contents.isEmpty,
+           contents.allSatisfy(Self.isCreationLeftover)
+        {
+            throw .neverCreated(directory: path)
+        }
+        throw .notARun(directory: path)
     }
 
     /// Opens the trial log: `.create` for a new run, `.open` for an existing one, `.readOnly` to

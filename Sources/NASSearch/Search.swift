@@ -23,6 +23,9 @@ public enum SearchEvent: Sendable {
     case requeued([TrialRecord])
     /// The batch waits on trials that other processes (`nas worker`) hold or have yet to claim.
     case waiting(batch: Int, queued: Int, running: Int)
+    /// A database run's server could not be reached (restart, network): the controller
+    /// tries again after `pause` seconds, then carries on where it was.
+    case reconnecting(message: String, pause: TimeInterval)
     /// The controller learned from batch `batch`.
     case updated(batch: Int, statistics: ControllerStatistics)
     case finished(best: TrialRecord?)
@@ -101,8 +104,8 @@ public final class Search: @unchecked Sendable {
         if location.isFolder {
             try location.directory.create()
             lock = try location.directory.lock()
-            store = try location.store(.create)
-            run = try storeCall { try store.createRun(name: location.runName, space: spaceText, config: config.json()) }
+            store = try location.directory.createStore(run: location.runName, space: spaceText, config: config.json())
+            run = try location.record(in: store)
         } else {
             store = try location.store(.create)
             do { run = try store.createRun(name: location.runName, space: spaceText, config: config.json()) } catch {
@@ -188,14 +191,43 @@ public final class Search: @unchecked Sendable {
 
     /// Runs until the budget is spent. Killing the process at any moment loses nothing:
     /// `resume` re-runs the trials that were running and carries on.
+    /// On a database run, a server restart or network cut is waited out like `nas worker`
+    /// does (`DatabaseRetry`): the controller reconnects, takes its run lock again, and
+    /// carries on as a resumed search would.
     public func run(events: @escaping @Sendable (SearchEvent) -> Void = { _ in }) throws(SearchError) {
         signal(SIGPIPE, SIG_IGN)  // a command evaluator that exits early must not kill the search
         let emit: @Sendable (SearchEvent) -> Void = { [eventLock] event in eventLock.withLock { events(event) } }
-        // Trials our own killed process left running: nobody else can hold them (we have the
-        // lock), so they go back to the queue now rather than when their lease expires.
+        // A run folder's SQLite file has no server to wait for: its errors are final.
+        guard !location.isFolder else { return try runOnce(emit: emit, resumed: resumed) }
+        var retry = DatabaseRetry()
+        var reconnected = false
+        try retry.run(
+            retrying: { message, pause in emit(.reconnecting(message: message, pause: pause)) },
+            recover: { () throws(SearchError) in
+                reconnected = true
+                try renewLock()
+            }
+        ) { () throws(SearchError) in try runOnce(emit: emit, resumed: resumed || reconnected) }
+    }
+
+    /// A database run's lock went with the connection the server dropped: take it again, or
+    /// stop if another controller took the run meanwhile.
+    private func renewLock() throws(SearchError) {
+        guard let lease = lock as? RunLease else { return }
+        let kept: Bool
+        do { kept = try lease.renew() } catch { throw .store(error) }
+        if !kept { throw .locked(directory: location.description, holder: nil) }
+    }
+
+    /// `resumed`: carrying on where this run (or a killed process) stopped, as the progress
+    /// display says.
+    private func runOnce(emit: @escaping @Sendable (SearchEvent) -> Void, resumed: Bool) throws(SearchError) {
+        // Trials our own killed process left running (or this one, when a database fault
+        // stopped its workers): nobody else can hold them (we have the lock), so they go back
+        // to the queue now rather than when their lease expires, without using an attempt.
         let released = try storeCall {
             try store.release(run: run.id, workerPrefix: Self.workerPrefix, reason: "interrupted: the search process stopped during the trial",
-                              maxAttempts: config.maxAttempts, now: Date())
+                              now: Date())
         }
         var (batch, controller) = try loadOrStartController()
         emit(.started(run: run.name, resumed: resumed, finished: try finishedCount(), total: config.trials, released: released,

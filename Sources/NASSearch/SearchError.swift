@@ -8,6 +8,8 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
     /// `nas search` never reuses a folder that holds anything.
     case runExists(directory: String)
     case notARun(directory: String)
+    /// The folder holds only what a `nas search` killed while creating its run left.
+    case neverCreated(directory: String)
     /// `--storage`: the database has no run of that name.
     case noRun(String)
     /// Another process holds the run's lock.
@@ -26,6 +28,8 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
         case .runExists(let directory):
             "\(directory) already exists and is not empty; `nas search` never overwrites a run (continue it with `nas resume \(directory)`, or choose a new --run folder)"
         case .notARun(let directory): "\(directory) is not a SwiftNAS run folder (no \(RunDirectory.databaseName) in it)"
+        case .neverCreated(let directory):
+            "the run in \(directory) was never created (its `nas search` stopped while creating it); start it with `nas search … --run \(directory)`, which reuses the folder"
         case .noRun(let what): "there is no \(what) (check the name, or start it with `nas search … --storage URL`)"
         case .locked(let directory, let holder):
             "the \(directory.hasPrefix("run '") ? directory : "run in \(directory)") is in use by another process\(holder.map { " (\($0))" } ?? ""); wait for it to finish or stop it first"

@@ -101,6 +101,11 @@ public final class Worker: @unchecked Sendable {
         store = try location.store(.write)
     }
 
+    /// How long a worker waits for its named database run to be created (a controller started
+    /// beside it may not have created it yet) before it stops: a mistyped name used to leave
+    /// it waiting forever. `--idle-timeout`, if given, is used instead.
+    public static let missingRunGrace: TimeInterval = 60
+
     /// Works until there is nothing more to do; what it did.
     /// A database that cannot be reached (a restart, a network cut) is retried with growing
     /// pauses for about two minutes before the worker gives up; a trial it held meanwhile
@@ -109,18 +114,13 @@ public final class Worker: @unchecked Sendable {
         var summary = WorkerSummary(worker: options.name)
         var claimTimes: [Double] = []
         let start = Date()
-        var pause = 1.0
-        while true {
-            do {
-                return try serve(events: events, summary: &summary, claimTimes: &claimTimes, start: start)
-            } catch {
-                guard case .store(.database(let message)) = error, pause <= 64 else { throw error }
-                current.withLock { $0 = nil }
-                knownRuns = nil
-                events(.idle("database error (\(message)); retrying in \(Int(pause)) s"))
-                Thread.sleep(forTimeInterval: pause)
-                pause *= 2
-            }
+        var retry = DatabaseRetry()
+        return try retry.run(retrying: { message, pause in
+            current.withLock { $0 = nil }
+            knownRuns = nil
+            events(.idle("database error (\(message)); retrying in \(Int(pause)) s"))
+        }) { () throws(SearchError) -> WorkerSummary in
+            try serve(events: events, summary: &summary, claimTimes: &claimTimes, start: start)
         }
     }
 
@@ -185,9 +185,14 @@ public final class Worker: @unchecked Sendable {
                 return finish(options.run != nil ? "the run is finished" : "every run is finished")
             }
             let now = Date()
+            let missing = runs.isEmpty && options.run != nil && options.storage != nil
             if idleSince == nil {
                 idleSince = now
-                events(.idle(anyUnfinished ? "waiting for the controller's next batch" : "waiting for a run to serve"))
+                events(.idle(anyUnfinished ? "waiting for the controller's next batch"
+                    : missing ? "waiting for run '\(options.run!)' to be created" : "waiting for a run to serve"))
+            }
+            if missing, now.timeIntervalSince(idleSince!) >= options.idleTimeout ?? Self.missingRunGrace {
+                throw .noRun(RunLocation(run: options.run!, storage: options.storage).description)
             }
             if let timeout = options.idleTimeout, now.timeIntervalSince(idleSince!) >= timeout {
                 return finish("idle for \(Int(timeout)) s")

@@ -9,11 +9,20 @@ final class PostgreSQLConnection {
     /// The URL with any password hidden, for messages.
     let redactedURL: String
 
-    init(url: String) throws(StoreError) {
-        redactedURL = Self.redact(url)
+    /// Seconds libpq waits for a server that does not answer, unless the URL sets
+    /// `connect_timeout`: an unreachable host fails in seconds rather than the system's
+    /// TCP timeout (minutes).
+    static let defaultConnectTimeout = 10
+
+    /// The URL as given to libpq: what the user wrote, with `connect_timeout` added when absent.
+    let url: String
+
+    init(url given: String) throws(StoreError) {
+        redactedURL = Self.redact(given)
+        url = Self.withConnectTimeout(given)
         handle = PQconnectdb(url)
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
-            let message = handle.map { Self.message(PQerrorMessage($0)) } ?? "out of memory"
+            let message = handle.map { Self.scrub(Self.message(PQerrorMessage($0)), passwordsOf: given) } ?? "out of memory"
             if let handle { PQfinish(handle) }
             self.handle = nil
             throw .database("cannot connect to \(redactedURL): \(message)")
@@ -26,13 +35,21 @@ final class PostgreSQLConnection {
         if let handle { PQfinish(handle) }
     }
 
+    /// `url` with `connect_timeout=N` added to its query, unless it sets one (or is libpq's
+    /// key=value form, which has no query: left as it is).
+    static func withConnectTimeout(_ url: String) -> String {
+        guard url.contains("://"), url.range(of: "connect_timeout", options: .caseInsensitive) == nil else { return url }
+        return url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(defaultConnectTimeout)"
+    }
+
+
     /// A connection the server dropped (restart, network) is re-established before the next
     /// transaction, never in the middle of one.
     func reconnectIfNeeded() throws(StoreError) {
         guard let handle, PQstatus(handle) != CONNECTION_OK else { return }
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
-            throw .database("lost the connection to \(redactedURL) and cannot reconnect: \(Self.message(PQerrorMessage(handle)))")
+            throw .database("lost the connection to \(redactedURL) and cannot reconnect: \(Self.scrub(Self.message(PQerrorMessage(handle)), passwordsOf: url))")
         }
     }
 
@@ -78,12 +95,80 @@ final class PostgreSQLConnection {
             .replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// postgresql://user:secret@host/db → postgresql://user:***@host/db
+    /// Any password in a connection string hidden: postgresql://user:secret@host/db →
+    /// postgresql://user:***@host/db, `?password=secret` (or `password=secret` in libpq's
+    /// key=value form) → `password=***`. Malformed URLs too (no scheme, `@` in the password):
+    /// whatever sits between the credentials' first `:` and the last `@` before the host is
+    /// hidden, since no message may show a password, however the URL was mistyped.
     static func redact(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        var text = url
+        if let range = userInfoPassword(url) { text.replaceSubrange(range, with: "***") }
+        for expression in passwordParameters {
+            text = expression.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "$1***")
+        }
+        return text
+    }
+
+    /// `text` (e.g. libpq's error about `url`) with each of the URL's passwords hidden,
+    /// raw or percent-decoded: libpq quotes the part of a URL it cannot parse.
+    static func scrub(_ text: String, passwordsOf url: String) -> String {
+        passwords(in: url).reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
+    }
+
+    /// `password=` in a URL's query or in libpq's key=value form, quoted or not; group 1 is
+    /// what stays, group 2 the password.
+    private static let passwordParameters = [
+        #"(?i)(password\s*=\s*)'((?:[^'\\]|\\.)*)'"#, #"(?i)(password\s*=\s*)([^&\s']+)"#,
+    ].map { try! NSRegularExpression(pattern: $0) }
+
+    /// `url` without its password (user-info or `password=` parameter), and the password
+    /// percent-decoded: for a command line that others can read (a Slurm job script), with
+    /// the password passed in `PGPASSWORD`, which libpq reads, instead.
+    static func separatingPassword(_ url: String) -> (url: String, password: String?) {
+        var text = url, password: String?
+        if let range = userInfoPassword(url) {
+            password = String(url[range])
+            text.replaceSubrange(url.index(before: range.lowerBound)..<range.upperBound, with: "")
+        }
+        if let query = text.firstIndex(of: "?") {
+            var kept: [Substring] = []
+            for parameter in text[text.index(after: query)...].split(separator: "&") {
+                if parameter.lowercased().hasPrefix("password=") {
+                    password = String(parameter.dropFirst("password=".count))
+                } else {
+                    kept.append(parameter)
+                }
+            }
+            text = String(text[..<query]) + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
+        }
+        return (text, password.map { $0.removingPercentEncoding ?? $0 })
+    }
+
+    /// `url`'s passwords, each also percent-decoded, longest first (so one that contains
+    /// another is hidden whole).
+    static func passwords(in url: String) -> [String] {
+        var found: [String] = []
+        if let range = userInfoPassword(url) { found.append(String(url[range])) }
+        for expression in passwordParameters {
+            for match in expression.matches(in: url, range: NSRange(url.startIndex..., in: url)) {
+                if let range = Range(match.range(at: 2), in: url) { found.append(String(url[range])) }
+            }
+        }
+        found += found.compactMap { $0.removingPercentEncoding }
+        return Set(found).filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
+    /// The password's range in `[scheme://]user:password@host…`: from the first `:` after
+    /// the scheme to the last `@` before any `?` (a mistyped password may hold `@`, `/`, `:`,
+    /// or even `?`: then the last `@` of all).
+    private static func userInfoPassword(_ url: String) -> Range<String.Index>? {
+        let query = url.firstIndex(of: "?") ?? url.endIndex
+        guard let at = url[..<query].lastIndex(of: "@") ?? url.lastIndex(of: "@") else { return nil }
+        let start = url.range(of: "//").map { $0.upperBound } ?? url.startIndex
+        guard start < at, let colon = url[start..<at].firstIndex(of: ":") else { return nil }
+        let password = url.index(after: colon)..<at
+        return password.isEmpty ? nil : password
     }
 }
 

@@ -23,6 +23,11 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
     /// postgresql://user:secret@host/db → postgresql://user:***@host/db
     public static func redacted(_ url: String) -> String { PostgreSQLConnection.redact(url) }
 
+    /// The URL without its password, and the password (see `PostgreSQLConnection.separatingPassword`).
+    public static func separatingPassword(_ url: String) -> (url: String, password: String?) {
+        PostgreSQLConnection.separatingPassword(url)
+    }
+
     /// Schema versions, oldest first; a new version is a new entry, never an edit.
     static let migrations: [String] = [
         """
@@ -119,15 +124,20 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
     /// advisory lock on its own connection, which the server drops when the process dies
     /// (kill -9 and lost machines included). Nil if another process holds it.
     public func lockRun(_ run: Int64) throws(StoreError) -> RunLease? {
-        let session = try PostgreSQLConnection(url: urlForLock)
+        try Self.lockSession(url: urlForLock, run: run).map { RunLease($0, url: urlForLock, run: run) }
+    }
+
+    /// A new session holding the run's advisory lock; nil if another session has it.
+    static func lockSession(url: String, run: Int64) throws(StoreError) -> PostgreSQLConnection? {
+        let session = try PostgreSQLConnection(url: url)
         let taken: Bool
         do {
-            taken = try session.execute("SELECT pg_try_advisory_lock($1, $2) AS taken", [String(Self.lockSpace), String(run)])
+            taken = try session.execute("SELECT pg_try_advisory_lock($1, $2) AS taken", [String(lockSpace), String(run)])
                 .first!.bool("taken")
         } catch {
             throw .database("\(error)")
         }
-        return taken ? RunLease(session) : nil
+        return taken ? session : nil
     }
 
     private let urlForLock: String
@@ -258,7 +268,7 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
         }
     }
 
-    public func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord] {
+    public func release(run: Int64, workerPrefix: String, reason: String, now: Date) throws(StoreError) -> [TrialRecord] {
         try transaction { db in
             let held = try db.execute(
                 """
@@ -266,18 +276,20 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 WHERE run = $1 AND state = 'running' AND left(worker, $2) = $3
                 ORDER BY number FOR UPDATE
                 """, [String(run), String(workerPrefix.count), workerPrefix])
-            return try Self.requeue(db, held.all, maxAttempts: maxAttempts, now: now) { _ in reason }
+            return try Self.requeue(db, held.all, maxAttempts: nil, now: now) { _ in reason }
         }
     }
 
     /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
-    private static func requeue(_ db: PostgreSQLConnection, _ rows: [PostgreSQLRow], maxAttempts: Int, now: Date,
+    /// `maxAttempts` nil: an interruption, not a failure — the trial is queued again and its
+    /// claim's attempt given back, so a killed search never uses up a good trial's attempts.
+    private static func requeue(_ db: PostgreSQLConnection, _ rows: [PostgreSQLRow], maxAttempts: Int?, now: Date,
                                 reason: (String?) -> String) throws -> [TrialRecord] {
         try rows.map { row in
             let id = try row.int64("id"), attempts = try row.int("attempts")
             let why = reason(try row.text("worker"))
             let updated: PostgreSQLRows
-            if attempts >= maxAttempts {
+            if let maxAttempts, attempts >= maxAttempts {
                 updated = try db.execute(
                     """
                     UPDATE swiftnas.trial SET state = 'failed', failure = $1, lease_expires_at = NULL,
@@ -290,9 +302,10 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 updated = try db.execute(
                     """
                     UPDATE swiftnas.trial SET state = 'queued', failure = $1, worker = NULL,
-                                              lease_expires_at = NULL, started_at = NULL
-                    WHERE id = $2 RETURNING \(trialColumns)
-                    """, [why, String(id)])
+                                              lease_expires_at = NULL, started_at = NULL,
+                                              attempts = attempts - $2::integer
+                    WHERE id = $3 RETURNING \(trialColumns)
+                    """, [why, maxAttempts == nil && attempts > 0 ? "1" : "0", String(id)])
             }
             return try trialRecord(updated.first!)
         }
@@ -469,6 +482,25 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
 /// A run's lock held by a PostgreSQL session (see `PostgreSQLTrialStore.lockRun`): released
 /// when this value is, or by the server when the process dies.
 public final class RunLease: @unchecked Sendable {
-    private let session: PostgreSQLConnection
-    init(_ session: PostgreSQLConnection) { self.session = session }
+    private var session: PostgreSQLConnection
+    private let url: String
+    private let run: Int64
+    private let lock = NSLock()
+
+    init(_ session: PostgreSQLConnection, url: String, run: Int64) {
+        self.session = session
+        self.url = url
+        self.run = run
+    }
+
+    /// After a lost connection (a server restart) the lock is gone with its session: takes it
+    /// again on a new one. False if another process took the run meanwhile.
+    public func renew() throws(StoreError) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if (try? session.execute("SELECT 1")) != nil { return true }
+        guard let fresh = try PostgreSQLTrialStore.lockSession(url: url, run: run) else { return false }
+        session = fresh
+        return true
+    }
 }

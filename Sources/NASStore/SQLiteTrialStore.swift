@@ -43,7 +43,7 @@ public final class SQLiteTrialStore: TrialStore {
         if mode == .readOnly {
             var configuration = Self.configuration(busyTimeout)
             configuration.readonly = true
-            let queue = try Self.mapErrors { try DatabaseQueue(path: path, configuration: configuration) }
+            let queue = try Self.mapErrors { try DatabaseQueue(path: Self.readablePath(path), configuration: configuration) }
             let current = try Self.mapErrors { try queue.read { try Self.migrator.hasCompletedMigrations($0) } }
             guard current else {
                 throw .database("\(path) has an older schema than this SwiftNAS's; `nas resume` on its run upgrades it")
@@ -56,6 +56,54 @@ public final class SQLiteTrialStore: TrialStore {
         })
     }
 
+    /// Writes a new store holding one run to `path` as one self-contained file, flushed to
+    /// disk. A run folder builds its log this way under a temporary name and renames it into
+    /// place, so a process killed (or out of disk) while creating a run leaves no log or a
+    /// whole one. The file is switched to WAL here, before the rename: switching it later
+    /// (when the pool first opens it) writes its header under a rollback journal, and a kill
+    /// at that moment left a hot journal that a read-only open cannot roll back. Closing the
+    /// last connection folds the WAL back into the file, so nothing lives in side files.
+    public static func createFile(path: String, run name: String, space: String, config: String) throws(StoreError) {
+        if FileManager.default.fileExists(atPath: path) { throw .alreadyExists(path) }
+        let queue = try mapErrors { try DatabaseQueue(path: path, configuration: configuration(10)) }
+        _ = try SQLiteTrialStore(writer: queue).createRun(name: name, space: space, config: config)
+        try mapErrors {
+            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+            try queue.close()
+        }
+        if FileManager.default.fileExists(atPath: path + "-wal") {
+            throw .database("\(path): the write-ahead log was not folded back into the file on close")
+        }
+        try flush(path)
+    }
+
+    /// fsync: what the caller renames (or has renamed in a folder) is on disk, not only in
+    /// the page cache.
+    public static func flush(_ path: String) throws(StoreError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0, fsync(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if descriptor >= 0 { close(descriptor) }
+            throw .database("cannot flush \(path) to disk: \(reason)")
+        }
+        close(descriptor)
+    }
+
+    /// What a read-only connection opens: the path, or — when its folder cannot be written
+    /// (read-only media, another user's run) and no write-ahead log is pending — the file as
+    /// an immutable URI. A WAL database otherwise needs its `-shm` file, which SQLite would
+    /// have to create in the folder, and the read would fail with "readonly database". With no
+    /// `-wal` file (or an empty one, as a process that exits without closing leaves) every
+    /// commit is in the main file, so reading it as immutable sees the whole log.
+    static func readablePath(_ path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let pendingLog = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0) > 0
+        guard access(folder.isEmpty ? "." : folder, W_OK) != 0, !pendingLog else { return path }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? absolute
+        return "file:\(encoded)?immutable=1"
+    }
+
     /// Reads the header through a read-only connection: a WAL pool would switch another
     /// program's database to WAL before we could look at it.
     private static func checkIsOurs(_ path: String, busyTimeout: TimeInterval) throws(StoreError) {
@@ -65,7 +113,7 @@ public final class SQLiteTrialStore: TrialStore {
         configuration.readonly = true
         configuration.busyMode = .timeout(busyTimeout)
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: readablePath(path), configuration: configuration)
             let (id, superseded) = try queue.read { db in
                 (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0, try migrator.hasBeenSuperseded(db))
             }
@@ -285,7 +333,7 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    public func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord] {
+    public func release(run: Int64, workerPrefix: String, reason: String, now: Date) throws(StoreError) -> [TrialRecord] {
         try write { db throws -> [TrialRecord] in
             let held = try Row.fetchAll(
                 db,
@@ -295,19 +343,21 @@ public final class SQLiteTrialStore: TrialStore {
                     ORDER BY number
                     """,
                 arguments: [run, workerPrefix.count, workerPrefix])
-            return try Self.requeue(db, held, maxAttempts: maxAttempts, now: now) { _ in reason }
+            return try Self.requeue(db, held, maxAttempts: nil, now: now) { _ in reason }
         }
     }
 
     /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
-    private static func requeue(_ db: Database, _ rows: [Row], maxAttempts: Int, now: Date,
+    /// `maxAttempts` nil: an interruption, not a failure — the trial is queued again and its
+    /// claim's attempt given back, so a killed search never uses up a good trial's attempts.
+    private static func requeue(_ db: Database, _ rows: [Row], maxAttempts: Int?, now: Date,
                                 reason: (String?) -> String) throws -> [TrialRecord] {
         var ids: [Int64] = []
         for row in rows {
             let id: Int64 = try row.decode(forColumn: "id")
             let attempts: Int = try row.decode(forColumn: "attempts")
             let why = reason(try row.decode(forColumn: "worker"))
-            if attempts >= maxAttempts {
+            if let maxAttempts, attempts >= maxAttempts {
                 try db.execute(
                     sql: """
                         UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL,
@@ -321,10 +371,11 @@ public final class SQLiteTrialStore: TrialStore {
                 try db.execute(
                     sql: """
                         UPDATE trial SET state = 'queued', failure = ?, worker = NULL,
-                                         lease_expires_at = NULL, started_at = NULL
+                                         lease_expires_at = NULL, started_at = NULL,
+                                         attempts = attempts - ?
                         WHERE id = ?
                         """,
-                    arguments: [why, id])
+                    arguments: [why, maxAttempts == nil && attempts > 0 ? 1 : 0, id])
             }
             ids.append(id)
         }

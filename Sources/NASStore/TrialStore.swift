@@ -89,7 +89,8 @@ public struct TrialRecord: Sendable, Hashable {
     public let failure: String?
     /// The worker holding (or that last held) the trial.
     public let worker: String?
-    /// How many times the trial has been claimed.
+    /// How many times the trial has been claimed, less the claims an interrupted search gave
+    /// back (`release`): what counts against `maxAttempts`.
     public let attempts: Int
     /// Set only while running: after this moment `requeueExpired` may take the trial back.
     public let leaseExpiresAt: Date?
@@ -198,10 +199,12 @@ public protocol TrialStore: Sendable {
     /// Running trials whose lease ended at or before `now` → queued with the reason stored, or
     /// → failed when they have been claimed `maxAttempts` times.
     func requeueExpired(run: Int64, now: Date, maxAttempts: Int) throws(StoreError) -> [TrialRecord]
-    /// Running trials whose worker name starts with `workerPrefix` → queued with `reason`
-    /// (→ failed once claimed `maxAttempts` times), whatever their lease. For a process that
-    /// knows those workers are gone: a search resuming after its own process was killed.
-    func release(run: Int64, workerPrefix: String, reason: String, maxAttempts: Int, now: Date) throws(StoreError) -> [TrialRecord]
+    /// Running trials whose worker name starts with `workerPrefix` → queued with `reason`,
+    /// whatever their lease, with the claim's attempt given back: an interruption is not a
+    /// failure, so it never uses up attempts (only evaluator failures and expired leases do).
+    /// For a process that knows those workers are gone: a search resuming after its own
+    /// process was killed.
+    func release(run: Int64, workerPrefix: String, reason: String, now: Date) throws(StoreError) -> [TrialRecord]
     /// Replaces the run's configuration text (e.g. a resumed search's new trial budget).
     func updateConfig(run: Int64, config: String) throws(StoreError) -> RunRecord
     /// Ordered by number.

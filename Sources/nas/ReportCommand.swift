@@ -52,6 +52,11 @@ struct Report: ParsableCommand {
             throw CommandError("\(path) is a folder, not a file")
         }
         do { try Data(report.html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            // The default output is beside the run: a run on read-only media, or another
+            // user's, is read fine but cannot take its report.
+            if output == nil, access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
+                throw CommandError("cannot write \(path): the run folder is not writable (\(String(cString: strerror(errno)))); pass --output FILE to write the report elsewhere")
+            }
             throw CommandError("cannot write \(path): \(error.localizedDescription)")
         }
         let best = report.bestSample.map { ", best trial \($0.id)" } ?? ", no complete trial yet"

@@ -56,6 +56,8 @@ final class SearchProgress: @unchecked Sendable {
             guard queued + running > 0, waitingSaid != batch else { break }
             waitingSaid = batch
             say("batch \(batch): waiting for workers (\(queued) queued, \(running) running elsewhere)")
+        case let .reconnecting(message, pause):
+            say("database error (\(message)); retrying in \(Int(pause)) s")
         case let .updated(batch, statistics):
             let parts = [
                 statistics.meanReward.map { String(format: "batch mean reward %.4f", $0) },

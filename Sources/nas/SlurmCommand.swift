@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NASProcess
 import NASSearch
+import NASStore
 
 struct Slurm: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,10 @@ struct SlurmWorkers: ParsableCommand {
 
     func run() throws {
         let logs = URL(fileURLWithPath: self.logs).standardizedFileURL.path
-        var worker = [CommandLine.executablePath, "worker", "--storage", storage.storage!, "--quiet"]
+        // The job script is kept by Slurm and shown to anyone who asks: the password goes to
+        // the workers in PGPASSWORD (sbatch exports its environment), never in the script.
+        let (url, password) = PostgreSQLTrialStore.separatingPassword(storage.storage!)
+        var worker = [CommandLine.executablePath, "worker", "--storage", url, "--quiet"]
         if let runName { worker += ["--run", runName] }
         if let maxTrials { worker += ["--max-trials", String(maxTrials)] }
         if let lease { worker += ["--lease", String(lease)] }
@@ -78,11 +82,11 @@ struct SlurmWorkers: ParsableCommand {
             "--output=\(logs)/nas-worker-%A_%a.log",
         ] + sbatchOptions + ["--wrap", worker.map(Shell.quoted).joined(separator: " ")]
         if dryRun {
-            print((["sbatch"] + arguments).map(Shell.quoted).joined(separator: " "))
+            print((password == nil ? "" : "PGPASSWORD=*** ") + (["sbatch"] + arguments).map(Shell.quoted).joined(separator: " "))
             return
         }
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        let result = try runCaptured("sbatch", arguments)
+        let result = try runCaptured("sbatch", arguments, environment: password.map { ["PGPASSWORD": $0] } ?? [:])
         guard result.status == 0 else {
             throw CommandError("sbatch failed (status \(result.status)): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -100,9 +104,12 @@ extension CommandLine {
 }
 
 /// Runs a program found on PATH; its status and output.
-func runCaptured(_ program: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// `environment` is added to this process's own.
+func runCaptured(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String)
+{
     let run: ChildProcess
-    do { run = try ChildProcess.run(program, arguments) } catch {
+    do { run = try ChildProcess.run(program, arguments, environment: environment) } catch {
         throw CommandError(error.reason == "not found on PATH" ? "\(program) is not on PATH (install Slurm's client tools)" : error.description)
     }
     switch run.ending {

@@ -8,7 +8,7 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker",
         abstract: "Evaluate a search's queued trials, here, alongside its other workers.",
         discussion: """
-            A worker claims one queued trial at a time (exclusively: no trial is evaluated twice into the log), evaluates it with the run's own evaluator and proxy settings, records the result, and holds a lease renewed by heartbeats meanwhile: if the worker dies, the trial is queued again once its lease runs out. It stops when the run is finished (every run, without --run), after --max-trials, or after --idle-timeout without work. Each worker evaluates one trial at a time (the built-in trainer on one thread): start one per core, or per GPU. Start the search with `--workers 0` for a controller that only samples and learns (Docs/DISTRIBUTED.md).
+            A worker claims one queued trial at a time (exclusively: no trial is evaluated twice into the log), evaluates it with the run's own evaluator and proxy settings, records the result, and holds a lease renewed by heartbeats meanwhile: if the worker dies, the trial is queued again once its lease runs out. It stops when the run is finished (every run, without --run), after --max-trials, or after --idle-timeout without work; a --run NAME that does not exist in --storage is waited for 60 s (or --idle-timeout), in case its controller is starting, then refused. Each worker evaluates one trial at a time (the built-in trainer on one thread): start one per core, or per GPU. Start the search with `--workers 0` for a controller that only samples and learns (Docs/DISTRIBUTED.md).
 
             Examples:
               nas worker --storage postgresql://nas@db.example:5432/nas --run b0

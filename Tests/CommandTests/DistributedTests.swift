@@ -203,4 +203,66 @@ import NASTestSupport
         }
         #expect(refused != nil)
     }
+    /// The controller survives its server dropping every connection (as a restart does): it
+    /// reconnects after a pause, takes its run lock again, re-runs the trial it lost without
+    /// using an attempt, and its trials are those of the one-process SQLite run.
+    @Test func controllerReconnectsAfterTheServerDropsItsConnections() throws {
+        let setup = try Setup(evaluator: Self.evaluator)
+        let expected = try Self.reference(setup, slowVictim: false)
+        let server = try LoopbackPostgres.server()
+        let url = try server.newDatabase()
+        let storage = ["--storage", url]
+        let controller = try spawn(Nas.executable.path, ["search", "--run", "restarted", "--workers", "1"] + storage + Self.searchArguments(setup),
+                                   stdout: setup.run("controller.out"), stderr: setup.run("controller.err"))
+        // Twice, once some trials are done: every backend of the run's database is ended.
+        let database = String(url.split(separator: "/").last!)
+        for wanted in [2, 6] {
+            let deadline = Date() + 60
+            while Date() < deadline, try Self.trialsIfAny(["restarted"] + storage).count { $0["state"] as? String == "complete" } < wanted {
+                usleep(100_000)
+            }
+            _ = try runProgram("/usr/lib/postgresql/15/bin/psql", [
+                "-h", "127.0.0.1", "-p", String(server.port), "-U", "swiftnas", "-d", "swiftnas", "-Atc",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(database)'",
+            ])
+        }
+        let errors = { (try? String(contentsOfFile: setup.run("controller.err"), encoding: .utf8)) ?? "" }
+        #expect(waitForExit(controller) == 0, "\(errors())")
+        #expect(errors().contains("retrying in 1 s"), "\(errors())")
+        let log = try Self.trials(["restarted"] + storage)
+        #expect(Self.sequence(log) == expected)
+        #expect(log.allSatisfy { $0["attempts"] as? Int == 1 }, "\(log.map { $0["attempts"] ?? "?" })")
+    }
+
+    /// A worker sent to a run that does not exist says so and stops once its idle timeout
+    /// (default `Worker.missingRunGrace`) is over: it used to wait for it forever. A password given in the URL's query shows nowhere — not in messages, status
+    /// (text or JSON), hints, the report, or a Slurm job script.
+    @Test func aMissingRunStopsAWorkerAndPasswordsShowNowhere() throws {
+        let setup = try Setup(evaluator: Self.evaluator)
+        let url = try LoopbackPostgres.server().newDatabase() + "?password=hunter2"
+        let storage = ["--storage", url]
+        let worker = try Nas.run(["worker", "--run", "NOPE", "--idle-timeout", "1"] + storage)
+        #expect(worker.status != 0 && worker.stderr.contains("there is no run 'NOPE'"), "\(worker.stderr)")
+        var outputs = [worker.stdout, worker.stderr]
+        let search = try Nas.run(["search", "--run", "secret", "--evaluator", "dry-run", "--trials", "4"] + storage + ["--space", setup.space])
+        #expect(search.status == 0, "\(search.stderr)")
+        outputs += [search.stdout, search.stderr]
+        for command in [["status", "secret"], ["status", "secret", "--json"], ["search", "--run", "secret", "--space", setup.space],
+                        ["status", "missing"], ["export", "secret", "--format", "json"]] {
+            let result = try Nas.run(command + storage)
+            outputs += [result.stdout, result.stderr]
+        }
+        let report = setup.run("secret.html")
+        #expect(try Nas.run(["report", "secret", "--output", report] + storage).status == 0)
+        outputs.append(try String(contentsOfFile: report, encoding: .utf8))
+        let slurm = try Nas.run(["slurm", "workers", "--run", "secret", "--count", "2", "--dry-run"] + storage)
+        #expect(slurm.status == 0 && slurm.stdout.contains("PGPASSWORD=*** sbatch"), "\(slurm.stdout) \(slurm.stderr)")
+        outputs += [slurm.stdout, slurm.stderr]
+        for malformed in ["postgresql://swiftnas:hunter2@@127.0.0.1:1/x", "postgres//swiftnas:hunter2@127.0.0.1/x"] {
+            let result = try Nas.run(["status", "x", "--storage", malformed])
+            #expect(result.status != 0)
+            outputs += [result.stdout, result.stderr]
+        }
+        #expect(outputs.allSatisfy { !$0.contains("hunter2") }, "\(outputs.filter { $0.contains("hunter2") })")
+    }
 }

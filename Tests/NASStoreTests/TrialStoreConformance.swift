@@ -259,7 +259,8 @@ enum TrialStoreConformance {
     }
 
     /// A resumed search takes back the trials its killed process held, lease or not, and only
-    /// those; out of attempts, a trial fails instead.
+    /// those; an interruption is not a failure, so however often it happens the trial is
+    /// queued again with its attempt given back.
     static func releaseRequeuesOneProcessesTrials(_ fixture: StoreFixture) throws {
         let store = try fixture.make()()
         let run = try newRun(store)
@@ -267,17 +268,23 @@ enum TrialStoreConformance {
         _ = try store.claim(run: run.id, worker: "local-1-a", lease: 3600, now: t0)
         _ = try store.claim(run: run.id, worker: "remote-b", lease: 3600, now: t0)
         _ = try store.claim(run: run.id, worker: "local-1-b", lease: 3600, now: t0)
-        let released = try store.release(run: run.id, workerPrefix: "local-1-", reason: "interrupted", maxAttempts: 3, now: t0 + 1)
+        let released = try store.release(run: run.id, workerPrefix: "local-1-", reason: "interrupted", now: t0 + 1)
         #expect(released.map(\.id) == [queued[0].id, queued[2].id])
-        #expect(released.allSatisfy { $0.state == .queued && $0.worker == nil && $0.failure == "interrupted" })
+        #expect(released.allSatisfy { $0.state == .queued && $0.worker == nil && $0.failure == "interrupted" && $0.attempts == 0 })
         #expect(try store.trials(run: run.id)[1].state == .running)
-        // Claimed again and released again until the attempts run out (the first trial's
-        // second claim, then its third).
-        _ = try store.claim(run: run.id, worker: "local-2-a", lease: 3600, now: t0)
-        _ = try store.release(run: run.id, workerPrefix: "local-2-", reason: "interrupted", maxAttempts: 3, now: t0 + 2)
-        _ = try store.claim(run: run.id, worker: "local-3-a", lease: 3600, now: t0)
-        let failed = try store.release(run: run.id, workerPrefix: "local-3-", reason: "interrupted", maxAttempts: 3, now: t0 + 3)
-        #expect(failed.count == 1 && failed[0].state == .failed && failed[0].failure == "interrupted after 3 attempts")
+        // Claimed and released again, far more often than any attempt limit: still queued,
+        // still no attempt used.
+        for process in 2..<10 {
+            let claimed = try #require(try store.claim(run: run.id, worker: "local-\(process)-a", lease: 3600, now: t0))
+            #expect(claimed.id == queued[0].id && claimed.attempts == 1)
+            let again = try store.release(run: run.id, workerPrefix: "local-\(process)-", reason: "interrupted", now: t0 + 2)
+            #expect(again.count == 1 && again[0].state == .queued && again[0].attempts == 0)
+        }
+        // An expired lease still counts: claimed by a worker that dies, the attempt is used.
+        _ = try store.claim(run: run.id, worker: "remote-c", lease: 1, now: t0)
+        let expired = try store.requeueExpired(run: run.id, now: t0 + 5, maxAttempts: 1)
+        #expect(expired.map(\.id) == [queued[0].id] && expired[0].state == .failed)
+        #expect(expired[0].failure == "lease expired (worker remote-c) after 1 attempts")
     }
 
     static func configIsReplaced(_ fixture: StoreFixture) throws {
