@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import NASSearch
 
-struct Report: ParsableCommand {
+struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Write a run's report: one self-contained HTML page with SVG plots.",
         discussion: """
             Reward and accuracy per trial, the controller's entropy and baseline per update,
@@ -28,7 +29,7 @@ struct Report: ParsableCommand {
 
     @OptionGroup var storage: StorageOptions
 
-    @Option(help: "Write here instead of DIR/\(Report.defaultName) (with --storage: NAME-\(Report.defaultName) here) (refuses to overwrite unless --force).")
+    @Option(help: "Write here instead of DIR/\(ReportCommand.defaultName) (with --storage: NAME-\(ReportCommand.defaultName) here) (refuses to overwrite unless --force).")
     var output: String?
 
     @Flag(help: "Overwrite --output if it exists.")

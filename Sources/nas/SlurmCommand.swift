@@ -4,14 +4,15 @@ import NASProcess
 import NASSearch
 import NASStore
 
-struct Slurm: ParsableCommand {
+struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "slurm",
         abstract: "Run a search's workers on a Slurm cluster.",
-        subcommands: [SlurmWorkers.self]
+        subcommands: [SlurmWorkersCommand.self]
     )
 }
 
-struct SlurmWorkers: ParsableCommand {
+struct SlurmWorkersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workers",
         abstract: "Submit `nas worker` processes as one Slurm job array.",
