@@ -35,7 +35,9 @@ let package = Package(
             dependencies: ["COpenBLAS", "NASRandom"],
             swiftSettings: kernelSettings
         ),
-        .target(name: "NASArchitecture"),
+        // How numbers and durations are shown to people, in one place.
+        .target(name: "NASFormatting"),
+        .target(name: "NASArchitecture", dependencies: ["NASFormatting"]),
         .target(
             name: "NASModel",
             dependencies: ["NASKernels", "NASArchitecture", "NASRandom"],
@@ -61,7 +63,7 @@ let package = Package(
         // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
-        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "Yams"]),
+        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "Yams"]),
         .target(name: "NASController", dependencies: ["NASRandom"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         .target(
@@ -72,13 +74,13 @@ let package = Package(
         .target(
             name: "NASSearch",
             dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX", "NASProcess",
-                           "NASRandom", "NASArchitecture", "NASData"]
+                           "NASRandom", "NASArchitecture", "NASData", "NASFormatting"]
         ),
         .executableTarget(
             name: "nas",
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
-                "NASSearchSpace", "NASStore", "NASTraining",
+                "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -104,6 +106,7 @@ let package = Package(
             name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "NASFormattingTests", dependencies: ["NASFormatting"]),
         .testTarget(name: "NASProcessTests", dependencies: ["NASProcess", "NASTestSupport"]),
         .testTarget(
             name: "NASONNXTests",

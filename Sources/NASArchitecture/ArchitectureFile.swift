@@ -1,3 +1,4 @@
+import NASFormatting
 /// The architecture text format, also the canonical text form of a `Network`:
 ///
 ///     # comments run to the end of a line
@@ -139,8 +140,8 @@ public enum ArchitectureFile {
             "resolution: \(network.resolution)",
             "classes: \(network.classes)",
             "channels: \(network.inputChannels)",
-            "dropout: \(formatNumber(network.dropout))",
-            "drop-connect: \(formatNumber(network.dropConnect))",
+            "dropout: \(Formatting.shortest(network.dropout))",
+            "drop-connect: \(Formatting.shortest(network.dropConnect))",
         ]
         lines += network.stages.map { $0.map(TimmCodec.encode).joined(separator: " ") }
         return lines.joined(separator: "\n") + "\n"

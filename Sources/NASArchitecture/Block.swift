@@ -1,3 +1,4 @@
+import NASFormatting
 /// The operator a block repeats. Names follow the papers; the timm and TF codecs map them
 /// to `ir`/`er`/`ds`/`cn` and to TF's conv type + expansion.
 public enum Operator: String, Sendable, Hashable, Codable, CaseIterable {
@@ -91,22 +92,16 @@ public struct Block: Hashable, Sendable {
         }
         guard stride == 1 || stride == 2 else { throw fail("stride \(stride)", "1 or 2") }
         guard expansion > 0, expansion <= Self.maxExpansion, expansion.isFinite else {
-            throw fail("expansion \(formatNumber(expansion))", "a ratio in (0, \(formatNumber(Self.maxExpansion))]")
+            throw fail("expansion \(Formatting.shortest(expansion))", "a ratio in (0, \(Formatting.shortest(Self.maxExpansion))]")
         }
         guard seRatio >= 0, seRatio <= 1 else {
-            throw fail("se ratio \(formatNumber(seRatio))", "a ratio in [0, 1]")
+            throw fail("se ratio \(Formatting.shortest(seRatio))", "a ratio in [0, 1]")
         }
         guard seRatio == 0 || op.hasSqueezeExcitation else {
-            throw fail("se ratio \(formatNumber(seRatio))", "no SE on a plain conv block")
+            throw fail("se ratio \(Formatting.shortest(seRatio))", "no SE on a plain conv block")
         }
         guard Self.filtersRange.contains(outFilters) else {
             throw fail("filters \(outFilters)", "from \(Self.filtersRange.lowerBound) to \(Self.filtersRange.upperBound)")
         }
     }
-}
-
-/// Shortest text that reads back to the same Double; integers print without ".0".
-func formatNumber(_ value: Double) -> String {
-    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-    return String(value)
 }

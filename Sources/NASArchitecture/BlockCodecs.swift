@@ -1,3 +1,4 @@
+import NASFormatting
 /// Splits `key123` tokens as timm and TF do: the key is the letters before the first digit.
 private func splitOptions(
     _ tokens: ArraySlice<Substring>, in string: String, flags: Set<String>, keys: Set<String>,
@@ -126,9 +127,9 @@ public enum TimmCodec {
     public static func encode(_ block: Block) -> String {
         let prefix = prefixes.first { $0.value == block.op }!.key
         var parts = [prefix, "r\(block.repeats)", "k\(block.kernel)", "s\(block.stride)"]
-        if block.op != .conv { parts.append("e" + formatNumber(block.expansion)) }
+        if block.op != .conv { parts.append("e" + Formatting.shortest(block.expansion)) }
         parts.append("c\(block.outFilters)")
-        if block.seRatio > 0 { parts.append("se" + formatNumber(block.seRatio)) }
+        if block.seRatio > 0 { parts.append("se" + Formatting.shortest(block.seRatio)) }
         if block.skip != block.op.skipByDefault { parts.append(block.skip ? "skip" : "noskip") }
         if let activation = block.activation { parts.append("n" + activation.timmCode) }
         return parts.joined(separator: "_")
@@ -173,7 +174,7 @@ public enum TFCodec {
             }
         let seRatio = try real(options, "se", in: string, what: "the SE ratio", default: 0)
         if op == .conv, seRatio > 0 {
-            throw .malformedBlock(string, token: "se" + formatNumber(seRatio), expected: "no SE on c1 blocks with e1")
+            throw .malformedBlock(string, token: "se" + Formatting.shortest(seRatio), expected: "no SE on c1 blocks with e1")
         }
         let block = Block(
             op: op,
@@ -207,9 +208,9 @@ public enum TFCodec {
         }
         var parts = [
             "r\(block.repeats)", "k\(block.kernel)", "s\(block.stride)\(block.stride)",
-            "e" + formatNumber(block.expansion), "i\(inputFilters)", "o\(block.outFilters)",
+            "e" + Formatting.shortest(block.expansion), "i\(inputFilters)", "o\(block.outFilters)",
         ]
-        if block.seRatio > 0 { parts.append("se" + formatNumber(block.seRatio)) }
+        if block.seRatio > 0 { parts.append("se" + Formatting.shortest(block.seRatio)) }
         if convType == 1 { parts.append("c1") }
         if !block.skip { parts.append("noskip") }
         return parts.joined(separator: "_")

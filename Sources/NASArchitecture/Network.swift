@@ -1,3 +1,4 @@
+import NASFormatting
 /// A whole network as a value: stem, stages of block definitions, head and classifier.
 /// Its canonical text form is the architecture file (`ArchitectureFile.encode`).
 public struct Network: Hashable, Sendable {
@@ -64,8 +65,8 @@ public struct Network: Hashable, Sendable {
         try check(Self.classesRange.contains(classes), "classes", classes, Self.describe(Self.classesRange))
         try check(Self.inputChannelsRange.contains(inputChannels), "channels", inputChannels, Self.describe(Self.inputChannelsRange))
         try check(Self.resolutionRange.contains(resolution), "resolution", resolution, Self.describe(Self.resolutionRange))
-        try check(dropout >= 0 && dropout < 1, "dropout", formatNumber(dropout), "a rate in [0, 1)")
-        try check(dropConnect >= 0 && dropConnect < 1, "drop-connect", formatNumber(dropConnect), "a rate in [0, 1)")
+        try check(dropout >= 0 && dropout < 1, "dropout", Formatting.shortest(dropout), "a rate in [0, 1)")
+        try check(dropConnect >= 0 && dropConnect < 1, "drop-connect", Formatting.shortest(dropConnect), "a rate in [0, 1)")
         for block in blocks { try block.validate() }
         // Repeats are bounded now, so the sum cannot overflow.
         let layers = blocks.reduce(0) { $0 + $1.repeats }

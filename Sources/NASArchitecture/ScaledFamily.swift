@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 
 /// An architecture compound-scaled to EfficientNet's variants (B1…B7 by default) with the
 /// official per-variant coefficients, each member counted at its variant's resolution, beside
@@ -67,14 +68,6 @@ public struct ScaledFamily: Hashable, Sendable {
 
     /// A fixed-width table: one row per variant, the base first.
     public func table() -> String {
-        /// 5288548 -> "5.29M" (params, digits 2), 385814752 -> "385.8M" (MACs, digits 1).
-        func millions(_ value: Int, _ digits: Int) -> String {
-            let v = Double(value)
-            if v >= 1e9 { return String(format: "%.\(digits + 1)fB", v / 1e9) }
-            if v >= 1e6 { return String(format: "%.\(digits)fM", v / 1e6) }
-            if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
-            return String(value)
-        }
         func ratio(_ a: Int, _ b: Int) -> String {
             guard b > 0 else { return "-" }
             let r = Double(a) / Double(b)
@@ -83,13 +76,13 @@ public struct ScaledFamily: Hashable, Sendable {
         let header = ["variant", "width", "depth", "resolution", "params", "MACs", "EfficientNet params", "EfficientNet MACs",
                       "params ratio", "MACs ratio"]
         var rows = [[
-            "base", "1.0", "1.0", String(base.resolution), millions(baseParams, 2), millions(baseMACs, 1), "", "", "", "",
+            "base", "1.0", "1.0", String(base.resolution), Formatting.params(baseParams), Formatting.macs(baseMACs), "", "", "", "",
         ]]
         for member in members {
             let c = member.coefficients
             rows.append([
-                c.name, String(format: "%.1f", c.width), String(format: "%.1f", c.depth), String(c.resolution), millions(member.params, 2),
-                millions(member.macs, 1), millions(member.efficientNetParams, 2), millions(member.efficientNetMACs, 1),
+                c.name, String(format: "%.1f", c.width), String(format: "%.1f", c.depth), String(c.resolution), Formatting.params(member.params),
+                Formatting.macs(member.macs), Formatting.params(member.efficientNetParams), Formatting.macs(member.efficientNetMACs),
                 ratio(member.params, member.efficientNetParams), ratio(member.macs, member.efficientNetMACs),
             ])
         }

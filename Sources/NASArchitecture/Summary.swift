@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 
 /// The per-stage view of a resolved network, as in the EfficientNet paper's table:
 /// stem, one row per stage, head. `nas arch` prints it as a table or as JSON.
@@ -82,12 +83,12 @@ public struct ArchitectureSummary: Codable, Hashable, Sendable {
         let k = "k\(block.kernel)x\(block.kernel)"
         var text: String
         switch block.op {
-        case .mbconv: text = "MBConv\(formatNumber(block.expansion)), \(k)"
-        case .fusedMBConv: text = "Fused-MBConv\(formatNumber(block.expansion)), \(k)"
+        case .mbconv: text = "MBConv\(Formatting.shortest(block.expansion)), \(k)"
+        case .fusedMBConv: text = "Fused-MBConv\(Formatting.shortest(block.expansion)), \(k)"
         case .depthwiseSeparable: text = "DSConv, \(k)"
         case .conv: text = "Conv\(block.kernel)x\(block.kernel)"
         }
-        if block.seRatio > 0 { text += ", SE\(formatNumber(block.seRatio))" }
+        if block.seRatio > 0 { text += ", SE\(Formatting.shortest(block.seRatio))" }
         if let activation = block.activation { text += ", \(activation.rawValue)" }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASProcess
 
 /// Evaluates a trial by running a user's command: the trial as one JSON object on its stdin
@@ -54,7 +55,7 @@ public struct CommandEvaluator: TrialEvaluator {
                 input: job.json() + Data("\n".utf8), timeout: timeout)
         } catch { throw EvaluationFailure(error.description) }
         switch run.ending {
-        case .timedOut: throw EvaluationFailure("evaluator timed out after \(formatSeconds(timeout ?? 0)) (killed)")
+        case .timedOut: throw EvaluationFailure("evaluator timed out after \(Formatting.seconds(timeout ?? 0)) (killed)")
         case .signaled(let signal): throw EvaluationFailure("evaluator killed by signal \(signal)\(Self.tail(run.stderr))")
         case .exited(let status) where status != 0:
             throw EvaluationFailure("evaluator exited with status \(status)\(Self.tail(run.stderr))")
@@ -69,8 +70,4 @@ public struct CommandEvaluator: TrialEvaluator {
         let last = lines.suffix(3).joined(separator: " | ")
         return ": " + (last.count > 400 ? "…" + last.suffix(400) : last)
     }
-}
-
-func formatSeconds(_ seconds: Double) -> String {
-    seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
 }

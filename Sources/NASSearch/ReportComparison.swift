@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASSearchSpace
 
 /// What one run's strategy achieved, for comparing strategies that searched the same space
@@ -111,7 +112,7 @@ extension RunReport {
     }
 
     static func describe(_ reward: RewardSettings) -> String {
-        "\(reward.metric.rawValue), T \(ReportFormat.number(reward.target)), α \(ReportFormat.number(reward.alpha)), β \(ReportFormat.number(reward.beta))"
+        "\(reward.metric.rawValue), T \(Formatting.compact(reward.target)), α \(Formatting.compact(reward.alpha)), β \(Formatting.compact(reward.beta))"
     }
 
     static func describe(_ proxy: ProxySettings) -> String {

@@ -1,64 +1,7 @@
 import Foundation
+import NASFormatting
 import NASArchitecture
 import NASController
-
-/// Numbers as people read them.
-enum ReportFormat {
-    /// 385814752 -> "385.8M", 1.8e9 -> "1.80B", 212000 -> "212.0K".
-    static func macs(_ value: Int?) -> String {
-        guard let value else { return "–" }
-        let v = Double(value)
-        if v >= 1e9 { return String(format: "%.2fB", v / 1e9) }
-        if v >= 1e6 { return String(format: "%.1fM", v / 1e6) }
-        if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
-        return String(value)
-    }
-
-    /// 5288548 -> "5.29M", 7120 -> "7.1K".
-    static func params(_ value: Int?) -> String {
-        guard let value else { return "–" }
-        let v = Double(value)
-        if v >= 1e6 { return String(format: "%.2fM", v / 1e6) }
-        if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
-        return String(value)
-    }
-
-    /// Accuracy or reward: "0.8731".
-    static func fraction(_ value: Double?) -> String {
-        guard let value else { return "–" }
-        return value.isFinite ? String(format: "%.4f", value) : String(describing: value)
-    }
-
-    /// A tick on a MACs axis: "300K", "1.5M", "2B".
-    static func macsTick(_ value: Double) -> String {
-        func short(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%g", (v * 100).rounded() / 100) }
-        if value >= 1e9 { return short(value / 1e9) + "B" }
-        if value >= 1e6 { return short(value / 1e6) + "M" }
-        if value >= 1e3 { return short(value / 1e3) + "K" }
-        return short(value)
-    }
-
-    /// 1.0 -> "1", 0.25 -> "0.25".
-    static func number(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%g", value) }
-
-    /// 3723 s -> "1h 02m 03s".
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "–" }
-        if seconds < 60 { return String(format: "%.1fs", seconds) }
-        let total = Int(seconds.rounded())
-        let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)
-        return h > 0 ? String(format: "%dh %02dm %02ds", h, m, s) : String(format: "%dm %02ds", m, s)
-    }
-
-    static func date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
-    }
-
-}
 
 extension RunReport {
     /// The section headings, in order (the tests look for each).
@@ -76,7 +19,7 @@ extension RunReport {
         let run = status.run
         body.append("<header><h1>SwiftNAS report: \(e(run.name))</h1>")
         body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
-                    + (bestSample.map { "; best trial #\($0.id), reward \(ReportFormat.fraction($0.reward))" } ?? "") + "</p></header>")
+                    + (bestSample.map { "; best trial #\($0.id), reward \(Formatting.fraction($0.reward))" } ?? "") + "</p></header>")
         var sections = [
             (Self.sectionTitles[0], runSection()), (Self.sectionTitles[1], trialSection()),
             (Self.sectionTitles[2], controllerSection()),
@@ -88,7 +31,7 @@ extension RunReport {
             (Self.sectionTitles[7], reproduceSection()),
         ]
         for (index, (title, content)) in sections.enumerated() { body.append(section(index + 1, title, content)) }
-        body.append("<footer>Generated \(e(ReportFormat.date(generated))) by SwiftNAS \(e(SwiftNAS.version)) (<code>nas report</code>); how each number is computed: Docs/REPORT.md.</footer>")
+        body.append("<footer>Generated \(e(Formatting.date(generated))) by SwiftNAS \(e(SwiftNAS.version)) (<code>nas report</code>); how each number is computed: Docs/REPORT.md.</footer>")
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -129,37 +72,37 @@ extension RunReport {
         let run = status.run
         let reward = run.reward
         var rows: [(String, String)] = []
-        rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.place))</code>, created \(e(ReportFormat.date(run.created)))"))
+        rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.place))</code>, created \(e(Formatting.date(run.created)))"))
         rows.append(("space", "\(e(run.space)) (<code>\(e(run.spaceFile))</code>), costs counted at \(run.resolution)×\(run.resolution)"))
         var strategy = e(strategyText)
         if config.controller.strategy == .reinforce {
-            strategy += ", learning rate \(ReportFormat.number(config.controller.learningRate)), entropy weight \(ReportFormat.number(config.controller.entropyWeight)), baseline decay \(ReportFormat.number(config.controller.baselineDecay))"
+            strategy += ", learning rate \(Formatting.compact(config.controller.learningRate)), entropy weight \(Formatting.compact(config.controller.entropyWeight)), baseline decay \(Formatting.compact(config.controller.baselineDecay))"
         }
         rows.append(("strategy", strategy))
         rows.append(("seed", String(run.seed)))
         let preset = reward.preset.map { " (\($0.rawValue))" } ?? ""
-        rows.append(("reward", "ACC × (F/T)<sup>w</sup>: metric \(e(reward.metric.rawValue)), target T = \(e(RunStatus.target(reward))), α = \(ReportFormat.number(reward.alpha)), β = \(ReportFormat.number(reward.beta))\(e(preset))"))
+        rows.append(("reward", "ACC × (F/T)<sup>w</sup>: metric \(e(reward.metric.rawValue)), target T = \(e(RunStatus.target(reward))), α = \(Formatting.compact(reward.alpha)), β = \(Formatting.compact(reward.beta))\(e(preset))"))
         let proxy = config.proxy
-        let budget = proxy.steps.map { "\($0) steps" } ?? "\(ReportFormat.number(proxy.epochs)) epochs"
+        let budget = proxy.steps.map { "\($0) steps" } ?? "\(Formatting.compact(proxy.epochs)) epochs"
         let evaluator = run.evaluator == "builtin"
-            ? "built-in trainer: \(e(proxy.dataset)) at \(proxy.resolution)×\(proxy.resolution), width \(ReportFormat.number(proxy.width)), \(budget), batch \(proxy.batch)"
-            : "<code>\(e(run.evaluator))</code>" + (config.timeout.map { ", timeout \(ReportFormat.number($0)) s" } ?? "")
+            ? "built-in trainer: \(e(proxy.dataset)) at \(proxy.resolution)×\(proxy.resolution), width \(Formatting.compact(proxy.width)), \(budget), batch \(proxy.batch)"
+            : "<code>\(e(run.evaluator))</code>" + (config.timeout.map { ", timeout \(Formatting.compact($0)) s" } ?? "")
         rows.append(("evaluator", evaluator))
         rows.append(("budget", "\(run.trials) sampled trials in batches of \(run.batch), \(run.workers) worker\(run.workers == 1 ? "" : "s")"
                      + (referenceNames.isEmpty ? "" : "; references: " + referenceNames.sorted { $0.key < $1.key }.map { e($0.value) }.joined(separator: ", "))))
         let c = status.counts
         rows.append(("trials", "\(status.finished)/\(run.trials) sampled trials finished: \(c["complete"] ?? 0) complete, \(c["failed"] ?? 0) failed, \(c["running"] ?? 0) running, \(c["queued"] ?? 0) queued (references included); \(status.updates) controller update\(status.updates == 1 ? "" : "s")"))
         let computeSeconds = status.trials.compactMap(\.seconds).reduce(0, +)
-        let elapsed = lastFinished.map { ReportFormat.duration($0.timeIntervalSince(started)) } ?? "–"
-        rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(ReportFormat.duration(computeSeconds)) of evaluation in all"))
-        rows.append(("controller", "reward moving average \(ReportFormat.fraction(status.rewardMovingAverage)), baseline \(ReportFormat.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision"))
+        let elapsed = lastFinished.map { Formatting.spelledDuration($0.timeIntervalSince(started)) } ?? "–"
+        rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(Formatting.spelledDuration(computeSeconds)) of evaluation in all"))
+        rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision"))
         if let best = bestSample {
-            rows.append(("best", "trial #\(best.id): reward \(ReportFormat.fraction(best.reward)), accuracy \(ReportFormat.fraction(best.accuracy)), \(ReportFormat.macs(best.macs)) MACs, \(ReportFormat.params(best.params)) params"))
+            rows.append(("best", "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
         }
         for reference in status.trials where reference.reference {
             let name = referenceNames[reference.id] ?? "reference"
             let result = reference.state == .complete
-                ? "reward \(ReportFormat.fraction(reference.reward)), accuracy \(ReportFormat.fraction(reference.accuracy)), \(ReportFormat.macs(reference.macs)) MACs, \(ReportFormat.params(reference.params)) params"
+                ? "reward \(Formatting.fraction(reference.reward)), accuracy \(Formatting.fraction(reference.accuracy)), \(Formatting.macs(reference.macs)) MACs, \(Formatting.params(reference.params)) params"
                 : reference.state.rawValue + (reference.failure.map { ": " + e($0) } ?? "")
             rows.append(("reference", "\(e(name)) (trial #\(reference.id)): \(result)"))
         }
@@ -187,9 +130,9 @@ extension RunReport {
             var plot = Plot(x: points.map(\.0) + [0, lastID], y: points.map(\.1) + referenceValues, integerX: true)
             for reference in references {
                 guard let v = reference[keyPath: value] else { continue }
-                plot.horizontal(v, label: "\(referenceNames[reference.id] ?? "reference") \(ReportFormat.fraction(v))", className: "reference")
+                plot.horizontal(v, label: "\(referenceNames[reference.id] ?? "reference") \(Formatting.fraction(v))", className: "reference")
             }
-            plot.dots(points, className: "dot", titles: samples.map { "trial #\($0.id): \(title.lowercased()) \(ReportFormat.fraction($0[keyPath: value]))" })
+            plot.dots(points, className: "dot", titles: samples.map { "trial #\($0.id): \(title.lowercased()) \(Formatting.fraction($0[keyPath: value]))" })
             plot.line(average, className: "average")
             plot.crossesAtBottom(failed.map { Double($0.id) }, className: "failed",
                                  titles: failed.map { "trial #\($0.id) failed: \($0.failure ?? "")" })
@@ -238,7 +181,7 @@ extension RunReport {
         let means = points.compactMap { p in p.statistics.meanReward.map { (Double(p.batch), $0) } }
         if !means.isEmpty {
             var plot = Plot(x: xs, y: baselines.map(\.1) + means.map(\.1), integerX: true)
-            plot.dots(means, className: "dot", titles: means.map { "batch \(Int($0.0)): mean reward \(ReportFormat.fraction($0.1))" })
+            plot.dots(means, className: "dot", titles: means.map { "batch \(Int($0.0)): mean reward \(Formatting.fraction($0.1))" })
             plot.line(baselines, className: "baseline")
             plot.legend = [(Plot.dotSwatch("dot"), "batch mean reward")]
             if !baselines.isEmpty { plot.legend.append((Plot.lineSwatch("baseline"), "REINFORCE baseline")) }
@@ -249,7 +192,7 @@ extension RunReport {
         parts.append("</div>")
         if let last = points.last {
             let s = last.statistics
-            parts.append("<p>After batch \(last.batch): \(s.updates) update\(s.updates == 1 ? "" : "s") on \(s.trials) trials (\(s.failures) failed), baseline \(ReportFormat.fraction(s.baseline)), entropy \(s.entropy.map { String(format: "%.4f", $0) } ?? "–"), best reward seen \(ReportFormat.fraction(s.bestReward)).</p>")
+            parts.append("<p>After batch \(last.batch): \(s.updates) update\(s.updates == 1 ? "" : "s") on \(s.trials) trials (\(s.failures) failed), baseline \(Formatting.fraction(s.baseline)), entropy \(s.entropy.map { String(format: "%.4f", $0) } ?? "–"), best reward seen \(Formatting.fraction(s.bestReward)).</p>")
         }
         return parts.joined(separator: "\n")
     }
@@ -273,10 +216,10 @@ extension RunReport {
             let highlight = index == 0 ? " class=\"best-row\"" : ""
             let reach = outcome.trialsToReference.map(String.init) ?? (outcome.referenceReward == nil ? "–" : "not reached")
             parts.append("<tr\(highlight)><td>\(e(outcome.run))</td><td>\(e(outcome.strategy))</td><td class=\"num\">\(outcome.sampled) of \(outcome.budget)</td>"
-                         + "<td class=\"num\">\(ReportFormat.fraction(outcome.best?.reward))</td><td class=\"num\">\(outcome.best.map { "#\($0.id)" } ?? "–")</td>"
-                         + "<td class=\"num\">\(ReportFormat.macs(outcome.best?.macs))</td><td class=\"num\">\(ReportFormat.fraction(outcome.referenceReward))</td>"
+                         + "<td class=\"num\">\(Formatting.fraction(outcome.best?.reward))</td><td class=\"num\">\(outcome.best.map { "#\($0.id)" } ?? "–")</td>"
+                         + "<td class=\"num\">\(Formatting.macs(outcome.best?.macs))</td><td class=\"num\">\(Formatting.fraction(outcome.referenceReward))</td>"
                          + "<td class=\"num\">\(reach)</td><td class=\"num\">\(outcome.nearTarget)</td>"
-                         + "<td class=\"num\">\(ReportFormat.fraction(outcome.lateMeanReward))</td></tr>")
+                         + "<td class=\"num\">\(Formatting.fraction(outcome.lateMeanReward))</td></tr>")
         }
         parts.append("</tbody>\n</table>")
         let curves = outcomes.filter { !$0.bestSoFar.isEmpty }
@@ -285,7 +228,7 @@ extension RunReport {
         var plot = Plot(x: [1, Double(curves.map(\.bestSoFar.count).max()!)], y: curves.flatMap(\.bestSoFar) + references,
                         integerX: true, width: 820, height: 320)
         if references.count == 1, let value = references.first {
-            plot.horizontal(value, label: "\(referenceName) \(ReportFormat.fraction(value))", className: "reference")
+            plot.horizontal(value, label: "\(referenceName) \(Formatting.fraction(value))", className: "reference")
         }
         for (index, outcome) in curves.enumerated() {
             plot.steps(outcome.bestSoFar.enumerated().map { (Double($0.offset + 1), $0.element) }, className: "series\(index % 4)")
@@ -311,9 +254,9 @@ extension RunReport {
         var plot = Plot(x: complete.map { Double($0.macs!) } + (target.map { [$0] } ?? []), y: complete.map(\.accuracy!), logX: true,
                         width: 820, height: 380)
         plot.steps(front.map { (Double($0.macs!), $0.accuracy!) }, className: "front")
-        if let target { plot.vertical(target, label: "T = \(ReportFormat.macsTick(target))", className: "target") }
+        if let target { plot.vertical(target, label: "T = \(Formatting.macsTick(target))", className: "target") }
         plot.dots(samples.map { (Double($0.macs!), $0.accuracy!) }, className: "dot",
-                  titles: samples.map { "trial #\($0.id): accuracy \(ReportFormat.fraction($0.accuracy)), \(ReportFormat.macs($0.macs)) MACs" })
+                  titles: samples.map { "trial #\($0.id): accuracy \(Formatting.fraction($0.accuracy)), \(Formatting.macs($0.macs)) MACs" })
         for reference in references {
             plot.highlight((Double(reference.macs!), reference.accuracy!), label: referenceNames[reference.id] ?? "reference",
                            className: "reference-point", diamond: true, labelBelow: true)
@@ -328,7 +271,7 @@ extension RunReport {
         var parts = ["<p>Every complete trial's accuracy against its MACs at \(status.run.resolution)×\(status.run.resolution) (log scale). The step line is the Pareto front: the highest accuracy reached with at most that many MACs (\(front.count) trial\(front.count == 1 ? "" : "s"): \(front.map { "#\($0.id)" }.joined(separator: ", ")))."
                      + (target == nil ? " The reward's metric is \(escapeHTML(reward.metric.rawValue)), so its target is not a MACs count and is not drawn." : "") + "</p>"]
         parts.append("<div class=\"plots\"><figure class=\"wide\">" + plot.svg(title: "Accuracy against MACs", xLabel: "MACs (log scale)", yLabel: "accuracy",
-                                                                             xTick: ReportFormat.macsTick)
+                                                                             xTick: Formatting.macsTick)
                      + "<figcaption>Accuracy against MACs</figcaption></figure></div>")
         return parts.joined(separator: "\n")
     }
@@ -347,7 +290,7 @@ extension RunReport {
         }
         return summary.stages.map { stage in
             let common = [String(stage.outputChannels), String(stage.layers), String(stage.stride),
-                          ReportFormat.params(stage.params), ReportFormat.macs(stage.macs)]
+                          Formatting.params(stage.params), Formatting.macs(stage.macs)]
             let index = stage.index - 2
             if stage.index == 1 { return ["stem", "Conv", "3×3", "–", "–"] + common }
             guard index < network.stages.count else { return ["head", network.headFilters > 0 ? "Conv1×1, pool, FC" : "pool, FC", "1×1", "–", "–"] + common }
@@ -362,8 +305,8 @@ extension RunReport {
                 return name + (block.skip ? "" : " (no skip)")
             }
             return [String(stage.index - 1), op, joined(blocks) { "\($0.kernel)×\($0.kernel)" },
-                    joined(blocks) { $0.op.hasExpansion ? ReportFormat.number($0.expansion) : "–" },
-                    joined(blocks) { $0.seRatio > 0 ? ReportFormat.number($0.seRatio) : "–" }] + common
+                    joined(blocks) { $0.op.hasExpansion ? Formatting.compact($0.expansion) : "–" },
+                    joined(blocks) { $0.seRatio > 0 ? Formatting.compact($0.seRatio) : "–" }] + common
         }
     }
 
@@ -383,11 +326,11 @@ extension RunReport {
         let shortName = referenceName.lowercased().hasPrefix("efficientnet-") ? String(referenceName.dropFirst(13)).uppercased() : referenceName
         var parts: [String] = []
         let summary = ArchitectureSummary(network, resolution: resolution)
-        var intro = "<p>Best sampled trial #\(best.id) (reward \(ReportFormat.fraction(best.reward)), accuracy \(ReportFormat.fraction(best.accuracy))), block by block at \(resolution)×\(resolution): \(ReportFormat.params(summary.params)) params, \(ReportFormat.macs(summary.macs)) MACs."
+        var intro = "<p>Best sampled trial #\(best.id) (reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy))), block by block at \(resolution)×\(resolution): \(Formatting.params(summary.params)) params, \(Formatting.macs(summary.macs)) MACs."
         if let reference, let referenceNetwork {
             let referenceSummary = ArchitectureSummary(referenceNetwork, resolution: resolution)
-            intro += " Beside \(e(referenceName)) (reference trial #\(reference.id): \(ReportFormat.params(referenceSummary.params)) params, \(ReportFormat.macs(referenceSummary.macs)) MACs"
-                + (reference.reward.map { ", reward \(ReportFormat.fraction($0))" } ?? "") + "); <span class=\"diff-key\">highlighted</span> cells differ from it, with its value below."
+            intro += " Beside \(e(referenceName)) (reference trial #\(reference.id): \(Formatting.params(referenceSummary.params)) params, \(Formatting.macs(referenceSummary.macs)) MACs"
+                + (reference.reward.map { ", reward \(Formatting.fraction($0))" } ?? "") + "); <span class=\"diff-key\">highlighted</span> cells differ from it, with its value below."
         } else {
             intro += " The run has no reference trial to compare with."
         }
@@ -418,7 +361,7 @@ extension RunReport {
             parts.append("<tr>" + cells.joined() + "</tr>")
         }
         let totalLayers = summary.stages.reduce(0) { $0 + $1.layers }
-        parts.append("<tr class=\"total\"><td>total</td><td colspan=\"5\"></td><td class=\"num\">\(totalLayers)</td><td></td><td class=\"num\">\(ReportFormat.params(summary.params))</td><td class=\"num\">\(ReportFormat.macs(summary.macs))</td></tr>")
+        parts.append("<tr class=\"total\"><td>total</td><td colspan=\"5\"></td><td class=\"num\">\(totalLayers)</td><td></td><td class=\"num\">\(Formatting.params(summary.params))</td><td class=\"num\">\(Formatting.macs(summary.macs))</td></tr>")
         parts.append("</tbody>\n</table>")
         parts.append("<p class=\"strings\">timm arch-def: <code>\(e(network.timmArchDef.map { $0.joined(separator: " ") }.joined(separator: " | ")))</code></p>")
         if !best.decisions.isEmpty {
@@ -450,8 +393,8 @@ extension RunReport {
                 return String(format: r >= 0.1 ? "%.2f×" : "%.2g×", r)
             }
             parts.append("<tr><td>\(e(c.name.uppercased()))</td><td class=\"num\">\(String(format: "%.1f", c.width))</td><td class=\"num\">\(String(format: "%.1f", c.depth))</td><td class=\"num\">\(c.resolution)</td>"
-                         + "<td class=\"num\">\(ReportFormat.params(member.params))</td><td class=\"num\">\(ReportFormat.macs(member.macs))</td>"
-                         + "<td class=\"num\">\(ReportFormat.params(member.efficientNetParams))</td><td class=\"num\">\(ReportFormat.macs(member.efficientNetMACs))</td>"
+                         + "<td class=\"num\">\(Formatting.params(member.params))</td><td class=\"num\">\(Formatting.macs(member.macs))</td>"
+                         + "<td class=\"num\">\(Formatting.params(member.efficientNetParams))</td><td class=\"num\">\(Formatting.macs(member.efficientNetMACs))</td>"
                          + "<td class=\"num\">\(ratio(member.params, member.efficientNetParams))</td><td class=\"num\">\(ratio(member.macs, member.efficientNetMACs))</td></tr>")
         }
         parts.append("</tbody>\n</table>")
@@ -471,8 +414,8 @@ extension RunReport {
             let name = trial.reference ? " <span class=\"tag\">\(e(referenceNames[trial.id] ?? "reference"))</span>" : ""
             let highlight = trial.id == bestSample?.id ? " class=\"best-row\"" : ""
             parts.append("<tr\(highlight)><td class=\"num\">\(rank + 1)</td><td class=\"num\">#\(trial.id)\(name)</td><td class=\"num\">\(trial.batch)</td>"
-                         + "<td class=\"num\">\(ReportFormat.fraction(trial.reward))</td><td class=\"num\">\(ReportFormat.fraction(trial.accuracy))</td>"
-                         + "<td class=\"num\">\(ReportFormat.macs(trial.macs))</td><td class=\"num\">\(ReportFormat.params(trial.params))</td>"
+                         + "<td class=\"num\">\(Formatting.fraction(trial.reward))</td><td class=\"num\">\(Formatting.fraction(trial.accuracy))</td>"
+                         + "<td class=\"num\">\(Formatting.macs(trial.macs))</td><td class=\"num\">\(Formatting.params(trial.params))</td>"
                          + "<td class=\"num\">\(trial.seconds.map { String(format: "%.1f", $0) } ?? "–")</td>"
                          + "<td class=\"arch\"><code>\(e(trial.arch.map { $0.joined(separator: " ") }.joined(separator: " | ")))</code></td></tr>")
         }

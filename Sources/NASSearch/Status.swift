@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASArchitecture
 import NASController
 import NASSearchSpace
@@ -159,7 +160,6 @@ public struct RunStatus: Codable, Sendable {
     /// The human summary `nas status` prints.
     public func text(last: Int = 10) -> String {
         func number(_ value: Double?, _ format: String = "%.4f") -> String { value.map { String(format: format, $0) } ?? "–" }
-        func millions(_ value: Int?) -> String { value.map { String(format: "%.1fM", Double($0) / 1e6) } ?? "–" }
         var lines: [String] = []
         let reward = run.reward
         lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
@@ -167,11 +167,11 @@ public struct RunStatus: Codable, Sendable {
         lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
         lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(number(policyEntropy, "%.3f")) nats/decision")
         if let best {
-            lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(millions(best.macs)) MACs, \(millions(best.params)) params")
+            lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
         for reference in trials where reference.reference {
-            lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(millions(reference.macs)) MACs")
+            lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(Formatting.millions(reference.macs)) MACs")
         }
         let shown = trials.suffix(last)
         if !shown.isEmpty {
@@ -183,7 +183,7 @@ public struct RunStatus: Codable, Sendable {
                 let last = trial.state == .failed ? "failed: " + (trial.failure ?? "") : number(trial.seconds, "%.1f")
                 lines.append(left(String(trial.id), 5) + left(String(trial.batch), 7) + "  " + pad(trial.state.rawValue, 9) + " "
                              + left(number(trial.accuracy), 8) + "  " + left(number(trial.reward), 6) + "  "
-                             + left(millions(trial.macs), 7) + "  " + left(millions(trial.params), 6) + "  " + last
+                             + left(Formatting.millions(trial.macs), 7) + "  " + left(Formatting.millions(trial.params), 6) + "  " + last
                              + (trial.reference ? "  (reference)" : ""))
             }
         }

@@ -1,3 +1,4 @@
+import NASFormatting
 import NASArchitecture
 
 /// What a decision may set on a block. The names are the keys of a search-space file.
@@ -53,10 +54,10 @@ public enum Setting: Hashable, Sendable {
         switch self {
         case .op(let op): op.rawValue
         case .kernel(let k): String(k)
-        case .expansion(let e): formatValue(e)
-        case .se(let r): formatValue(r)
+        case .expansion(let e): Formatting.shortest(e)
+        case .se(let r): Formatting.shortest(r)
         case .skip(let allowed): allowed ? "identity" : "none"
-        case .filters(let m): formatValue(m)
+        case .filters(let m): Formatting.shortest(m)
         case .layers(let d): d > 0 ? "+\(d)" : String(d)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASArchitecture
 import Yams
 
@@ -397,7 +398,7 @@ struct SpaceParser {
         func number(_ what: String, _ ok: (Double) -> Bool, _ expected: String) throws(SearchSpaceError) -> Double {
             let value = try r.double(node, path, what: what)
             guard ok(value) else {
-                throw r.fail(node, path, "\(formatValue(value)) is out of range — expected \(expected)")
+                throw r.fail(node, path, "\(Formatting.shortest(value)) is out of range — expected \(expected)")
             }
             return value
         }
@@ -425,7 +426,7 @@ struct SpaceParser {
             return .expansion(
                 try number(
                     "an expansion ratio", { range.contains($0) },
-                    "an expansion ratio from \(formatValue(range.lowerBound)) to \(formatValue(range.upperBound))"))
+                    "an expansion ratio from \(Formatting.shortest(range.lowerBound)) to \(Formatting.shortest(range.upperBound))"))
         case .se:
             return .se(
                 try number("an SE ratio", { $0 >= 0 && $0 < 1 }, "an SE ratio in [0, 1) of the block input (0 = no SE)")
@@ -445,7 +446,7 @@ struct SpaceParser {
             return .filters(
                 try number(
                     "a filter multiplier", { $0 > 0 && $0 <= Setting.maxFilterMultiplier },
-                    "a multiplier of the baseline's filters in (0, \(formatValue(Setting.maxFilterMultiplier))]"))
+                    "a multiplier of the baseline's filters in (0, \(Formatting.shortest(Setting.maxFilterMultiplier))]"))
         case .layers:
             let text = try r.scalar(node, path, what: "a layer delta")
             let range = Setting.layerDeltaRange

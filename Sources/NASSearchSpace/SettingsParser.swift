@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASArchitecture
 import Yams
 
@@ -27,7 +28,7 @@ extension SpaceParser {
             guard let node = value(key) else { return nil }
             let number = try r.double(node, "reward.\(key)", what: "a finite number")
             guard ok(number) else {
-                throw r.fail(node, "reward.\(key)", "\(formatValue(number)) — expected \(expected)")
+                throw r.fail(node, "reward.\(key)", "\(Formatting.shortest(number)) — expected \(expected)")
             }
             return number
         }
@@ -122,14 +123,14 @@ extension SpaceParser {
         {
             let value = try r.double(node, path)
             guard ok(value) else {
-                throw r.fail(node, path, "\(formatValue(value)) is out of range — expected \(expected)")
+                throw r.fail(node, path, "\(Formatting.shortest(value)) is out of range — expected \(expected)")
             }
             return value
         }
         var epochsNode: Node?
         var datasetNode: Node = node
         let multiplier = { (value: Double) in value > 0 && value <= ProxySettings.maxMultiplier }
-        let multiplierText = "a multiplier in (0, \(formatValue(ProxySettings.maxMultiplier))]"
+        let multiplierText = "a multiplier in (0, \(Formatting.shortest(ProxySettings.maxMultiplier))]"
         for (key, _, value) in entries {
             let path = "proxy.\(key)"
             switch key {
@@ -153,7 +154,7 @@ extension SpaceParser {
             case "epochs":
                 proxy.epochs = try real(
                     value, path, { $0 > 0 && $0 <= ProxySettings.maxEpochs },
-                    "epochs in (0, \(formatValue(ProxySettings.maxEpochs))]")
+                    "epochs in (0, \(Formatting.shortest(ProxySettings.maxEpochs))]")
                 epochsNode = value
             case "steps":
                 if epochsNode != nil || entries.contains(where: { $0.key == "epochs" }) {

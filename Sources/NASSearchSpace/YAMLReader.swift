@@ -174,9 +174,3 @@ func editDistance(_ a: String, _ b: String) -> Int {
     }
     return previous[b.count]
 }
-
-/// Shortest text that reads back to the same Double; integers print without ".0".
-func formatValue(_ value: Double) -> String {
-    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-    return String(value)
-}

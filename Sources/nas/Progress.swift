@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASTraining
 
 /// The live progress line on stderr: redrawn in place on a terminal, one line per update
@@ -14,17 +15,12 @@ final class ProgressLine {
         lastPrint = now
         let line = String(
             format: "step %d/%d  epoch %.2f  loss %.4f  acc %.3f  lr %.4f  %.0f img/s  %@ left",
-            p.step, p.totalSteps, p.epoch, p.loss, p.accuracy, p.learningRate, p.imagesPerSecond, duration(p.eta))
+            p.step, p.totalSteps, p.epoch, p.loss, p.accuracy, p.learningRate, p.imagesPerSecond, Formatting.clock(p.eta))
         FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + line + (interactive && !done ? "" : "\n")).utf8))
     }
 
     func message(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-
-    private func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 }
 

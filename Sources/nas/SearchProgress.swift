@@ -1,4 +1,5 @@
 import Foundation
+import NASFormatting
 import NASSearch
 import NASStore
 
@@ -66,7 +67,7 @@ final class SearchProgress: @unchecked Sendable {
             ].compactMap { $0 }
             say("controller updated on batch \(batch)" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")))
         case .finished(let best):
-            let elapsed = duration(Date().timeIntervalSince(start))
+            let elapsed = Formatting.clock(Date().timeIntervalSince(start))
             if let best, let result = best.result {
                 say(String(format: "search finished in %@: best trial %d, reward %.4f, accuracy %.4f, %.1fM MACs", elapsed, best.number,
                            result.reward, result.accuracy, Double(result.macs) / 1e6))
@@ -87,7 +88,7 @@ final class SearchProgress: @unchecked Sendable {
         if let best { text += String(format: "   best %.4f (#%d)", best.reward, best.number) }
         if finished > finishedAtStart, total > finished {
             let perTrial = Date().timeIntervalSince(start) / Double(finished - finishedAtStart)
-            text += "  ~\(duration(perTrial * Double(total - finished))) left"
+            text += "  ~\(Formatting.clock(perTrial * Double(total - finished))) left"
         }
         return text
     }
@@ -96,7 +97,7 @@ final class SearchProgress: @unchecked Sendable {
         guard interactive, !quiet, Date().timeIntervalSince(lastLive) > 0.5 else { return }
         lastLive = Date()
         let items = running.keys.sorted().map { String(format: "#%d %.0f%%", $0, (running[$0] ?? 0) * 100) }
-        let text = "running: " + items.joined(separator: ", ") + "  (\(finished)/\(total) done, \(duration(Date().timeIntervalSince(start))))"
+        let text = "running: " + items.joined(separator: ", ") + "  (\(finished)/\(total) done, \(Formatting.clock(Date().timeIntervalSince(start))))"
         writeStandardError("\r\u{1B}[K" + text)
         liveShown = true
     }
@@ -106,11 +107,6 @@ final class SearchProgress: @unchecked Sendable {
         let clear = interactive && liveShown ? "\r\u{1B}[K" : ""
         liveShown = false
         writeStandardError(clear + text + "\n")
-    }
-
-    private func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 }
 

@@ -261,15 +261,7 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(variants.map { $0["params"] as? Int } == family.members.map(\.params))
     }
 
-    @Test func numbersAreFormattedForPeople() {
-        #expect(ReportFormat.macs(385_814_752) == "385.8M")
-        #expect(ReportFormat.macs(1_827_141_392) == "1.83B")
-        #expect(ReportFormat.params(5_288_548) == "5.29M")
-        #expect(ReportFormat.params(19_812) == "19.8K")
-        #expect(ReportFormat.fraction(0.87314) == "0.8731")
-        #expect(ReportFormat.fraction(nil) == "–")
-        #expect(ReportFormat.duration(3723) == "1h 02m 03s")
-        #expect(ReportFormat.macsTick(300_000) == "300K" && ReportFormat.macsTick(1_500_000) == "1.5M")
+    @Test func textIsEscapedForHTMLAndShells() {
         #expect(escapeHTML("<a href='x'>&\"</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;")
         #expect(Shell.quoted("Runs/quick-1") == "Runs/quick-1")
         #expect(Shell.quoted("it's here") == "'it'\\''s here'")
