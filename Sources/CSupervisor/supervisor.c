@@ -10,7 +10,8 @@
 // status pipe and exits. The parent takes the result when the supervisor exits, never waiting
 // for output pipes that something else might hold open.
 //
-// Between fork and exec only async-signal-safe calls are made (the parent is multithreaded).
+// Between fork and exec only raw system calls are made (the parent is multithreaded: a lock
+// another thread held at the fork stays held forever in the copy).
 #define _GNU_SOURCE
 #include "supervisor.h"
 
@@ -25,6 +26,23 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/// fork() without glibc's wrapper: the wrapper runs pthread_atfork handlers, which take
+/// locks that another thread of SwiftNAS may have held at the first fork — in the supervisor,
+/// whose copy of such a lock is never released, the second fork would wait forever.
+static pid_t raw_fork(void) { return (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0); }
+
+/// errno as digits (strerror is not async-signal-safe: it may translate and lock).
+static void write_errno(int fd, int error) {
+    char digits[16];
+    int length = 0;
+    do {
+        digits[sizeof digits - 1 - length++] = (char)('0' + error % 10);
+        error /= 10;
+    } while (error > 0 && length < 15);
+    ssize_t written = write(fd, digits + sizeof digits - length, (size_t)length);
+    (void)written;
+}
 
 struct directory_entry {  // the kernel's linux_dirent64
     unsigned long long inode;
@@ -92,16 +110,17 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (directory != NULL && chdir(directory) != 0) {
-        write_text(2, "cannot enter the working directory: ");
-        write_text(2, strerror(errno));
-        write_text(2, "\n");
+        write_text(2, "cannot enter the working directory (errno ");
+        write_errno(2, errno);
+        write_text(2, ")\n");
         _exit(126);
     }
     execve(path, argv, envp);
+    int error = errno;
     write_text(2, "cannot run ");
     write_text(2, path);
-    write_text(2, ": ");
-    write_text(2, strerror(errno));
+    write_text(2, error == ENOENT ? ": no such file" : error == EACCES ? ": permission denied" : ": errno ");
+    if (error != ENOENT && error != EACCES) write_errno(2, error);
     write_text(2, "\n");
     _exit(127);
 }
@@ -194,7 +213,7 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
     sigaddset(&child_signal, SIGCHLD);
     int children = signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
 
-    pid_t command = fork();
+    pid_t command = raw_fork();
     if (command == 0) run_command(path, argv, envp, directory, input, output, errors);
     close(input);
     close(output);
@@ -251,7 +270,7 @@ int swiftnas_supervise(const char *path, char *const argv[], char *const envp[],
         return close_pipes(output, errors, lifeline, status);
     }
     pid_t parent = getpid();
-    pid_t supervisor = fork();
+    pid_t supervisor = raw_fork();
     if (supervisor < 0) {
         return close_pipes(output, errors, lifeline, status);
     }
