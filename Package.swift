@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "NASTestSupport", path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
-        .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"]),
+        .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
             name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
             exclude: ["Fixtures"]

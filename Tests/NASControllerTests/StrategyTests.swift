@@ -84,23 +84,24 @@ import Testing
 
 @Test func reinforceSkipsFailedTrials() throws {
     var c = try Controller(config: .with { $0.policy = .lstm; $0.hiddenSize = 8 }, decisionSizes: [2, 3], seed: 4)
-    let before = c.parameters
+    let before = c.reinforce.parameters
     c.update(decisions: c.propose(count: 3), rewards: [nil, nil, .nan])
-    #expect(c.parameters == before)
-    #expect(c.adam.steps == 0)
+    #expect(c.reinforce.parameters == before)
+    #expect(c.reinforce.adam.steps == 0)
     var s = c.statistics
     #expect(s.updates == 1 && s.trials == 3 && s.failures == 3 && s.baseline == nil && s.meanReward == nil)
     c.update(decisions: [[0, 1], [1, 2], [1, 0]], rewards: [0.2, nil, 0.6])
     s = c.statistics
-    #expect(c.parameters != before)
-    #expect(c.adam.steps == 1)
+    #expect(c.reinforce.parameters != before)
+    #expect(c.reinforce.adam.steps == 1)
     #expect(s.baseline == 0.4 && s.meanReward == 0.4 && s.failures == 4 && s.bestReward == 0.6)
 }
 
 /// b starts at the first batch's mean and then moves as an exponential average; advantages
 /// use the baseline from before the batch and are divided by the running RMS advantage.
 @Test func baselineAndAdvantages() throws {
-    var c = try Controller(config: .with { $0.baselineDecay = 0.5; $0.normalizeAdvantage = true }, decisionSizes: [2], seed: 0)
+    var generator = SeededGenerator(seed: 0)
+    var c = ReinforceStrategy(config: .with { $0.baselineDecay = 0.5; $0.normalizeAdvantage = true }, decisionSizes: [2], generator: &generator)
     let first = c.advantages([1, 3])
     #expect(c.baseline == 2)
     #expect(first == [-1, 1])  // (±1) / √1
@@ -108,7 +109,7 @@ import Testing
     #expect(c.baseline == 3)
     // raw advantages 2, 2; running mean square 0.5·1 + 0.5·4 = 2.5
     #expect(abs(second[0] - 2 / 2.5.squareRoot()) < 1e-15)
-    var raw = try Controller(config: .with { $0.baselineDecay = 0.5; $0.normalizeAdvantage = false }, decisionSizes: [2], seed: 0)
+    var raw = ReinforceStrategy(config: .with { $0.baselineDecay = 0.5; $0.normalizeAdvantage = false }, decisionSizes: [2], generator: &generator)
     _ = raw.advantages([1, 3])
     #expect(raw.advantages([4, 4]) == [2, 2])
 }

@@ -101,3 +101,8 @@ extension ControllerConfig {
         return config
     }
 }
+
+extension Controller {
+    /// The REINFORCE strategy's state (traps for the other strategies).
+    var reinforce: ReinforceStrategy { strategy as! ReinforceStrategy }
+}
