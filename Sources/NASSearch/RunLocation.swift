@@ -13,15 +13,29 @@ public enum Shell {
 /// Where a run's trial log is: a run folder's SQLite file (the default), or a run by name in a
 /// shared PostgreSQL database (`--storage postgresql://…`), where workers on other machines
 /// can reach it.
-public struct RunLocation: Sendable, CustomStringConvertible {
-    /// A run folder's path, or with `storage`, the run's name in that database.
-    public let run: String
-    /// A postgresql:// URL; nil = the run folder's own SQLite file.
-    public let storage: String?
+public enum RunLocation: Sendable, Hashable, CustomStringConvertible {
+    /// A run folder: its `trials.sqlite` holds one run, named after the folder.
+    case folder(path: String)
+    /// A run named `name` in the PostgreSQL database at `url`.
+    case database(url: String, name: String)
 
+    /// A folder's path, or with `storage` (a postgresql:// URL) the run's name in that database.
     public init(run: String, storage: String? = nil) {
-        self.run = run
-        self.storage = storage
+        self = storage.map { .database(url: $0, name: run) } ?? .folder(path: run)
+    }
+
+    /// What the user named: the folder's path or the run's name in its database.
+    public var run: String {
+        switch self {
+        case .folder(let path): path
+        case .database(_, let name): name
+        }
+    }
+
+    /// The database URL; nil for a run folder.
+    public var storage: String? {
+        if case .database(let url, _) = self { return url }
+        return nil
     }
 
     public var isFolder: Bool { storage == nil }
