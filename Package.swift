@@ -97,8 +97,10 @@ let package = Package(
         ),
         .testTarget(name: "NASDataTests", dependencies: ["NASData", "NASKernels", "NASRandom", "CPNG", "CTurboJPEG", "CZlib"]),
         .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
-        // Real servers on loopback (PostgreSQL, Slurm) for the integration tests.
-        .target(name: "NASTestSupport", path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
+        // Real servers on loopback (PostgreSQL, Slurm) for the integration tests, and the
+        // TrialStore conformance suite that any backend's tests run as is.
+        .target(name: "NASTestSupport", dependencies: ["NASStore"], path: "Tests/Support",
+                exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),

@@ -191,7 +191,8 @@ struct PostgreSQLRows {
     var all: [PostgreSQLRow] { rows.map { PostgreSQLRow(columns: columns, values: $0) } }
 }
 
-struct PostgreSQLRow {
+/// One row as text; `StoreRow`'s reads parse it (a missing, NULL or malformed value is `corrupt`).
+struct PostgreSQLRow: StoreRow {
     let columns: [String: Int]
     let values: [String?]
 

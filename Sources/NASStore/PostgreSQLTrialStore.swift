@@ -189,8 +189,9 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0, now())
                 RETURNING \(trialColumns)
                 """,
-                [String(run), String(next + offset), String(trial.batch), trial.architecture, try json(trial.decisions),
-                 String(Int64(bitPattern: trial.seed)), SQLText.bool(trial.isReference)])
+                [String(run), String(next + offset), String(trial.batch), trial.architecture,
+                 try RecordMapping.json(decisions: trial.decisions), String(RecordMapping.stored(seed: trial.seed)),
+                 SQLText.bool(trial.isReference)])
             records.append(try trialRecord(rows.first!))
         }
         return records
@@ -207,23 +208,23 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                             ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING \(Self.trialColumns)
                 """,
-                [worker, SQLText.date(now.addingTimeInterval(lease)), SQLText.date(now), String(run)])
+                [worker, SQLText.date(TrialRules.leaseEnd(now: now, lease: lease)), SQLText.date(now), String(run)])
             return try rows.first.map(Self.trialRecord)
         }
     }
 
     public func heartbeat(trial: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) {
         try transaction { db in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             try db.execute(
                 "UPDATE swiftnas.trial SET lease_expires_at = to_timestamp($1::float8) WHERE id = $2",
-                [SQLText.date(now.addingTimeInterval(lease)), String(trial)])
+                [SQLText.date(TrialRules.leaseEnd(now: now, lease: lease)), String(trial)])
         }
     }
 
     public func complete(trial: Int64, worker: String, result: TrialResult, now: Date) throws(StoreError) -> TrialRecord {
         try transaction { db in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             let rows = try db.execute(
                 """
                 UPDATE swiftnas.trial
@@ -233,14 +234,14 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 RETURNING \(Self.trialColumns)
                 """,
                 [String(result.accuracy), String(result.reward), String(result.macs), String(result.params),
-                 try Self.json(result.components), String(result.seconds), SQLText.date(now), String(trial)])
+                 try RecordMapping.json(components: result.components), String(result.seconds), SQLText.date(now), String(trial)])
             return try Self.trialRecord(rows.first!)
         }
     }
 
     public func fail(trial: Int64, worker: String, reason: String, now: Date) throws(StoreError) -> TrialRecord {
         try transaction { db in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             let rows = try db.execute(
                 """
                 UPDATE swiftnas.trial
@@ -262,9 +263,7 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 WHERE run = $1 AND state = 'running' AND lease_expires_at <= to_timestamp($2::float8)
                 ORDER BY number FOR UPDATE SKIP LOCKED
                 """, [String(run), SQLText.date(now)])
-            return try Self.requeue(db, expired.all, maxAttempts: maxAttempts, now: now) { worker in
-                "lease expired (worker \(worker ?? "?"))"
-            }
+            return try Self.requeue(db, expired.all, cause: .leaseExpired(maxAttempts: maxAttempts), now: now)
         }
     }
 
@@ -276,36 +275,34 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 WHERE run = $1 AND state = 'running' AND left(worker, $2) = $3
                 ORDER BY number FOR UPDATE
                 """, [String(run), String(workerPrefix.count), workerPrefix])
-            return try Self.requeue(db, held.all, maxAttempts: nil, now: now) { _ in reason }
+            return try Self.requeue(db, held.all, cause: .interrupted(reason: reason), now: now)
         }
     }
 
-    /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
-    /// `maxAttempts` nil: an interruption, not a failure — the trial is queued again and its
-    /// claim's attempt given back, so a killed search never uses up a good trial's attempts.
-    private static func requeue(_ db: PostgreSQLConnection, _ rows: [PostgreSQLRow], maxAttempts: Int?, now: Date,
-                                reason: (String?) -> String) throws -> [TrialRecord] {
+    /// Running trials (rows of id, worker, attempts, locked) taken back for `cause`: queued
+    /// again or failed, with the failure and attempts `TrialRules.requeue` gives.
+    private static func requeue(_ db: PostgreSQLConnection, _ rows: [PostgreSQLRow], cause: TrialRules.RequeueCause,
+                                now: Date) throws -> [TrialRecord] {
         try rows.map { row in
-            let id = try row.int64("id"), attempts = try row.int("attempts")
-            let why = reason(try row.text("worker"))
+            let id = try row.int64("id")
+            let change = TrialRules.requeue(worker: try row.text("worker"), attempts: try row.int("attempts"), cause: cause)
             let updated: PostgreSQLRows
-            if let maxAttempts, attempts >= maxAttempts {
+            if change.state == .failed {
                 updated = try db.execute(
                     """
                     UPDATE swiftnas.trial SET state = 'failed', failure = $1, lease_expires_at = NULL,
                                               finished_at = to_timestamp($2::float8)
                     WHERE id = $3 RETURNING \(trialColumns)
-                    """, ["\(why) after \(attempts) attempts", SQLText.date(now), String(id)])
+                    """, [change.failure, SQLText.date(now), String(id)])
             } else {
                 // The worker is cleared so its late heartbeat or result is refused even if
                 // nobody has claimed the trial again yet.
                 updated = try db.execute(
                     """
                     UPDATE swiftnas.trial SET state = 'queued', failure = $1, worker = NULL,
-                                              lease_expires_at = NULL, started_at = NULL,
-                                              attempts = attempts - $2::integer
+                                              lease_expires_at = NULL, started_at = NULL, attempts = $2::integer
                     WHERE id = $3 RETURNING \(trialColumns)
-                    """, [why, maxAttempts == nil && attempts > 0 ? "1" : "0", String(id)])
+                    """, [change.failure, String(change.attempts), String(id)])
             }
             return try trialRecord(updated.first!)
         }
@@ -409,15 +406,13 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
         }
     }
 
-    /// The trial, locked, if it is running under `worker`; otherwise the error that says why not.
-    private static func requireHeld(_ db: PostgreSQLConnection, _ id: Int64, by worker: String) throws -> TrialRecord {
+    /// Locks the trial's row, then throws unless it is running under `worker`
+    /// (`TrialRules.requireHeld`).
+    private static func requireHeld(_ db: PostgreSQLConnection, _ id: Int64, by worker: String) throws {
         guard let row = try db.execute(
             "SELECT \(trialColumns) FROM swiftnas.trial WHERE id = $1 FOR UPDATE", [String(id)]).first
         else { throw StoreError.trialNotFound(id: id) }
-        let trial = try trialRecord(row)
-        guard trial.state == .running else { throw StoreError.notRunning(trial: id, state: trial.state) }
-        guard trial.worker == worker else { throw StoreError.leaseLost(trial: id, worker: worker, holder: trial.worker) }
-        return trial
+        try TrialRules.requireHeld(try trialRecord(row), by: worker)
     }
 
     private static let runColumns = "id, name, extract(epoch FROM created_at)::float8 AS created_at, space, config"
@@ -426,10 +421,7 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
         try db.execute("SELECT \(runColumns) FROM swiftnas.run WHERE \(condition)", parameters).first.map(runRecord)
     }
 
-    private static func runRecord(_ row: PostgreSQLRow) throws -> RunRecord {
-        RunRecord(id: try row.int64("id"), name: try row.string("name"), createdAt: try row.date("created_at")!,
-                  space: try row.string("space"), config: try row.string("config"))
-    }
+    private static func runRecord(_ row: PostgreSQLRow) throws -> RunRecord { try RecordMapping.run(row) }
 
     /// Times come back as epoch seconds (microsecond precision), like they went in.
     private static let trialColumns = """
@@ -441,42 +433,7 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
         extract(epoch FROM finished_at)::float8 AS finished_at
         """
 
-    private static func trialRecord(_ row: PostgreSQLRow) throws -> TrialRecord {
-        let id = try row.int64("id")
-        let stateText = try row.string("state")
-        guard let state = TrialState(rawValue: stateText) else {
-            throw StoreError.corrupt("trial \(id) has unknown state '\(stateText)'")
-        }
-        var result: TrialResult?
-        if state == .complete {
-            result = TrialResult(
-                accuracy: try row.double("accuracy"), reward: try row.double("reward"), macs: try row.int("macs"),
-                params: try row.int("params"),
-                components: try decodeJSON([String: Double].self, try row.string("components"), trial: id),
-                seconds: try row.double("seconds"))
-        }
-        return TrialRecord(
-            id: id, run: try row.int64("run"), number: try row.int("number"), batch: try row.int("batch"), state: state,
-            architecture: try row.string("architecture"),
-            decisions: try decodeJSON([Int].self, try row.string("decisions"), trial: id),
-            seed: UInt64(bitPattern: try row.int64("seed")), isReference: try row.bool("is_reference"), result: result,
-            failure: try row.text("failure"), worker: try row.text("worker"), attempts: try row.int("attempts"),
-            leaseExpiresAt: try row.date("lease_expires_at"), createdAt: try row.date("created_at")!,
-            startedAt: try row.date("started_at"), finishedAt: try row.date("finished_at"))
-    }
-
-    /// JSON text, keys sorted so equal values are stored identically (as in the SQLite store).
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, trial: Int64) throws -> T {
-        do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
-            throw StoreError.corrupt("trial \(trial) has unreadable JSON '\(text)'")
-        }
-    }
+    private static func trialRecord(_ row: PostgreSQLRow) throws -> TrialRecord { try RecordMapping.trial(row) }
 }
 
 /// A run's lock held by a PostgreSQL session (see `PostgreSQLTrialStore.lockRun`): released

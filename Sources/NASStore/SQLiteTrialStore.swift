@@ -254,7 +254,7 @@ public final class SQLiteTrialStore: TrialStore {
                     VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?)
                     """,
                 arguments: [run, next + offset, trial.batch, trial.architecture,
-                            try json(trial.decisions), Int64(bitPattern: trial.seed),
+                            try RecordMapping.json(decisions: trial.decisions), RecordMapping.stored(seed: trial.seed),
                             trial.isReference, now])
             ids.append(db.lastInsertedRowID)
         }
@@ -274,23 +274,23 @@ public final class SQLiteTrialStore: TrialStore {
                                 ORDER BY number LIMIT 1)
                     RETURNING id
                     """,
-                arguments: [worker, now.addingTimeInterval(lease), now, run])
+                arguments: [worker, TrialRules.leaseEnd(now: now, lease: lease), now, run])
             return try id.map { try Self.fetchTrial(db, $0) }
         }
     }
 
     public func heartbeat(trial: Int64, worker: String, lease: TimeInterval, now: Date) throws(StoreError) {
         try write { db throws in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             try db.execute(
                 sql: "UPDATE trial SET lease_expires_at = ? WHERE id = ?",
-                arguments: [now.addingTimeInterval(lease), trial])
+                arguments: [TrialRules.leaseEnd(now: now, lease: lease), trial])
         }
     }
 
     public func complete(trial: Int64, worker: String, result: TrialResult, now: Date) throws(StoreError) -> TrialRecord {
         try write { db throws -> TrialRecord in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             try db.execute(
                 sql: """
                     UPDATE trial
@@ -299,14 +299,14 @@ public final class SQLiteTrialStore: TrialStore {
                     WHERE id = ?
                     """,
                 arguments: [result.accuracy, result.reward, result.macs, result.params,
-                            try Self.json(result.components), result.seconds, now, trial])
+                            try RecordMapping.json(components: result.components), result.seconds, now, trial])
             return try Self.fetchTrial(db, trial)
         }
     }
 
     public func fail(trial: Int64, worker: String, reason: String, now: Date) throws(StoreError) -> TrialRecord {
         try write { db throws -> TrialRecord in
-            _ = try Self.requireHeld(db, trial, by: worker)
+            try Self.requireHeld(db, trial, by: worker)
             try db.execute(
                 sql: """
                     UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL, finished_at = ?
@@ -327,9 +327,7 @@ public final class SQLiteTrialStore: TrialStore {
                     ORDER BY number
                     """,
                 arguments: [run, now])
-            return try Self.requeue(db, expired, maxAttempts: maxAttempts, now: now) { worker in
-                "lease expired (worker \(worker ?? "?"))"
-            }
+            return try Self.requeue(db, expired, cause: .leaseExpired(maxAttempts: maxAttempts), now: now)
         }
     }
 
@@ -343,39 +341,36 @@ public final class SQLiteTrialStore: TrialStore {
                     ORDER BY number
                     """,
                 arguments: [run, workerPrefix.count, workerPrefix])
-            return try Self.requeue(db, held, maxAttempts: nil, now: now) { _ in reason }
+            return try Self.requeue(db, held, cause: .interrupted(reason: reason), now: now)
         }
     }
 
-    /// Running trials (rows of id, worker, attempts) → queued, or → failed once out of attempts.
-    /// `maxAttempts` nil: an interruption, not a failure — the trial is queued again and its
-    /// claim's attempt given back, so a killed search never uses up a good trial's attempts.
-    private static func requeue(_ db: Database, _ rows: [Row], maxAttempts: Int?, now: Date,
-                                reason: (String?) -> String) throws -> [TrialRecord] {
+    /// Running trials (rows of id, worker, attempts) taken back for `cause`: queued again or
+    /// failed, with the failure and attempts `TrialRules.requeue` gives.
+    private static func requeue(_ db: Database, _ rows: [Row], cause: TrialRules.RequeueCause, now: Date) throws -> [TrialRecord] {
         var ids: [Int64] = []
         for row in rows {
             let id: Int64 = try row.decode(forColumn: "id")
-            let attempts: Int = try row.decode(forColumn: "attempts")
-            let why = reason(try row.decode(forColumn: "worker"))
-            if let maxAttempts, attempts >= maxAttempts {
+            let change = TrialRules.requeue(worker: try row.decode(forColumn: "worker"),
+                                            attempts: try row.decode(forColumn: "attempts"), cause: cause)
+            if change.state == .failed {
                 try db.execute(
                     sql: """
                         UPDATE trial SET state = 'failed', failure = ?, lease_expires_at = NULL,
                                          finished_at = ?
                         WHERE id = ?
                         """,
-                    arguments: ["\(why) after \(attempts) attempts", now, id])
+                    arguments: [change.failure, now, id])
             } else {
                 // The worker is cleared so its late heartbeat or result is refused even if
                 // nobody has claimed the trial again yet.
                 try db.execute(
                     sql: """
                         UPDATE trial SET state = 'queued', failure = ?, worker = NULL,
-                                         lease_expires_at = NULL, started_at = NULL,
-                                         attempts = attempts - ?
+                                         lease_expires_at = NULL, started_at = NULL, attempts = ?
                         WHERE id = ?
                         """,
-                    arguments: [why, maxAttempts == nil && attempts > 0 ? 1 : 0, id])
+                    arguments: [change.failure, change.attempts, id])
             }
             ids.append(id)
         }
@@ -473,22 +468,13 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    /// The trial, if it is running under `worker`; otherwise the error that says why not.
-    private static func requireHeld(_ db: Database, _ id: Int64, by worker: String) throws -> TrialRecord {
-        let trial = try fetchTrial(db, id)
-        guard trial.state == .running else { throw StoreError.notRunning(trial: id, state: trial.state) }
-        guard trial.worker == worker else {
-            throw StoreError.leaseLost(trial: id, worker: worker, holder: trial.worker)
-        }
-        return trial
+    /// Throws unless the trial is running under `worker` (`TrialRules.requireHeld`).
+    private static func requireHeld(_ db: Database, _ id: Int64, by worker: String) throws {
+        try TrialRules.requireHeld(try fetchTrial(db, id), by: worker)
     }
 
     private static func fetchRun(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> RunRecord? {
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
-        return RunRecord(
-            id: try row.decode(forColumn: "id"), name: try row.decode(forColumn: "name"),
-            createdAt: try row.decode(forColumn: "created_at"), space: try row.decode(forColumn: "space"),
-            config: try row.decode(forColumn: "config"))
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map { try RecordMapping.run(SQLiteRow($0)) }
     }
 
     private static func fetchTrial(_ db: Database, _ id: Int64) throws -> TrialRecord {
@@ -498,46 +484,22 @@ public final class SQLiteTrialStore: TrialStore {
         return try trialRecord(row)
     }
 
-    private static func trialRecord(_ row: Row) throws -> TrialRecord {
-        let id: Int64 = try row.decode(forColumn: "id")
-        let stateText: String = try row.decode(forColumn: "state")
-        guard let state = TrialState(rawValue: stateText) else {
-            throw StoreError.corrupt("trial \(id) has unknown state '\(stateText)'")
-        }
-        var result: TrialResult?
-        if state == .complete {
-            result = TrialResult(
-                accuracy: try row.decode(forColumn: "accuracy"), reward: try row.decode(forColumn: "reward"),
-                macs: try row.decode(forColumn: "macs"), params: try row.decode(forColumn: "params"),
-                components: try decodeJSON([String: Double].self, try row.decode(forColumn: "components"), trial: id),
-                seconds: try row.decode(forColumn: "seconds"))
-        }
-        return TrialRecord(
-            id: id, run: try row.decode(forColumn: "run"), number: try row.decode(forColumn: "number"),
-            batch: try row.decode(forColumn: "batch"), state: state,
-            architecture: try row.decode(forColumn: "architecture"),
-            decisions: try decodeJSON([Int].self, try row.decode(forColumn: "decisions"), trial: id),
-            seed: UInt64(bitPattern: try row.decode(Int64.self, forColumn: "seed")),
-            isReference: try row.decode(forColumn: "is_reference"), result: result,
-            failure: try row.decode(forColumn: "failure"), worker: try row.decode(forColumn: "worker"),
-            attempts: try row.decode(forColumn: "attempts"),
-            leaseExpiresAt: try row.decode(forColumn: "lease_expires_at"),
-            createdAt: try row.decode(forColumn: "created_at"), startedAt: try row.decode(forColumn: "started_at"),
-            finishedAt: try row.decode(forColumn: "finished_at"))
-    }
+    private static func trialRecord(_ row: Row) throws -> TrialRecord { try RecordMapping.trial(SQLiteRow(row)) }
+}
 
-    /// JSON text, keys sorted so equal values are stored identically.
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+/// A GRDB row read as `RecordMapping` reads rows, each value decoded as GRDB stores it (dates
+/// as `yyyy-MM-dd HH:mm:ss.SSS` text); a decoding failure is GRDB's error.
+private struct SQLiteRow: StoreRow {
+    let row: Row
 
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, trial: Int64) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corrupt("trial \(trial) has unreadable JSON '\(text)'")
-        }
-    }
+    init(_ row: Row) { self.row = row }
+
+    func text(_ column: String) throws -> String? { try row.decode(String?.self, forColumn: column) }
+    func string(_ column: String) throws -> String { try row.decode(String.self, forColumn: column) }
+    func int(_ column: String) throws -> Int { try row.decode(Int.self, forColumn: column) }
+    func int64(_ column: String) throws -> Int64 { try row.decode(Int64.self, forColumn: column) }
+    func double(_ column: String) throws -> Double { try row.decode(Double.self, forColumn: column) }
+    func bool(_ column: String) throws -> Bool { try row.decode(Bool.self, forColumn: column) }
+    func date(_ column: String) throws -> Date? { try row.decode(Date?.self, forColumn: column) }
+    func requiredDate(_ column: String) throws -> Date { try row.decode(Date.self, forColumn: column) }
 }

@@ -178,6 +178,34 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
 
 /// The trial log of a search. Modelled on Optuna's storages: a small set of calls, each write
 /// atomic, so several worker processes can share one store and a search can be resumed.
+///
+/// The contract every backend keeps (`TrialStoreConformance` in NASTestSupport checks it;
+/// the rules that need no database are in `TrialRules` and `RecordMapping`):
+///
+/// - **Threads and processes.** A store may be called from any thread, and any number of
+///   stores (processes, machines) may share one storage. Each call is one transaction: it
+///   happens whole or not at all, and no other call sees it half done. A read sees only
+///   committed writes.
+/// - **Identity.** A trial's `number` is its public identity: 0-based and gapless in enqueue
+///   order within its run, never reused. Its `id` is the database row, unique across runs and
+///   internal to the store (calls take it; users see numbers). A run is found by its unique
+///   name; its `id` is likewise internal.
+/// - **Records are values.** Every record returned is a snapshot read back from storage after
+///   the call's write, so it carries the stored precision (dates to the millisecond in
+///   SQLite); a later call returns new records and never changes old ones.
+/// - **Ownership.** A running trial belongs to the worker named in its claim until its lease
+///   ends (`leaseExpiresAt <= now`); from then on `requeueExpired` may take it back (until it
+///   does, the worker's calls still succeed). Only that worker may `heartbeat`, `complete` or
+///   `fail` it: anyone else gets `leaseLost`, and a trial that is not running `notRunning`.
+///   `release` takes back the trials of workers known to be gone, whatever their lease.
+/// - **Transitions.** `claim`: queued → running (the oldest queued one; attempts + 1).
+///   `complete`, `fail`: running under the caller → complete (with its result) or failed
+///   (with its reason); both final. `requeueExpired`: running with an ended lease → queued,
+///   or failed once it has used `maxAttempts`. `release`: running → queued, its attempt given
+///   back. A trial queued again has no worker, lease or start time, and keeps the reason in
+///   `failure`. Besides these and `heartbeat` (the lease only), nothing changes a trial, and
+///   nothing leaves complete or failed.
+/// - **Errors.** Every failure is a `StoreError`, one line; a call that throws wrote nothing.
 public protocol TrialStore: Sendable {
     /// Throws `runExists` if the name is taken.
     func createRun(name: String, space: String, config: String) throws(StoreError) -> RunRecord

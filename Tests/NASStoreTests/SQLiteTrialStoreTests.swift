@@ -4,33 +4,6 @@ import Testing
 import NASStore
 import NASTestSupport
 
-extension StoreFixture {
-    static let sqliteMemory = StoreFixture(name: "SQLite in memory", persistent: false) {
-        let store = try SQLiteTrialStore.inMemory()
-        return { store }
-    }
-
-    /// A fresh file per test; each open is a separate `DatabasePool`, like a separate process.
-    static let sqliteFile = StoreFixture(name: "SQLite file", persistent: true) {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("NASStoreTests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let path = directory.appendingPathComponent("trials.sqlite").path
-        return { try SQLiteTrialStore(path: path) }
-    }
-
-    static let sqlite: [StoreFixture] = [.sqliteMemory, .sqliteFile]
-
-    /// A fresh database per test on the test process's loopback server.
-    static let postgres = StoreFixture(name: "PostgreSQL", persistent: true) {
-        let url = try LoopbackPostgres.server().newDatabase()
-        return { try PostgreSQLTrialStore(url: url) }
-    }
-
-    /// Every backend: the conformance suite runs against each.
-    static let all: [StoreFixture] = sqlite + [postgres]
-}
-
 /// What only the SQLite store has: open modes, foreign files, migrations.
 @Suite struct SQLiteTrialStoreTests {
     typealias C = TrialStoreConformance
