@@ -80,7 +80,8 @@ public struct RunDirectory: Sendable {
     /// folder holds only what an interrupted `nas search` left while creating its run.
     func requireExisting() throws(SearchError) {
         guard !FileManager.default.fileExists(atPath: database) else { return }
-        if let contents = try? FileManager.default.contentsOfDirectory(atPath: path), !contents.isEmpty,
+        // Empty too: a search killed between making the folder and taking its lock leaves it so.
+        if let contents = try? FileManager.default.contentsOfDirectory(atPath: path),
            contents.allSatisfy(Self.isCreationLeftover)
         {
             throw .neverCreated(directory: path)

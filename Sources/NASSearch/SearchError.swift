@@ -29,7 +29,7 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
             "\(directory) already exists and is not empty; `nas search` never overwrites a run (continue it with `nas resume \(directory)`, or choose a new --run folder)"
         case .notARun(let directory): "\(directory) is not a SwiftNAS run folder (no \(RunDirectory.databaseName) in it)"
         case .neverCreated(let directory):
-            "the run in \(directory) was never created (its `nas search` stopped while creating it); start it with `nas search … --run \(directory)`, which reuses the folder"
+            "the run in \(directory) was never created (the folder is empty, or holds only what an interrupted `nas search` left); start it with `nas search … --run \(directory)`, which reuses the folder"
         case .noRun(let what): "there is no \(what) (check the name, or start it with `nas search … --storage URL`)"
         case .locked(let directory, let holder):
             "the \(directory.hasPrefix("run '") ? directory : "run in \(directory)") is in use by another process\(holder.map { " (\($0))" } ?? ""); wait for it to finish or stop it first"
