@@ -6,14 +6,6 @@ import NASStore
 /// The checks: each takes new, empty storage from `makeStorage` and throws a
 /// `ConformanceFailure` at the first expectation that does not hold.
 extension TrialStoreConformance {
-    private typealias C = TrialStoreConformance
-    private var t0: Date { C.t0 }
-    private func trial(_ batch: Int, _ index: Int, reference: Bool = false) -> NewTrial {
-        C.trial(batch, index, reference: reference)
-    }
-    private func result(_ reward: Double) -> TrialResult { C.result(reward) }
-    private func newRun(_ store: any TrialStore, _ name: String = "search") throws -> RunRecord { try C.newRun(store, name) }
-
     public func runsAreCreatedLookedUpAndUnique() throws {
         let store = try freshStore()
         let run = try newRun(store)

@@ -179,3 +179,13 @@ func require<T>(_ value: T?, _ what: @autoclosure () -> String, file: String = #
     guard let value else { throw failure("expected \(what()), got nil", file, line) }
     return value
 }
+
+/// Shorthands the checks share (both check files).
+extension TrialStoreConformance {
+    var t0: Date { Self.t0 }
+    func trial(_ batch: Int, _ index: Int, reference: Bool = false) -> NewTrial {
+        Self.trial(batch, index, reference: reference)
+    }
+    func result(_ reward: Double) -> TrialResult { Self.result(reward) }
+    func newRun(_ store: any TrialStore, _ name: String = "search") throws -> RunRecord { try Self.newRun(store, name) }
+}
