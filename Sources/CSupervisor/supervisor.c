@@ -204,6 +204,7 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
     sigprocmask(SIG_SETMASK, &all, NULL);
     setpgid(0, 0);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    prctl(PR_SET_NAME, "nas-supervisor");  // what ps and top show (the command line stays SwiftNAS's)
     int keep[5] = {input, output, errors, lifeline, status_pipe};
     sort_ascending(keep, 5);
     close_all_but(keep, 5);  // other threads' lifelines among them: they must not be held open here
