@@ -6,6 +6,13 @@
 # Everything lives in DIR (data, socket, log). initdb refuses to run as root, so as root the
 # server runs as the `postgres` user that Debian's package creates.
 set -euo pipefail
+# The servers outlive the test that starts them: they must not keep its other open files (a
+# Foundation Pipe is not close-on-exec, and its reader would wait on the server forever).
+for descriptor in /proc/$$/fd/*; do
+    descriptor=${descriptor##*/}
+    # 255 and up: bash's own (the script it is reading).
+    if [ "$descriptor" -gt 2 ] 2>/dev/null && [ "$descriptor" -lt 255 ]; then eval "exec $descriptor>&-" 2>/dev/null || true; fi
+done
 
 bin=${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}
 command=${1:?usage: postgres-cluster.sh start DIR PORT | stop DIR}

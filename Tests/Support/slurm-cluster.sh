@@ -21,6 +21,13 @@
 # 2 s polls (so >=2 s), stop ~0.3-0.6 s.
 # Tested with Debian 12's slurm-wlm 22.05.8 and munge 0.5.15.
 set -euo pipefail
+# The servers outlive the test that starts them: they must not keep its other open files (a
+# Foundation Pipe is not close-on-exec, and its reader would wait on the server forever).
+for descriptor in /proc/$$/fd/*; do
+    descriptor=${descriptor##*/}
+    # 255 and up: bash's own (the script it is reading).
+    if [ "$descriptor" -gt 2 ] 2>/dev/null && [ "$descriptor" -lt 255 ]; then eval "exec $descriptor>&-" 2>/dev/null || true; fi
+done
 PATH=$PATH:/usr/sbin:/sbin   # the daemons live in sbin, which a caller's PATH may lack
 
 log() { echo "slurm-cluster: $*" >&2; }
