@@ -27,21 +27,17 @@ public enum Formatting {
     }
 
     /// 385814752 -> "385.8M", 1.8e9 -> "1.80B", 212000 -> "212.0K".
-    public static func macs(_ value: Int?) -> String {
-        guard let value else { return "–" }
-        let v = Double(value)
-        if v >= 1e9 { return String(format: "%.2fB", v / 1e9) }
-        if v >= 1e6 { return String(format: "%.1fM", v / 1e6) }
-        if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
-        return String(value)
-    }
+    public static func macs(_ value: Int?) -> String { count(value, millionDigits: 1) }
 
     /// 5288548 -> "5.29M", 7120 -> "7.1K".
-    public static func params(_ value: Int?) -> String {
+    public static func params(_ value: Int?) -> String { count(value, millionDigits: 2) }
+
+    /// A count in K, M or B: `millionDigits` decimals for millions, one more for billions.
+    private static func count(_ value: Int?, millionDigits digits: Int) -> String {
         guard let value else { return "–" }
         let v = Double(value)
-        if v >= 1e9 { return String(format: "%.3fB", v / 1e9) }
-        if v >= 1e6 { return String(format: "%.2fM", v / 1e6) }
+        if v >= 1e9 { return String(format: "%.\(digits + 1)fB", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.\(digits)fM", v / 1e6) }
         if v >= 1e3 { return String(format: "%.1fK", v / 1e3) }
         return String(value)
     }

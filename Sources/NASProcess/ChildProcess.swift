@@ -50,8 +50,8 @@ public struct ChildProcess: Sendable {
         return try child.finish(timeout: timeout, program: program)
     }
 
-    /// The program's path: as given if it names a path, else the first match on PATH.
-    static func resolve(_ program: String) throws(ChildProcessError) -> String {
+    /// The program's path: as given if it names a path, else the first executable match on PATH.
+    public static func resolve(_ program: String) throws(ChildProcessError) -> String {
         if program.contains("/") { return program }
         let search = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for folder in search.split(separator: ":") where !folder.isEmpty {

@@ -42,9 +42,9 @@ public struct CommandEvaluator: TrialEvaluator {
             }
             return
         }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let found = path.split(separator: ":").contains { manager.isExecutableFile(atPath: "\($0)/\(program)") }
-        if !found { throw .evaluator("--evaluator: '\(program)' is not a program on PATH") }
+        guard (try? ChildProcess.resolve(program)) != nil else {
+            throw .evaluator("--evaluator: '\(program)' is not a program on PATH")
+        }
     }
 
     public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {

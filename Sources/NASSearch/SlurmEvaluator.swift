@@ -42,10 +42,7 @@ public struct SlurmEvaluator: TrialEvaluator {
     public let runName: String
     public let workingDirectory: String
 
-    static var sbatch: String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/sbatch" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var sbatch: String? { try? ChildProcess.resolve("sbatch") }
 
     public init(command: String, timeout: TimeInterval?, settings: SubmitSettings, runName: String,
                 workingDirectory: String = FileManager.default.currentDirectoryPath) {
