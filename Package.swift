@@ -12,7 +12,8 @@ let kernelSettings: [SwiftSetting] = [
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
 // NASArchitecture (pure values) <- NASModel, NASSearchSpace; NASController (policies over
 // integers); NASStore (the only database user); NASONNX (NASModel's folded network as
-// ONNX protobuf); NASSearch (the loop, export) imports them all <- nas.
+// ONNX protobuf); NASEvaluation (evaluators) <- NASSearch (the loop, workers) <-
+// NASPresentation (status, report, exports) <- nas.
 let package = Package(
     name: "SwiftNAS",
     products: [
@@ -66,21 +67,36 @@ let package = Package(
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "Yams"]),
         .target(name: "NASController", dependencies: ["NASRandom"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
+        // A trained model folder is exported from here too (ModelFolderExport).
         .target(
             name: "NASONNX",
-            dependencies: ["NASModel", "NASArchitecture", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["NASModel", "NASArchitecture", "NASTraining", "NASData",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["Proto"]
         ),
+        // Everything that turns a candidate into a measurement: the built-in trainer, a user's
+        // command, Slurm jobs (one per trial, or an array of workers), the dry run.
+        .target(
+            name: "NASEvaluation",
+            dependencies: ["NASSearchSpace", "NASArchitecture", "NASTraining", "NASData", "NASProcess", "NASFormatting"]
+        ),
+        // The loop, its workers and where a run lives.
         .target(
             name: "NASSearch",
-            dependencies: ["NASSearchSpace", "NASController", "NASTraining", "NASStore", "NASONNX", "NASProcess",
-                           "NASRandom", "NASArchitecture", "NASData", "NASFormatting"]
+            dependencies: ["NASSearchSpace", "NASController", "NASEvaluation", "NASStore", "NASProcess", "NASRandom",
+                           "NASArchitecture"]
+        ),
+        // Reading and presenting runs: status, the HTML report, the exports.
+        .target(
+            name: "NASPresentation",
+            dependencies: ["NASSearch", "NASSearchSpace", "NASController", "NASStore", "NASONNX", "NASTraining",
+                           "NASArchitecture", "NASProcess", "NASFormatting"]
         ),
         .executableTarget(
             name: "nas",
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
-                "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting",
+                "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting", "NASEvaluation", "NASPresentation", "NASONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -99,14 +115,21 @@ let package = Package(
         .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
         // Real servers on loopback (PostgreSQL, Slurm) for the integration tests, and the
         // TrialStore conformance suite that any backend's tests run as is.
-        .target(name: "NASTestSupport", dependencies: ["NASStore"], path: "Tests/Support",
-                exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
+        .target(name: "NASTestSupport", dependencies: ["NASStore", "NASSearch", "NASSearchSpace", "NASArchitecture", "NASEvaluation"],
+                path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh", "Fixtures"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
-            exclude: ["Fixtures"]
+            name: "NASSearchTests",
+            dependencies: ["NASSearch", "NASEvaluation", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",
+                           "NASTestSupport"]
+        ),
+        .testTarget(name: "NASEvaluationTests", dependencies: ["NASEvaluation"]),
+        .testTarget(
+            name: "NASPresentationTests",
+            dependencies: ["NASPresentation", "NASSearch", "NASEvaluation", "NASArchitecture", "NASSearchSpace", "NASStore",
+                           "NASProcess", "NASTestSupport"]
         ),
         .testTarget(name: "NASFormattingTests", dependencies: ["NASFormatting"]),
         .testTarget(name: "NASProcessTests", dependencies: ["NASProcess", "NASTestSupport"]),

@@ -45,7 +45,7 @@ else
 fi
 
 start=$(date +%s.%N)
-"$nas" search --space "$root/Tests/NASSearchTests/Fixtures/tiny.yaml" --run "$name" "${run[@]}" --workers 0 \
+"$nas" search --space "$root/Tests/Support/Fixtures/tiny.yaml" --run "$name" "${run[@]}" --workers 0 \
     --trials "$trials" --batch "$batch" --evaluator "dry-run:$seconds" --strategy "$strategy" --quiet 2>"$work/controller.err" &
 controller=$!
 # Workers wait for a database run to appear; a folder must exist before they open it.

@@ -31,10 +31,13 @@ public struct ONNXPreprocessing: Sendable, Hashable {
 /// Everything the export can refuse, as one line each.
 public enum ONNXError: Error, CustomStringConvertible, Equatable, Sendable {
     case mismatch(String)
+    /// A model folder that cannot be exported (unreadable, or missing what the graph needs).
+    case modelFolder(String)
 
     public var description: String {
         switch self {
         case .mismatch(let detail): "onnx export: \(detail)"
+        case .modelFolder(let message): message
         }
     }
 }

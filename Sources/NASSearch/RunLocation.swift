@@ -1,14 +1,6 @@
 import Foundation
+import NASProcess
 import NASStore
-
-public enum Shell {
-    /// A word the shell keeps as is, or the text in single quotes.
-    public static func quoted(_ text: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%")
-        if !text.isEmpty, text.unicodeScalars.allSatisfy(safe.contains) { return text }
-        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
 
 /// Where a run's trial log is: a run folder's SQLite file (the default), or a run by name in a
 /// shared PostgreSQL database (`--storage postgresql://…`), where workers on other machines
@@ -86,7 +78,8 @@ public enum RunLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    static func redacted(_ url: String) -> String { PostgreSQLTrialStore.redacted(url) }
+    /// The URL with its password hidden, for anything a person sees.
+    public static func redacted(_ url: String) -> String { PostgreSQLTrialStore.redacted(url) }
 
     enum Access { case create, write, read }
 

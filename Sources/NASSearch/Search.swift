@@ -1,6 +1,7 @@
 import Foundation
 import NASArchitecture
 import NASController
+import NASEvaluation
 import NASSearchSpace
 import NASStore
 import NASTraining
@@ -137,7 +138,10 @@ public final class Search: @unchecked Sendable {
         // A folder is locked before its file is opened; a database run once it is found.
         let folderLock: AnyObject? = location.isFolder ? try location.directory.lock() : nil
         let store = try location.store(.write)
-        var (run, config, space) = try load(store, location)
+        var run = try location.record(in: store)
+        let decoded = try decode(run)
+        var config = decoded.config
+        let space = decoded.space
         let lock: AnyObject
         if let folderLock { lock = folderLock } else { lock = try location.lockDatabaseRun(store: store, run: run) }
         if let trials { config.trials = trials }
@@ -154,17 +158,8 @@ public final class Search: @unchecked Sendable {
                       evaluator: chosen, resumed: true)
     }
 
-    /// The run, its configuration and its space as stored.
-    static func load(_ store: any TrialStore, _ location: RunLocation) throws(SearchError)
-        -> (RunRecord, SearchConfig, SearchSpace)
-    {
-        let run = try location.record(in: store)
-        let (config, space) = try decode(run)
-        return (run, config, space)
-    }
-
     /// A stored run's configuration and space.
-    static func decode(_ run: RunRecord) throws(SearchError) -> (SearchConfig, SearchSpace) {
+    static func decode(_ run: RunRecord) throws(SearchError) -> (config: SearchConfig, space: SearchSpace) {
         let config = try SearchConfig.decode(run.config)
         let space: SearchSpace
         do { space = try SearchSpace.parse(run.space, file: config.spaceFile + " (as stored in the run)") } catch {
@@ -176,15 +171,12 @@ public final class Search: @unchecked Sendable {
     static func makeEvaluator(
         _ config: SearchConfig, location: RunLocation, cache: String?, progress: (@Sendable (Int, Int) -> Void)?
     ) throws(SearchError) -> any TrialEvaluator {
-        if config.usesBuiltinTrainer {
-            let models = config.keepWeights == true && location.isFolder ? location.directory.models : nil
-            return try BuiltinEvaluator.load(proxy: config.proxy, cacheDirectory: cache, modelsDirectory: models, progress: progress)
-        }
-        if let seconds = try DryRunEvaluator.seconds(config.evaluator) { return DryRunEvaluator(seconds: seconds) }
-        if let submit = config.submit {
-            return SlurmEvaluator(command: config.evaluator, timeout: config.timeout, settings: submit, runName: location.runName)
-        }
-        return CommandEvaluator(command: config.evaluator, timeout: config.timeout)
+        let models = config.keepWeights == true && location.isFolder ? location.directory.models : nil
+        do {
+            return try EvaluatorChoice(config.evaluator).make(
+                proxy: config.proxy, timeout: config.timeout, submit: config.submit, runName: location.runName,
+                modelsDirectory: models, cache: cache, progress: progress)
+        } catch { throw .evaluator(error) }
     }
 
     // MARK: The loop
@@ -231,7 +223,7 @@ public final class Search: @unchecked Sendable {
         }
         var (batch, controller) = try loadOrStartController()
         emit(.started(run: run.name, resumed: resumed, finished: try finishedCount(), total: config.trials, released: released,
-                     best: try storeCall { try store.best(run: run.id) }))
+                     best: try storeCall { try store.trials(run: run.id) }.bestSampled))
         while true {
             let trials = try storeCall { try store.trials(run: run.id) }
             let current = trials.filter { $0.batch == batch + 1 }
@@ -263,7 +255,7 @@ public final class Search: @unchecked Sendable {
             emit(.updated(batch: batch, statistics: controller.statistics))
             if next.isEmpty { break }
         }
-        emit(.finished(best: try storeCall { try store.best(run: run.id) }))
+        emit(.finished(best: try storeCall { try store.trials(run: run.id) }.bestSampled))
     }
 
     static let workerPrefix = "local-"
@@ -287,7 +279,7 @@ public final class Search: @unchecked Sendable {
     /// Reference trials (e.g. EfficientNet-B0) go in the first batch, numbered first.
     private func references() -> [NewTrial] {
         space.references.enumerated().map { index, network in
-            NewTrial(batch: 0, architecture: ArchitectureFile.encode(network), decisions: space.choices(matching: network) ?? [],
+            NewTrial(batch: 0, network: network, decisions: space.choices(matching: network) ?? [],
                      seed: config.trialSeed(index), isReference: true)
         }
     }
@@ -305,7 +297,7 @@ public final class Search: @unchecked Sendable {
         for (index, choices) in controller.propose(count: count).enumerated() {
             let network: Network
             do { network = try space.architecture(for: choices) } catch { throw .space(error) }
-            trials.append(NewTrial(batch: batch, architecture: ArchitectureFile.encode(network), decisions: choices,
+            trials.append(NewTrial(batch: batch, network: network, decisions: choices,
                                    seed: config.trialSeed(firstNumber + index)))
         }
         return trials

@@ -1,6 +1,7 @@
 import Foundation
 import NASRandom
 import NASController
+import NASEvaluation
 import NASSearchSpace
 
 public enum SwiftNAS {
@@ -44,11 +45,6 @@ public struct SearchConfig: Codable, Hashable, Sendable {
 
     public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
 
-    /// Longest time span a flag may give (30 days): `--timeout`, `dry-run:SECONDS`, a
-    /// worker's `--lease` and `--idle-timeout`. Longer spans overflow the nanosecond clocks
-    /// that deadlines are kept in.
-    public static let maxSeconds: Double = 30 * 24 * 3600
-
     /// Evaluations at once in the search's process (`--workers`): one thread each.
     public static let workersRange = 0...256
 
@@ -65,15 +61,11 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(
             Self.workersRange.contains(workers),
             "--workers must be from \(Self.workersRange.lowerBound) (only `nas worker` processes evaluate) to \(Self.workersRange.upperBound), got \(workers)")
-        try check(timeout.map { $0 > 0 && $0 <= Self.maxSeconds } ?? true, "--timeout must be in (0, \(Int(Self.maxSeconds))] seconds")
+        try check(timeout.map { $0 > 0 && $0 <= TimeLimit.maxSeconds } ?? true,
+                  "--timeout must be in (0, \(Int(TimeLimit.maxSeconds))] seconds, got \(timeout ?? 0)")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
         do { try controller.validate() } catch { throw .controller(error) }
-        if !usesBuiltinTrainer, try DryRunEvaluator.seconds(evaluator) == nil { try CommandEvaluator.validate(evaluator) }
-        if let submit {
-            let dryRun = try DryRunEvaluator.seconds(evaluator) != nil
-            try check(!usesBuiltinTrainer && !dryRun, "--submit slurm runs an --evaluator command as each trial's job; for the built-in trainer on Slurm, start workers with `nas slurm workers`")
-            try submit.validate()
-        }
+        do { try EvaluatorChoice(evaluator).validate(submit: submit) } catch { throw .evaluator(error) }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")
     }
 

@@ -1,5 +1,6 @@
 import NASArchitecture
 import NASController
+import NASEvaluation
 import NASSearchSpace
 import NASStore
 
@@ -19,7 +20,7 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
     case controller(ControllerError)
     case architecture(ArchitectureError)
     /// The evaluator cannot run at all (a command that is not there, data that cannot load).
-    case evaluator(String)
+    case evaluator(EvaluatorError)
     case invalid(String)
     case noSuchTrial(String)
 
@@ -37,7 +38,7 @@ public enum SearchError: Error, CustomStringConvertible, Sendable {
         case .store(let error): error.description
         case .controller(let error): error.description
         case .architecture(let error): error.description
-        case .evaluator(let message): message
+        case .evaluator(let error): error.description
         case .invalid(let message): message
         case .noSuchTrial(let what): what
         }

@@ -1,5 +1,6 @@
 import Foundation
 import NASController
+import NASEvaluation
 import NASSearchSpace
 
 /// What the command line may override of a space's defaults; nil = the space's value.

@@ -1,8 +1,8 @@
 import Foundation
+import NASEvaluation
 import NASArchitecture
 import NASSearchSpace
 import NASStore
-import NASTraining
 
 /// Claims one run's queued trials, evaluates them and records the results: the same code for
 /// a search's own worker threads and for `nas worker` processes on other machines. While a
@@ -69,7 +69,7 @@ public struct TrialRunner: Sendable {
     func evaluate(_ trial: TrialRecord, progress: @escaping @Sendable (Double) -> Void) -> Result<TrialResult, EvaluationFailure> {
         do throws(EvaluationFailure) {
             let network: Network
-            do { network = try ArchitectureFile.decode(trial.architecture, name: "trial-\(trial.number)") } catch {
+            do { network = try trial.decodedNetwork() } catch {
                 throw EvaluationFailure("the stored architecture does not decode: \(error)")
             }
             let job = EvaluationJob(
@@ -78,14 +78,9 @@ public struct TrialRunner: Sendable {
                 isReference: trial.isReference)
             var measurement = try evaluator.evaluate(job, progress: progress)
             let cost = network.resolved(resolution: space.resolution).cost
-            if config.reward.needsLatency, measurement.latencyMs == nil {
-                measurement.latencyMs = InferenceBenchmark.latency(network: network, resolution: space.resolution)
-            }
-            if config.reward.needsStepTime, measurement.stepSeconds == nil {
-                measurement.stepSeconds = TrainingBenchmark.run(
-                    network: network, resolution: config.proxy.resolution, batch: config.proxy.batch, steps: 3, threads: 1
-                ).millisecondsPerStep / 1000
-            }
+            measurement.measureMissing(
+                network, latency: config.reward.needsLatency, stepTime: config.reward.needsStepTime,
+                resolution: space.resolution, proxy: config.proxy)
             let breakdown = config.reward.evaluate(
                 accuracy: measurement.accuracy, macs: cost.macs, params: cost.params, latencyMs: measurement.latencyMs,
                 stepSeconds: measurement.stepSeconds)

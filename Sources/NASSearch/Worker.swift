@@ -1,4 +1,5 @@
 import Foundation
+import NASEvaluation
 import NASStore
 import Synchronization
 
@@ -49,40 +50,7 @@ public struct LatencySummary: Codable, Sendable {
 /// Any number of workers, on any machines, can serve one run: claims are exclusive, leases
 /// are renewed by heartbeats, and a dead worker's trial is queued again by whoever notices.
 public final class Worker: @unchecked Sendable {
-    public struct Options: Sendable {
-        /// The run: a folder (SQLite, same machine) or, with `storage`, a name; nil = any
-        /// unfinished run in the database.
-        public var run: String?
-        public var storage: String?
-        public var name: String
-        public var maxTrials: Int?
-        public var lease: TimeInterval = Search.defaultLease
-        public var idleTimeout: TimeInterval?
-        public var pollInterval: TimeInterval = 0.1
-        public var cache: String?
-
-        /// HOST-PID, after the Slurm job and array task when there is one (slurm-123_4-HOST-PID),
-        /// so a trial's worker in the log leads back to its job.
-        static func defaultName() -> String {
-            let environment = ProcessInfo.processInfo.environment
-            let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-            var name = "\(host)-\(getpid())"
-            if let job = environment["SLURM_ARRAY_JOB_ID"], let task = environment["SLURM_ARRAY_TASK_ID"] {
-                name = "slurm-\(job)_\(task)-" + name
-            } else if let job = environment["SLURM_JOB_ID"] {
-                name = "slurm-\(job)-" + name
-            }
-            return name
-        }
-
-        public init(run: String?, storage: String?, name: String? = nil) {
-            self.run = run
-            self.storage = storage
-            self.name = name ?? Self.defaultName()
-        }
-    }
-
-    public let options: Options
+    public let options: WorkerOptions
     let store: any TrialStore
     private var runners: [Int64: TrialRunner] = [:]
     /// The runs served, re-read whenever there is nothing to claim.
@@ -90,12 +58,8 @@ public final class Worker: @unchecked Sendable {
     /// The trial in hand (to give it back on SIGTERM).
     private let current = Mutex<(run: Int64, trial: Int64, maxAttempts: Int)?>(nil)
 
-    public init(_ options: Options) throws(SearchError) {
-        guard options.run != nil || options.storage != nil else {
-            throw .invalid("a worker needs --run RUN_FOLDER, or --storage URL (and optionally --run NAME)")
-        }
-        guard options.lease >= 1 else { throw .invalid("--lease must be at least 1 second, got \(options.lease)") }
-        if let maxTrials = options.maxTrials, maxTrials < 1 { throw .invalid("--max-trials must be at least 1") }
+    public init(_ options: WorkerOptions) throws(SearchError) {
+        try options.validate()
         self.options = options
         let location = RunLocation(run: options.run ?? "", storage: options.storage)
         store = try location.store(.write)

@@ -254,17 +254,6 @@ extension TrialStore {
         try saveControllerState(run: run, batch: batch, state: state, enqueue: [])
     }
 
-    /// The complete trial with the highest reward (the lowest number on ties).
-    public func best(run: Int64) throws(StoreError) -> TrialRecord? {
-        var best: TrialRecord?
-        for trial in try trials(run: run) {
-            guard let reward = trial.result?.reward, trial.state == .complete else { continue }
-            if let current = best?.result?.reward, current >= reward { continue }
-            best = trial
-        }
-        return best
-    }
-
     /// How many trials are in each state; every state is present, zero if none.
     public func counts(run: Int64) throws(StoreError) -> [TrialState: Int] {
         var counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0, 0) })

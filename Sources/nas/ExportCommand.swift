@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NASPresentation
 import NASSearch
 
 extension ExportFormat: ExpressibleByArgument {}
@@ -44,14 +45,14 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         if format == .onnx {
-            let (data, model) = try NASSearch.Export.onnx(storage.location(runDirectory), trial: trial)
+            let (data, model) = try Export.onnx(storage.location(runDirectory), trial: trial)
             try write(data, to: output!)
             FileHandle.standardError.write(Data(
                 "wrote \(output!): ONNX opset 17, input image [N, \(model.input.map(String.init).joined(separator: ", "))] in [0, 1], logits [N, \(model.classes)], \(model.nodes) nodes, \(model.parameters) parameters, \(model.bytes) bytes\n".utf8))
             return
         }
-        let (summary, network, status) = try NASSearch.Export.trial(storage.location(runDirectory), selector: trial)
-        let text = try NASSearch.Export.render(network, trial: summary, run: status.run, format: format)
+        let (summary, network, status) = try Export.trial(storage.location(runDirectory), selector: trial)
+        let text = try Export.render(network, trial: summary, run: status.run, format: format)
         guard let output else {
             print(text, terminator: "")
             return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NASPresentation
 import NASSearch
 
 struct ReportCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NASController
+import NASEvaluation
 import NASSearch
 import NASSearchSpace
 
@@ -105,9 +106,6 @@ struct SearchCommand: ParsableCommand {
             throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
         }
         try storage.check(run: runDirectory)
-        if let timeout, !(timeout > 0 && timeout <= SearchConfig.maxSeconds) {
-            throw CommandError("--timeout must be in (0, \(Int(SearchConfig.maxSeconds))] seconds, got \(timeout).")
-        }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
         }

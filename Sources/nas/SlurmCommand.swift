@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import NASProcess
+import NASEvaluation
 import NASSearch
-import NASStore
 
 struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,45 +54,36 @@ struct SlurmWorkersCommand: ParsableCommand {
         guard storage.storage != nil else {
             throw ValidationError("Slurm workers need a trial log every node can reach: give --storage postgresql://… (a run folder's SQLite file is for one machine).")
         }
-        if count < 1 || count > 10_000 { throw ValidationError("--count must be from 1 to 10000.") }
-        if let maxTrials, maxTrials < 1 { throw ValidationError("--max-trials must be at least 1.") }
-        if let lease, !(lease >= 1 && lease <= SearchConfig.maxSeconds) {
-            throw CommandError("--lease must be from 1 to \(Int(SearchConfig.maxSeconds)) seconds, got \(lease).")
-        }
-        if let idleTimeout, !(idleTimeout >= 0 && idleTimeout <= SearchConfig.maxSeconds) {
-            throw CommandError("--idle-timeout must be from 0 to \(Int(SearchConfig.maxSeconds)) seconds, got \(idleTimeout).")
-        }
-        for option in sbatchOptions where !option.hasPrefix("-") {
-            throw ValidationError("--sbatch-option takes sbatch options such as --partition=cpu, got '\(option)'.")
-        }
+        try workerOptions.validate()
+        try array(workerOptions).validate()
+    }
+
+    /// What each task's `nas worker` runs with.
+    private var workerOptions: WorkerOptions {
+        var options = WorkerOptions(run: runName, storage: storage.storage)
+        options.maxTrials = maxTrials
+        if let lease { options.lease = lease }
+        options.idleTimeout = idleTimeout
+        return options
+    }
+
+    /// The job array; the `nas` on the compute nodes is this one, by its absolute path.
+    private func array(_ options: WorkerOptions) -> SlurmWorkerArray {
+        let (command, environment) = options.commandLine(executable: CommandLine.executablePath, quiet: true)
+        return SlurmWorkerArray(
+            count: count, jobName: "nas-worker\(runName.map { "-\($0)" } ?? "")", command: command, environment: environment,
+            logs: URL(fileURLWithPath: logs).standardizedFileURL.path, options: sbatchOptions)
     }
 
     func run() throws {
-        let logs = URL(fileURLWithPath: self.logs).standardizedFileURL.path
-        // The job script is kept by Slurm and shown to anyone who asks: the password goes to
-        // the workers in PGPASSWORD (sbatch exports its environment), never in the script.
-        let (url, password) = PostgreSQLTrialStore.separatingPassword(storage.storage!)
-        var worker = [CommandLine.executablePath, "worker", "--storage", url, "--quiet"]
-        if let runName { worker += ["--run", runName] }
-        if let maxTrials { worker += ["--max-trials", String(maxTrials)] }
-        if let lease { worker += ["--lease", String(lease)] }
-        if let idleTimeout { worker += ["--idle-timeout", String(idleTimeout)] }
-        let arguments = [
-            "--parsable", "--array=1-\(count)", "--job-name=nas-worker\(runName.map { "-\($0)" } ?? "")",
-            "--output=\(logs)/nas-worker-%A_%a.log",
-        ] + sbatchOptions + ["--wrap", worker.map(Shell.quoted).joined(separator: " ")]
+        let array = array(workerOptions)
         if dryRun {
-            print((password == nil ? "" : "PGPASSWORD=*** ") + (["sbatch"] + arguments).map(Shell.quoted).joined(separator: " "))
+            print(array.commandLine)
             return
         }
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        let result = try runCaptured("sbatch", arguments, environment: password.map { ["PGPASSWORD": $0] } ?? [:])
-        guard result.status == 0 else {
-            throw CommandError("sbatch failed (status \(result.status)): \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        let job = result.stdout.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?"
+        let job = try array.submit()
         print(job)
-        writeStandardError("submitted job array \(job) (\(count) workers); logs in \(logs); watch with `squeue -j \(job)`, stop with `scancel \(job)`\n")
+        writeStandardError("submitted job array \(job) (\(count) workers); logs in \(array.logs); watch with `squeue -j \(job)`, stop with `scancel \(job)`\n")
     }
 }
 
@@ -101,21 +91,5 @@ extension CommandLine {
     /// This executable's absolute path (what the compute nodes must run).
     static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-    }
-}
-
-/// Runs a program found on PATH; its status and output.
-/// `environment` is added to this process's own.
-func runCaptured(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws
-    -> (status: Int32, stdout: String, stderr: String)
-{
-    let run: ChildProcess
-    do { run = try ChildProcess.run(program, arguments, environment: environment) } catch {
-        throw CommandError(error.reason == "not found on PATH" ? "\(program) is not on PATH (install Slurm's client tools)" : error.description)
-    }
-    switch run.ending {
-    case .exited(let status): return (status, run.stdout, run.stderr)
-    case .signaled(let signal): throw CommandError("\(program) was killed by signal \(signal)")
-    case .timedOut: throw CommandError("\(program) timed out")
     }
 }

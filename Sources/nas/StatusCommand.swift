@@ -1,4 +1,5 @@
 import ArgumentParser
+import NASPresentation
 import NASSearch
 import NASSearchSpace
 

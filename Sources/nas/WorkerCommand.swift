@@ -43,23 +43,19 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Print nothing while it runs.")
     var quiet = false
 
-    func validate() throws {
-        if runName == nil && storage.storage == nil { throw ValidationError("give --run RUN_FOLDER, or --storage URL (and optionally --run NAME).") }
-        if let runName { try storage.check(run: runName) }
-        if let maxTrials, maxTrials < 1 { throw ValidationError("--max-trials must be at least 1.") }
-        let maxSeconds = Int(SearchConfig.maxSeconds)
-        if !(lease >= 1 && lease <= SearchConfig.maxSeconds) { throw CommandError("--lease must be from 1 to \(maxSeconds) seconds, got \(lease).") }
-        if let idleTimeout, !(idleTimeout >= 0 && idleTimeout <= SearchConfig.maxSeconds) {
-            throw CommandError("--idle-timeout must be from 0 to \(maxSeconds) seconds, got \(idleTimeout).")
-        }
-    }
+    func validate() throws { try options.validate() }
 
-    func run() throws {
-        var options = Worker.Options(run: runName, storage: storage.storage, name: name)
+    private var options: WorkerOptions {
+        var options = WorkerOptions(run: runName, storage: storage.storage, name: name)
         options.maxTrials = maxTrials
         options.lease = lease
         options.idleTimeout = idleTimeout
         options.cache = cache
+        return options
+    }
+
+    func run() throws {
+        let options = self.options
         let worker = try Worker(options)
         let quiet = self.quiet
         releaseOnTermination(worker)

@@ -16,7 +16,7 @@ import Testing
 
     @Test func reportWritesTheRunsPageAndRefusesToOverwriteOtherFiles() throws {
         let folder = try TemporaryDirectory()
-        let space = Self.root.appendingPathComponent("Tests/NASSearchTests/Fixtures/tiny.yaml").path
+        let space = Self.root.appendingPathComponent("Tests/Support/Fixtures/tiny.yaml").path
         let evaluator = "python3 " + (try folder.write("evaluate.py", Self.evaluator).path)
         let run = folder.url.appendingPathComponent("run").path
         let search = try Nas.run(["search", "--space", space, "--run", run, "--evaluator", evaluator, "--trials", "8", "--workers", "2"])

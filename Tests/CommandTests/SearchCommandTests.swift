@@ -8,7 +8,7 @@ import Testing
 
     /// The search tests' small space (scored by a fake evaluator, so "training" is instant).
     static let space = try! String(
-        contentsOf: root.appendingPathComponent("Tests/NASSearchTests/Fixtures/tiny.yaml"), encoding: .utf8)
+        contentsOf: root.appendingPathComponent("Tests/Support/Fixtures/tiny.yaml"), encoding: .utf8)
 
     /// Accuracy is a hash of the architecture (so resumed and uninterrupted runs can be
     /// compared exactly); each trial takes 0.1–0.3 s so kills land mid-trial.

@@ -103,3 +103,11 @@ import Testing
         #expect(run.stdout.hasSuffix("a\nlast\n"))
     }
 }
+
+@Suite struct ShellTests {
+    @Test func wordsAreQuotedOnlyWhenTheShellWouldChangeThem() {
+        #expect(Shell.quoted("Runs/quick-1") == "Runs/quick-1")
+        #expect(Shell.quoted("it's here") == "'it'\\''s here'")
+        #expect(Shell.quoted("") == "''")
+    }
+}

@@ -2,6 +2,9 @@ import Foundation
 import NASArchitecture
 import NASSearchSpace
 import NASStore
+import NASEvaluation
+import NASTestSupport
+import NASPresentation
 import Synchronization
 import Testing
 
@@ -35,7 +38,7 @@ import Testing
             Thread {
                 defer { group.leave() }
                 do {
-                    var options = Worker.Options(run: directory, storage: nil, name: "thread-\(index)")
+                    var options = WorkerOptions(run: directory, storage: nil, name: "thread-\(index)")
                     options.pollInterval = 0.01
                     let summary = try Worker(options).run()
                     summaries.withLock { $0.append(summary) }

@@ -102,7 +102,7 @@ extension TrialStoreConformance {
     public func derivedBestAndCounts() throws {
         let store = try freshStore()
         let run = try newRun(store)
-        try expect(try store.best(run: run.id) == nil, "no best trial yet")
+        try expect(try store.trials(run: run.id).bestIncludingReferences == nil, "no best trial yet")
         try expectEqual(try store.counts(run: run.id), [.queued: 0, .running: 0, .complete: 0, .failed: 0], "counts")
         let queued = try store.enqueue((0..<5).map { trial(0, $0) }, run: run.id)
         for (index, reward) in [0.3, 0.8, 0.8].enumerated() {
@@ -111,7 +111,7 @@ extension TrialStoreConformance {
         }
         _ = try store.claim(run: run.id, worker: "w", lease: 60, now: t0)
         _ = try store.fail(trial: queued[3].id, worker: "w", reason: "oom", now: t0)
-        try expectEqual(try store.best(run: run.id)?.id, queued[1].id, "best (ties go to the earlier trial)")
+        try expectEqual(try store.trials(run: run.id).bestIncludingReferences?.id, queued[1].id, "best (ties go to the earlier trial)")
         try expectEqual(try store.counts(run: run.id), [.queued: 1, .running: 0, .complete: 3, .failed: 1], "counts")
         // The tally and one batch's trials, read without the whole log.
         _ = try store.enqueue([trial(1, 0, reference: true), trial(1, 1)], run: run.id)

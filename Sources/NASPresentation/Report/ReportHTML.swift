@@ -1,4 +1,6 @@
 import Foundation
+import NASProcess
+import NASSearch
 import NASFormatting
 import NASArchitecture
 import NASController

@@ -2,7 +2,10 @@ import Foundation
 import NASArchitecture
 import Testing
 
-@testable import NASSearch
+import NASEvaluation
+import NASSearch
+import NASTestSupport
+@testable import NASPresentation
 
 /// Scores like `FakeEvaluator`, failing the trials `fails` picks.
 struct ReportEvaluator: TrialEvaluator {
@@ -261,10 +264,8 @@ struct ReportEvaluator: TrialEvaluator {
         #expect(variants.map { $0["params"] as? Int } == family.members.map(\.params))
     }
 
-    @Test func textIsEscapedForHTMLAndShells() {
+    @Test func textIsEscapedForHTML() {
         #expect(escapeHTML("<a href='x'>&\"</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;")
-        #expect(Shell.quoted("Runs/quick-1") == "Runs/quick-1")
-        #expect(Shell.quoted("it's here") == "'it'\\''s here'")
         // Axes: round ticks inside the domain.
         let axis = PlotAxis.linear([0.61, 0.87], from: 0, to: 100)
         #expect(axis.ticks.allSatisfy { axis.contains($0) } && axis.ticks.count >= 3)

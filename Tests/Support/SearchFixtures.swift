@@ -1,18 +1,19 @@
 import Foundation
 import NASArchitecture
+import NASEvaluation
 import NASSearch
 import NASSearchSpace
 
 /// A small space whose candidates take no time to "train": tests use fake evaluators.
-enum Fixtures {
-    /// Tests/NASSearchTests/Fixtures/tiny.yaml, shared with CommandTests.
-    static let spaceText = try! String(
+public enum Fixtures {
+    /// Tests/Support/Fixtures/tiny.yaml, shared with CommandTests.
+    public static let spaceText = try! String(
         contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tiny.yaml"),
         encoding: .utf8)
 
-    static var space: SearchSpace { try! SearchSpace.parse(spaceText, file: "tiny.yaml") }
+    public static var space: SearchSpace { try! SearchSpace.parse(spaceText, file: "tiny.yaml") }
 
-    static func config(trials: Int = 12, batch: Int = 4, workers: Int = 1, seed: UInt64 = 7,
+    public static func config(trials: Int = 12, batch: Int = 4, workers: Int = 1, seed: UInt64 = 7,
                        evaluator: String? = nil, strategy: String? = nil) throws -> SearchConfig {
         var options = SearchOptions()
         options.trials = trials
@@ -24,14 +25,14 @@ enum Fixtures {
         return try options.config(space: space, spaceFile: "tiny.yaml")
     }
 
-    static func temporaryDirectory(_ name: String = "run") -> String {
+    public static func temporaryDirectory(_ name: String = "run") -> String {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("NASSearchTests-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         return base.appendingPathComponent(name).path
     }
 
     /// A deterministic "accuracy" of an architecture, from its text alone.
-    static func accuracy(_ network: Network) -> Double {
+    public static func accuracy(_ network: Network) -> Double {
         var hash: UInt64 = 1469598103934665603
         for byte in network.timmArchDef.flatMap({ $0 }).joined(separator: "|").utf8 {
             hash = (hash ^ UInt64(byte)) &* 1099511628211
@@ -41,9 +42,10 @@ enum Fixtures {
 }
 
 /// Scores candidates by `Fixtures.accuracy`, optionally sleeping to shuffle completion order.
-struct FakeEvaluator: TrialEvaluator {
-    var jitter = false
-    func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
+public struct FakeEvaluator: TrialEvaluator {
+    public var jitter = false
+    public init(jitter: Bool = false) { self.jitter = jitter }
+    public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
         if jitter { usleep(useconds_t((job.seed % 7) * 3000)) }
         progress(1)
         return TrialMeasurement(accuracy: Fixtures.accuracy(job.network))

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import NASSearch
+@testable import NASEvaluation
 
 /// What an evaluator command prints, read as Docs/SEARCH.md's contract says.
 @Suite struct EvaluatorOutputTests {

@@ -1,4 +1,6 @@
 import Foundation
+import NASProcess
+import NASSearch
 import NASFormatting
 import NASArchitecture
 import NASController
@@ -6,7 +8,7 @@ import NASSearchSpace
 import NASStore
 
 /// One trial as `nas status --json` and the exports show it.
-public struct TrialSummary: Codable, Sendable, Hashable {
+public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     /// The trial's number in its run (0-based, in proposal order).
     public var id: Int
     public var state: TrialState
@@ -32,12 +34,17 @@ public struct TrialSummary: Codable, Sendable, Hashable {
     public var worker: String?
     public var seed: UInt64
 
-    init(_ record: TrialRecord, space: SearchSpace) {
+    public var number: Int { id }
+    public var isReference: Bool { reference }
+    public var completeReward: Double? { state == .complete ? reward : nil }
+
+    init(_ trial: StoredTrial, space: SearchSpace) {
+        let record = trial.record
         id = record.number
         state = record.state
         batch = record.batch
         reference = record.isReference
-        arch = (try? ArchitectureFile.decode(record.architecture, name: "trial"))?.timmArchDef ?? []
+        arch = (try? trial.network.get())?.timmArchDef ?? []
         architecture = record.architecture
         decisions = record.isReference || record.decisions.count != space.decisions.count
             ? [:] : Dictionary(space.describe(record.decisions).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -117,36 +124,36 @@ public struct RunStatus: Codable, Sendable {
 
     /// Reads a run folder or a run in a database, changing nothing.
     public static func load(_ location: RunLocation) throws(SearchError) -> RunStatus {
-        let store = try location.store(.read)
-        let (run, config, space) = try Search.load(store, location)
-        let records: [TrialRecord]
-        let saved: (batch: Int, state: Data)?
-        do {
-            records = try store.trials(run: run.id)
-            saved = try store.controllerState(run: run.id)
-        } catch { throw .store(error) }
-        let statistics = saved.flatMap { try? Controller.decode(json: $0.state) }?.statistics
+        RunStatus(try RunSnapshot.load(location))
+    }
+
+    public init(_ snapshot: RunSnapshot) {
+        let config = snapshot.config, space = snapshot.space, records = snapshot.trials.map(\.record)
+        let statistics = snapshot.controller.flatMap { try? Controller.decode(json: $0.state) }?.statistics
         var average: Double?
         for record in records where !record.isReference {
             guard let reward = record.result?.reward else { continue }
             average = average.map { 0.9 * $0 + 0.1 * reward } ?? reward
         }
-        let summaries = records.map { TrialSummary($0, space: space) }
         var counts = Dictionary(uniqueKeysWithValues: TrialState.allCases.map { ($0.rawValue, 0) })
         for record in records { counts[record.state.rawValue, default: 0] += 1 }
-        let bestNumber = (try? store.best(run: run.id))??.number
-        return RunStatus(
-            run: Run(
-                name: run.name, directory: location.run, storage: location.storage.map(RunLocation.redacted), created: run.createdAt, space: space.name, spaceFile: config.spaceFile,
-                strategy: config.controller.strategy.rawValue,
-                policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
-                evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,
-                workers: config.workers, reward: config.reward, resolution: space.resolution,
-                swiftnasVersion: config.swiftnasVersion),
-            counts: counts,
-            finished: records.filter { !$0.isReference && $0.state.isFinished }.count,
-            updates: statistics?.updates ?? 0, rewardMovingAverage: average, policyEntropy: statistics?.entropy,
-            baseline: statistics?.baseline, best: bestNumber.map { summaries[$0] }, trials: summaries)
+        let location = snapshot.location
+        run = Run(
+            name: snapshot.run.name, directory: location.run, storage: location.storage.map(RunLocation.redacted),
+            created: snapshot.run.createdAt, space: space.name, spaceFile: config.spaceFile,
+            strategy: config.controller.strategy.rawValue,
+            policy: config.controller.strategy == .reinforce ? config.controller.policy.rawValue : nil,
+            evaluator: config.evaluator, seed: config.seed, trials: config.trials, batch: config.batch,
+            workers: config.workers, reward: config.reward, resolution: space.resolution,
+            swiftnasVersion: config.swiftnasVersion)
+        self.counts = counts
+        finished = records.filter { !$0.isReference && $0.state.isFinished }.count
+        updates = statistics?.updates ?? 0
+        rewardMovingAverage = average
+        policyEntropy = statistics?.entropy
+        baseline = statistics?.baseline
+        trials = snapshot.trials.map { TrialSummary($0, space: space) }
+        best = trials.bestSampled
     }
 
     public func json(pretty: Bool = false) -> String {

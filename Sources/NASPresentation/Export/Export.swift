@@ -1,4 +1,5 @@
 import Foundation
+import NASSearch
 import NASArchitecture
 import NASStore
 
@@ -28,10 +29,12 @@ public enum Export {
         try trial(RunLocation(run: directory), selector: selector)
     }
 
-    /// The trial `selector` names in a run folder or a run in a database.
+    /// The trial `selector` names in a run folder or a run in a database: "best" (the best
+    /// sampled trial, as `nas status` shows it) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
         let directory = location.description
-        let status = try RunStatus.load(location)
+        let snapshot = try RunSnapshot.load(location)
+        let status = RunStatus(snapshot)
         let summary: TrialSummary
         if selector == "best" {
             guard let best = status.best else {
@@ -39,16 +42,14 @@ public enum Export {
             }
             summary = best
         } else {
-            guard let id = Int(selector) else { throw .invalid("--trial must be 'best' or a trial id, got '\(selector)'") }
-            guard let found = status.trials.first(where: { $0.id == id }) else {
-                throw .noSuchTrial("\(directory) has no trial \(id) (ids run 0…\(max(0, status.trials.count - 1)))")
+            guard let number = Int(selector) else { throw .invalid("--trial must be 'best' or a trial id, got '\(selector)'") }
+            guard let found = status.trials.first(where: { $0.id == number }) else {
+                throw .noSuchTrial("\(directory) has no trial \(number) (ids run 0…\(max(0, status.trials.count - 1)))")
             }
             summary = found
         }
         var network: Network
-        do {
-            network = try ArchitectureFile.decode(summary.architecture, name: status.run.name)
-        } catch { throw .architecture(error) }
+        do { network = try snapshot.trial(number: summary.id)!.network.get() } catch { throw .architecture(error) }
         network.name = "\(status.run.name)-trial\(summary.id)"
         return (summary, network, status)
     }

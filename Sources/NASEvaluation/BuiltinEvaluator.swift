@@ -22,9 +22,9 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
     /// is created. `progress` hears about a first (uncached) decode.
     public static func load(
         proxy: ProxySettings, cacheDirectory: String?, modelsDirectory: String? = nil, progress: (@Sendable (Int, Int) -> Void)?
-    ) throws(SearchError) -> BuiltinEvaluator {
+    ) throws(EvaluatorError) -> BuiltinEvaluator {
         guard let kind = DatasetKind(rawValue: proxy.dataset) else {
-            throw .evaluator("proxy dataset '\(proxy.dataset)' is not one of \(ProxySettings.datasets.joined(separator: ", "))")
+            throw .unavailable("proxy dataset '\(proxy.dataset)' is not one of \(ProxySettings.datasets.joined(separator: ", "))")
         }
         do {
             let data = try DatasetLoader.load(
@@ -32,7 +32,7 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
                 progress: progress)
             return BuiltinEvaluator(proxy: proxy, data: data, modelsDirectory: modelsDirectory)
         } catch {
-            throw .evaluator("cannot load the proxy dataset (\(proxy.dataset)\(proxy.data.map { " at \($0)" } ?? "")): \(error)")
+            throw .unavailable("cannot load the proxy dataset (\(proxy.dataset)\(proxy.data.map { " at \($0)" } ?? "")): \(error)")
         }
     }
 

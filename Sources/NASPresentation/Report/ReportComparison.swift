@@ -1,6 +1,8 @@
 import Foundation
+import NASSearch
 import NASFormatting
 import NASSearchSpace
+import NASStore
 
 /// What one run's strategy achieved, for comparing strategies that searched the same space
 /// with the same reward and proxy (`nas report DIR --compare OTHER`, Docs/REPORT.md).
@@ -42,12 +44,8 @@ public struct StrategyOutcome: Sendable, Hashable {
     /// Complete sampled trials.
     public var sampled: Int { complete.count }
 
-    /// The best complete sampled trial (the first of equals).
-    public var best: TrialSummary? {
-        var best: TrialSummary?
-        for trial in complete where trial.reward! > (best?.reward ?? -.infinity) { best = trial }
-        return best
-    }
+    /// The best sampled trial within the budget (`bestSampled`).
+    public var best: TrialSummary? { finished.bestSampled }
 
     /// The best reward after each complete sampled trial, in sampling order.
     public var bestSoFar: [Double] {

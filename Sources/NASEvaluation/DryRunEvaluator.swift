@@ -10,11 +10,11 @@ public struct DryRunEvaluator: TrialEvaluator {
     static let prefix = "dry-run"
 
     /// The seconds of a dry-run evaluator string, nil if it is not one.
-    static func seconds(_ evaluator: String) throws(SearchError) -> Double? {
+    static func seconds(_ evaluator: String) throws(EvaluatorError) -> Double? {
         guard evaluator == prefix || evaluator.hasPrefix(prefix + ":") else { return nil }
         guard evaluator != prefix else { return 0 }
-        guard let seconds = Double(evaluator.dropFirst(prefix.count + 1)), seconds >= 0, seconds <= SearchConfig.maxSeconds else {
-            throw .invalid("--evaluator dry-run:SECONDS takes a number of seconds from 0 to \(Int(SearchConfig.maxSeconds)), got '\(evaluator)'")
+        guard let seconds = Double(evaluator.dropFirst(prefix.count + 1)), seconds >= 0, seconds <= TimeLimit.maxSeconds else {
+            throw .invalid("--evaluator dry-run:SECONDS takes a number of seconds from 0 to \(Int(TimeLimit.maxSeconds)), got '\(evaluator)'")
         }
         return seconds
     }

@@ -18,10 +18,10 @@ public struct SubmitSettings: Codable, Hashable, Sendable {
         self.options = options
     }
 
-    func validate() throws(SearchError) {
+    func validate() throws(EvaluatorError) {
         guard system == "slurm" else { throw .invalid("--submit takes slurm, got '\(system)'") }
         guard SlurmEvaluator.sbatch != nil else {
-            throw .evaluator("--submit slurm: sbatch is not on PATH (install Slurm's client, or run without --submit)")
+            throw .unavailable("--submit slurm: sbatch is not on PATH (install Slurm's client, or run without --submit)")
         }
         for option in options where !option.hasPrefix("-") {
             throw .invalid("--sbatch-option takes sbatch options such as --partition=cpu, got '\(option)'")

@@ -1,4 +1,5 @@
 import Foundation
+import NASSearch
 
 /// Text made safe for HTML and SVG (element content and attribute values alike).
 func escapeHTML(_ text: String) -> String {

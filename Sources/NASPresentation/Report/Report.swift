@@ -1,4 +1,5 @@
 import Foundation
+import NASSearch
 import NASArchitecture
 import NASController
 import NASSearchSpace
@@ -85,21 +86,16 @@ public struct RunReport: Sendable {
 
     /// Reads a run folder or a run in a database (without its lock, like `nas status`).
     public static func load(_ location: RunLocation) throws(SearchError) -> RunReport {
-        let store = try location.store(.read)
-        let (run, config, space) = try Search.load(store, location)
-        let records = try Search.storeCall { try store.trials(run: run.id) }
-        var status = try RunStatus.load(location)
-        // One snapshot for everything: trials that appeared between the two reads are left out.
-        let known = Set(records.map(\.number))
-        status.trials = status.trials.filter { known.contains($0.id) }
+        let snapshot = try RunSnapshot.load(location)
+        let records = snapshot.trials.map(\.record)
         var names: [Int: String] = [:]
-        for record in records where record.isReference {
-            names[record.number] = (try? ArchitectureFile.decode(record.architecture, name: "reference"))?.name ?? "reference"
+        for trial in snapshot.trials where trial.isReference {
+            names[trial.number] = (try? trial.network.get())?.name ?? "reference"
         }
         return RunReport(
-            status: status, replay: ControllerReplay.replay(config: config, space: space, records: records), config: config,
-            started: run.createdAt, lastFinished: records.compactMap(\.finishedAt).max(), referenceNames: names,
-            decisionSizes: space.decisionSizes)
+            status: RunStatus(snapshot), replay: ControllerReplay.replay(config: snapshot.config, space: snapshot.space, records: records),
+            config: snapshot.config, started: snapshot.run.createdAt, lastFinished: records.compactMap(\.finishedAt).max(),
+            referenceNames: names, decisionSizes: snapshot.space.decisionSizes)
     }
 
     /// Complete sampled trials (not references), in id order.
@@ -107,13 +103,8 @@ public struct RunReport: Sendable {
         status.trials.filter { !$0.reference && $0.state == .complete && $0.reward != nil }
     }
 
-    /// The best complete sampled trial: highest reward, the first of equals (references are
-    /// compared with it, never chosen).
-    public var bestSample: TrialSummary? {
-        var best: TrialSummary?
-        for trial in completeSamples where trial.reward! > (best?.reward ?? -.infinity) { best = trial }
-        return best
-    }
+    /// The best sampled trial (`bestSampled`, the one `nas status` and `nas export` show).
+    public var bestSample: TrialSummary? { status.trials.bestSampled }
 
     /// The reference the best architecture is compared with: EfficientNet-B0 when the run has
     /// it, otherwise the first complete reference trial, otherwise the first reference.

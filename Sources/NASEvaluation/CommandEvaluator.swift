@@ -22,9 +22,9 @@ public struct CommandEvaluator: TrialEvaluator {
     }
 
     /// Refuses a command whose program cannot be found, before a run is created.
-    public static func validate(_ command: String) throws(SearchError) {
+    public static func validate(_ command: String) throws(EvaluatorError) {
         let trimmed = command.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw .evaluator("--evaluator: the command is empty") }
+        guard !trimmed.isEmpty else { throw .unavailable("--evaluator: the command is empty") }
         // Skip leading VAR=value assignments, then take the program word (quotes removed).
         let words = trimmed.split(separator: " ").map(String.init)
         guard var program = words.first(where: { !$0.contains("=") || $0.hasPrefix("/") || $0.hasPrefix(".") }) else { return }
@@ -35,15 +35,15 @@ public struct CommandEvaluator: TrialEvaluator {
         if program.contains("/") {
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: program, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw .evaluator("--evaluator: '\(program)' does not exist")
+                throw .unavailable("--evaluator: '\(program)' does not exist")
             }
             guard manager.isExecutableFile(atPath: program) else {
-                throw .evaluator("--evaluator: '\(program)' is not executable (chmod +x it, or run it through its interpreter)")
+                throw .unavailable("--evaluator: '\(program)' is not executable (chmod +x it, or run it through its interpreter)")
             }
             return
         }
         guard (try? ChildProcess.resolve(program)) != nil else {
-            throw .evaluator("--evaluator: '\(program)' is not a program on PATH")
+            throw .unavailable("--evaluator: '\(program)' is not a program on PATH")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NASArchitecture
 import NASSearchSpace
+import NASTraining
 
 /// One trial as an evaluator sees it: the candidate (its own, unscaled form), its seed, the
 /// controller's decisions and the shared training budget.
@@ -13,6 +14,16 @@ public struct EvaluationJob: Sendable {
     public let decisions: [(name: String, value: String)]
     public let proxy: ProxySettings
     public let isReference: Bool
+
+    public init(trial: Int, seed: UInt64, network: Network, decisions: [(name: String, value: String)], proxy: ProxySettings,
+                isReference: Bool) {
+        self.trial = trial
+        self.seed = seed
+        self.network = network
+        self.decisions = decisions
+        self.proxy = proxy
+        self.isReference = isReference
+    }
 
     /// The object an external command reads on its stdin (Docs/SEARCH.md): `trial`, `seed`,
     /// `arch` (timm arch-def), `tf` (TF block strings, or null when a block has none),
@@ -54,6 +65,19 @@ public struct TrialMeasurement: Sendable, Hashable {
         self.latencyMs = latencyMs
         self.stepSeconds = stepSeconds
         self.extra = extra
+    }
+
+    /// Measures here what the reward needs and the evaluator did not report: per-image
+    /// latency at the space's `resolution`, seconds per training step at the proxy's.
+    public mutating func measureMissing(_ network: Network, latency: Bool, stepTime: Bool, resolution: Int, proxy: ProxySettings) {
+        if latency, latencyMs == nil {
+            latencyMs = InferenceBenchmark.latency(network: network, resolution: resolution)
+        }
+        if stepTime, stepSeconds == nil {
+            stepSeconds = TrainingBenchmark.run(
+                network: network, resolution: proxy.resolution, batch: proxy.batch, steps: 3, threads: 1
+            ).millisecondsPerStep / 1000
+        }
     }
 }
 
