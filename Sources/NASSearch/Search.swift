@@ -134,6 +134,9 @@ public final class Search: @unchecked Sendable {
     public static func resume(location: RunLocation, trials: Int? = nil, workers: Int? = nil,
                               evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
                               dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
+        // Overrides out of bounds are refused before the run is even opened.
+        if let trials { try SearchConfig.check(trials: trials) }
+        if let workers { try SearchConfig.check(workers: workers) }
         if location.isFolder { try location.directory.requireExisting() }
         // A folder is locked before its file is opened; a database run once it is found.
         let folderLock: AnyObject? = location.isFolder ? try location.directory.lock() : nil

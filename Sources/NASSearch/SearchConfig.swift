@@ -53,14 +53,27 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         SplitMix64.output(seed: seed, index: UInt64(number + 1))
     }
 
+    /// A run's budget of sampled trials (`--trials`, also on resume, before the run is opened).
+    public static func check(trials: Int) throws(SearchError) {
+        let range = SearchSettings.trialsRange
+        guard range.contains(trials) else {
+            throw .invalid("--trials must be from \(range.lowerBound) to \(range.upperBound), got \(trials)")
+        }
+    }
+
+    /// Evaluations at once in the search's process (`--workers`).
+    public static func check(workers: Int) throws(SearchError) {
+        guard workersRange.contains(workers) else {
+            throw .invalid("--workers must be from \(workersRange.lowerBound) (only `nas worker` processes evaluate) to \(workersRange.upperBound), got \(workers)")
+        }
+    }
+
     public func validate() throws(SearchError) {
         func check(_ ok: Bool, _ message: String) throws(SearchError) { if !ok { throw .invalid(message) } }
-        let trialsRange = SearchSettings.trialsRange, batchRange = SearchSettings.batchRange
-        try check(trialsRange.contains(trials), "--trials must be from \(trialsRange.lowerBound) to \(trialsRange.upperBound), got \(trials)")
+        let batchRange = SearchSettings.batchRange
+        try Self.check(trials: trials)
         try check(batchRange.contains(batch), "--batch must be from \(batchRange.lowerBound) to \(batchRange.upperBound), got \(batch)")
-        try check(
-            Self.workersRange.contains(workers),
-            "--workers must be from \(Self.workersRange.lowerBound) (only `nas worker` processes evaluate) to \(Self.workersRange.upperBound), got \(workers)")
+        try Self.check(workers: workers)
         try check(timeout.map { $0 > 0 && $0 <= TimeLimit.maxSeconds } ?? true,
                   "--timeout must be in (0, \(Int(TimeLimit.maxSeconds))] seconds, got \(timeout ?? 0)")
         try check(maxAttempts >= 1, "max attempts must be at least 1")

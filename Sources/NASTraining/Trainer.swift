@@ -175,7 +175,7 @@ public final class Trainer {
     }
 
     /// Trains, then evaluates on the validation split (and the test split if asked).
-    public func train(evaluateTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
+    public func train(measureTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
         -> TrainingSummary
     {
         let start = Date()
@@ -226,8 +226,8 @@ public final class Trainer {
         let trainSeconds = Date().timeIntervalSince(trainStart)
         average?.swap()
         recalibrate()
-        let validation = evaluate(data.validation)
-        let test = evaluateTest ? data.test.map { evaluate($0) } : nil
+        let validation = accuracy(on: data.validation)
+        let test = measureTest ? data.test.map { accuracy(on: $0) } : nil
         return TrainingSummary(
             valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * batch) / trainSeconds,
             seconds: Date().timeIntervalSince(start), params: model.parameterCount, macs: resolved.cost.macs,
@@ -252,13 +252,13 @@ public final class Trainer {
     }
 
     /// Top-1 accuracy on a set (inference mode: running BN statistics, no dropout).
-    public func evaluate(_ set: ImageSet) -> Double {
-        Evaluator.accuracy(model: model, set: set, assembler: assembler, images: images, batchSize: config.batchSize)
+    public func accuracy(on set: ImageSet) -> Double {
+        Inference.accuracy(model: model, set: set, assembler: assembler, images: images, batchSize: config.batchSize)
     }
 }
 
 /// Inference over a whole image set in batches.
-public enum Evaluator {
+public enum Inference {
     /// Threads for the kernels and OpenBLAS in this process.
     public static func useThreads(_ count: Int) {
         configureThreads(count)

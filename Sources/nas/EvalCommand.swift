@@ -36,7 +36,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        Evaluator.useThreads(threads)
+        Inference.useThreads(threads)
         let loaded = try ModelFolder.load(URL(fileURLWithPath: folder), maxBatch: batch)
         let splits = try data.load()
         let set: ImageSet
@@ -57,7 +57,7 @@ struct EvalCommand: ParsableCommand {
         let images = FloatBuffer(batch * loaded.record.resolution * loaded.record.resolution * set.channels)
         var collected: [Float] = []
         if logits != nil { collected.reserveCapacity(set.count * loaded.network.classes) }
-        let accuracy = Evaluator.accuracy(
+        let accuracy = Inference.accuracy(
             model: loaded.model, set: set, assembler: assembler, images: images, batchSize: batch,
             logits: logits == nil ? nil : { collected.append(contentsOf: $0) })
         if let logits {

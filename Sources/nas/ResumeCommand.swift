@@ -30,7 +30,6 @@ struct ResumeCommand: ParsableCommand {
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        try checkBound("--trials", trials, SearchSettings.trialsRange)
         try storage.check(run: runDirectory)
     }
 

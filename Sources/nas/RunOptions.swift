@@ -11,8 +11,4 @@ struct RunOptions: ParsableArguments {
 
     @Flag(help: "Print nothing while it runs.")
     var quiet = false
-
-    func validate() throws {
-        try checkBound("--workers", workers, SearchConfig.workersRange)
-    }
 }

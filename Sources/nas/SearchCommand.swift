@@ -96,15 +96,8 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func validate() throws {
-        try checkBound("--trials", trials, SearchSettings.trialsRange)
-        try checkBound("--batch", batch, SearchSettings.batchRange)
-        if steps != nil, epochs != nil {
-            throw CommandError("--steps and --epochs both set a candidate's training budget; give one of them.")
-        }
-        try checkBound("--steps", steps, ProxySettings.stepsRange)
-        if let epochs, !(epochs > 0 && epochs <= ProxySettings.maxEpochs) {
-            throw CommandError("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs).")
-        }
+        // Bounds of the numbers are the library's (`SearchOptions.config`), checked when the
+        // space is read; here only what makes no sense whatever the space.
         try storage.check(run: runDirectory)
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")

@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
             "training \(trainer.network.name) on \(splits.name) (\(splits.train.count) train, \(splits.validation.count) val) "
                 + "at \(trainer.resolved.resolution)x\(trainer.resolved.resolution): \(trainer.model.parameterCount) params, "
                 + "\(trainer.resolved.cost.macs) MACs, \(trainer.totalSteps) steps of \(batch)")
-        let summary = try trainer.train(evaluateTest: test) { progress.update($0) }
+        let summary = try trainer.train(measureTest: test) { progress.update($0) }
         if let out {
             try ModelFolder.save(trainer, summary: summary, dataset: data.dataset, dataPath: data.data, to: URL(fileURLWithPath: out))
         }

@@ -54,7 +54,7 @@ let tinyNetwork = try! ArchitectureFile.decode(
 
     @Test func learnsASimpleTask() throws {
         let trainer = try Trainer(architecture: tinyNetwork, data: quadrantSplits(), config: config())
-        let summary = try trainer.train(evaluateTest: true)
+        let summary = try trainer.train(measureTest: true)
         #expect(summary.valAccuracy > 0.9, "val accuracy \(summary.valAccuracy)")
         #expect((summary.testAccuracy ?? 0) > 0.9)
         #expect(summary.params == trainer.resolved.cost.params)
@@ -113,7 +113,7 @@ let tinyNetwork = try! ArchitectureFile.decode(
         #expect(Array(loaded.model.parameters.buffer) == Array(trainer.model.parameters.buffer))
         #expect(Array(loaded.model.state.buffer) == Array(trainer.model.state.buffer))
         let assembler = BatchAssembler(mean: loaded.record.mean, std: loaded.record.std, augmentation: data.augmentation, outputSize: 8)
-        let accuracy = Evaluator.accuracy(model: loaded.model, set: data.validation, assembler: assembler, images: FloatBuffer(32 * 64), batchSize: 32)
+        let accuracy = Inference.accuracy(model: loaded.model, set: data.validation, assembler: assembler, images: FloatBuffer(32 * 64), batchSize: 32)
         #expect(accuracy == summary.valAccuracy)
     }
 

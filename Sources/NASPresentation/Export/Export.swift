@@ -24,7 +24,7 @@ public enum Export {
             + "`nas export DIR --format onnx`"
     }
 
-    /// The trial `selector` names ("best", or a trial id) in a run folder, with its network.
+    /// The trial `selector` names ("best", or a trial number) in a run folder, with its network.
     public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
         try trial(RunLocation(run: directory), selector: selector)
     }
@@ -42,9 +42,9 @@ public enum Export {
             }
             summary = best
         } else {
-            guard let number = Int(selector) else { throw .invalid("--trial must be 'best' or a trial id, got '\(selector)'") }
+            guard let number = Int(selector) else { throw .invalid("--trial must be 'best' or a trial number, got '\(selector)'") }
             guard let found = status.trials.first(where: { $0.id == number }) else {
-                throw .noSuchTrial("\(directory) has no trial \(number) (ids run 0…\(max(0, status.trials.count - 1)))")
+                throw .noSuchTrial("\(directory) has no trial \(number) (trials are numbered 0…\(max(0, status.trials.count - 1)))")
             }
             summary = found
         }
