@@ -10,7 +10,7 @@ let kernelSettings: [SwiftSetting] = [
 
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
-// NASArchitecture (pure values) <- NASModel, NASSearchSpace; NASController (policies over
+// NASArchitecture and NASRecipe (pure values) <- NASModel, NASSearchSpace; NASController (policies over
 // integers); NASStore (the only database user); NASONNX (NASModel's folded network as
 // ONNX protobuf); NASSearch (the loop, export) imports them all <- nas.
 let package = Package(
@@ -38,9 +38,12 @@ let package = Package(
         // How numbers and durations are shown to people, in one place.
         .target(name: "NASFormatting"),
         .target(name: "NASArchitecture", dependencies: ["NASFormatting"]),
+        // The training recipe (TrainingConfig, its defaults and bounds), written once: the
+        // trainer runs it, the proxy settings override it, `nas train` shows its defaults.
+        .target(name: "NASRecipe"),
         .target(
             name: "NASModel",
-            dependencies: ["NASKernels", "NASArchitecture", "NASRandom"],
+            dependencies: ["NASKernels", "NASArchitecture", "NASRandom", "NASRecipe"],
             swiftSettings: kernelSettings
         ),
         // The one way SwiftNAS runs another program: a supervisor process (C, fork/exec) that
@@ -57,13 +60,13 @@ let package = Package(
         ),
         .target(
             name: "NASTraining",
-            dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture"],
+            dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture", "NASRecipe"],
             swiftSettings: kernelSettings
         ),
         // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
-        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "Yams"]),
+        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "NASRecipe", "Yams"]),
         .target(name: "NASController", dependencies: ["NASRandom"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         .target(
@@ -80,7 +83,7 @@ let package = Package(
             name: "nas",
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
-                "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting",
+                "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting", "NASRecipe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +96,7 @@ let package = Package(
         .testTarget(name: "NASModelTests", dependencies: ["NASModel", "NASKernels", "NASArchitecture", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
             name: "NASTrainingTests",
-            dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom"]
+            dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom", "NASRecipe"]
         ),
         .testTarget(name: "NASDataTests", dependencies: ["NASData", "NASKernels", "NASRandom", "CPNG", "CTurboJPEG", "CZlib"]),
         .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
@@ -102,7 +105,7 @@ let package = Package(
         .target(name: "NASTestSupport", dependencies: ["NASStore"], path: "Tests/Support",
                 exclude: ["postgres-cluster.sh", "slurm-cluster.sh"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
-        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
+        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom", "NASRecipe"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
             name: "NASSearchTests", dependencies: ["NASSearch", "NASArchitecture", "NASSearchSpace", "NASStore"],
