@@ -10,7 +10,7 @@ let kernelSettings: [SwiftSetting] = [
 
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;
-// NASArchitecture (pure values) <- NASModel, NASSearchSpace; NASController (policies over
+// NASArchitecture and NASRecipe (pure values) <- NASModel, NASSearchSpace; NASController (policies over
 // integers); NASStore (the only database user); NASONNX (NASModel's folded network as
 // ONNX protobuf); NASEvaluation (evaluators) <- NASSearch (the loop, workers) <-
 // NASPresentation (status, report, exports) <- nas.
@@ -39,9 +39,12 @@ let package = Package(
         // How numbers and durations are shown to people, in one place.
         .target(name: "NASFormatting"),
         .target(name: "NASArchitecture", dependencies: ["NASFormatting"]),
+        // The training recipe (TrainingConfig, its defaults and bounds), written once: the
+        // trainer runs it, the proxy settings override it, `nas train` shows its defaults.
+        .target(name: "NASRecipe"),
         .target(
             name: "NASModel",
-            dependencies: ["NASKernels", "NASArchitecture", "NASRandom"],
+            dependencies: ["NASKernels", "NASArchitecture", "NASRandom", "NASRecipe"],
             swiftSettings: kernelSettings
         ),
         // The one way SwiftNAS runs another program: a supervisor process (C, fork/exec) that
@@ -58,13 +61,13 @@ let package = Package(
         ),
         .target(
             name: "NASTraining",
-            dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture"],
+            dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture", "NASRecipe"],
             swiftSettings: kernelSettings
         ),
         // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
-        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "Yams"]),
+        .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "NASRecipe", "Yams"]),
         .target(name: "NASController", dependencies: ["NASRandom"]),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         // A trained model folder is exported from here too (ModelFolderExport).
@@ -97,6 +100,7 @@ let package = Package(
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
                 "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting", "NASEvaluation", "NASPresentation", "NASONNX",
+                "NASRecipe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,7 +113,7 @@ let package = Package(
         .testTarget(name: "NASModelTests", dependencies: ["NASModel", "NASKernels", "NASArchitecture", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
             name: "NASTrainingTests",
-            dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom"]
+            dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom", "NASRecipe"]
         ),
         .testTarget(name: "NASDataTests", dependencies: ["NASData", "NASKernels", "NASRandom", "CPNG", "CTurboJPEG", "CZlib"]),
         .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
@@ -118,7 +122,7 @@ let package = Package(
         .target(name: "NASTestSupport", dependencies: ["NASStore", "NASSearch", "NASSearchSpace", "NASArchitecture", "NASEvaluation"],
                 path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh", "Fixtures"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
-        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom"]),
+        .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom", "NASRecipe"]),
         .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(
             name: "NASSearchTests",

@@ -36,27 +36,8 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
         }
     }
 
-    /// The trainer configuration for one trial.
-    public static func trainingConfig(_ proxy: ProxySettings, seed: UInt64) -> TrainingConfig {
-        var config = TrainingConfig()
-        config.epochs = proxy.epochs
-        config.steps = proxy.steps
-        config.batchSize = proxy.batch
-        config.learningRate = Float(proxy.learningRate)
-        config.labelSmoothing = Float(proxy.labelSmoothing)
-        config.dropout = proxy.dropout
-        config.dropConnect = proxy.dropConnect
-        config.augment = proxy.augment
-        config.resolution = proxy.resolution
-        config.width = proxy.width
-        config.depth = proxy.depth
-        config.threads = proxy.threads
-        config.seed = seed
-        return config
-    }
-
     public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
-        let config = Self.trainingConfig(proxy, seed: job.seed)
+        let config = proxy.trainingConfig(seed: job.seed)
         let trainer: Trainer, summary: TrainingSummary
         do {
             trainer = try Trainer(architecture: job.network, data: data, config: config)

@@ -1,26 +1,30 @@
+import NASRecipe
+
 /// The built-in trainer's recipe for every candidate (the proxy task), as plain values: the
-/// search turns them into its trainer's configuration. Defaults are the trainer's own
-/// (Docs/TRAINING.md) except `resolution`, which a search always fixes.
+/// search turns them into its trainer's configuration (`trainingConfig(seed:)`). Defaults and
+/// bounds are the trainer's own (`TrainingConfig`, Docs/TRAINING.md), read from it, not
+/// repeated; only the data and `resolution` are the proxy's. The Codable keys are a stored
+/// format (runs keep these settings in their config): they never change.
 public struct ProxySettings: Codable, Hashable, Sendable {
     public static let datasets = ["fashion-mnist", "cifar10", "folder"]
 
-    // Bounds of the proxy task (Docs/SEARCH_SPACES.md, "Bounds"); `nas search --steps/--epochs`
-    // use the same ones.
+    // Bounds of the proxy task (Docs/SEARCH_SPACES.md, "Bounds"): the trainer's, which
+    // `nas search --steps/--epochs` use too.
 
     /// Training resolution: proxies train small (32–224); 1024 is already slow on a CPU.
-    public static let resolutionRange = 8...1024
+    public static let resolutionRange = TrainingConfig.resolutionRange
     /// Proxy width and depth multipliers: (0, maxMultiplier].
-    public static let maxMultiplier = 8.0
+    public static let maxMultiplier = TrainingConfig.maxMultiplier
     /// Passes over the training split: (0, maxEpochs].
-    public static let maxEpochs = 1000.0
+    public static let maxEpochs = TrainingConfig.maxEpochs
     /// Optimizer steps per candidate.
-    public static let stepsRange = 1...10_000_000
+    public static let stepsRange = TrainingConfig.stepsRange
     /// Batch size (batch norm needs 2).
-    public static let batchRange = 2...4096
-    /// Images held out for validation.
+    public static let batchRange = TrainingConfig.batchRange
+    /// Images held out for validation (a property of the data, not of the recipe).
     public static let validationRange = 1...10_000_000
     /// Threads per training.
-    public static let threadsRange = 1...256
+    public static let threadsRange = TrainingConfig.threadsRange
 
     /// fashion-mnist, cifar10 or folder.
     public var dataset = "fashion-mnist"
@@ -29,21 +33,27 @@ public struct ProxySettings: Codable, Hashable, Sendable {
     public var data: String?
     /// Images held out of the training set for validation; nil = the dataset's default.
     public var validation: Int?
-    /// Training resolution of the proxy task.
+    /// Training resolution of the proxy task. Always a number, unlike the trainer's nil (the
+    /// dataset's image size): a command evaluator's budget, the step-time benchmark and the
+    /// report read it without loading data. 32: CIFAR-10's size (Fashion-MNIST's 28 is resized
+    /// to it), small enough for a CPU.
     public var resolution = 32
     /// Proxy multipliers applied to every candidate before training.
-    public var width = 1.0
-    public var depth = 1.0
+    public var width = TrainingConfig.defaults.width
+    public var depth = TrainingConfig.defaults.depth
     /// Passes over the training split; `steps`, when set, replaces it.
-    public var epochs = 1.0
-    public var steps: Int?
-    public var batch = 128
-    public var learningRate = 0.2
-    public var labelSmoothing = 0.1
-    public var dropout = 0.1
-    public var dropConnect = 0.0
-    public var augment = false
-    public var threads = 1
+    public var epochs = TrainingConfig.defaults.epochs
+    public var steps = TrainingConfig.defaults.steps
+    public var batch = TrainingConfig.defaults.batchSize
+    // Doubles (the stored format) written as the trainer's Float defaults print: 0.2, 0.1.
+    public var learningRate = TrainingConfig.decimal(TrainingConfig.defaults.learningRate)
+    public var labelSmoothing = TrainingConfig.decimal(TrainingConfig.defaults.labelSmoothing)
+    /// Always a rate: the trainer's brief-training default is one (nil there would mean the
+    /// architecture's, which a proxy never uses).
+    public var dropout = TrainingConfig.defaults.dropout!
+    public var dropConnect = TrainingConfig.defaults.dropConnect!
+    public var augment = TrainingConfig.defaults.augment
+    public var threads = TrainingConfig.defaults.threads
 
     public init() {}
 
@@ -54,6 +64,26 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         case dropout
         case dropConnect = "drop_connect"
         case augment, threads
+    }
+
+    /// The trainer's configuration for one trial: `TrainingConfig`'s defaults with these
+    /// settings on top. The one place proxy settings become a recipe.
+    public func trainingConfig(seed: UInt64) -> TrainingConfig {
+        var config = TrainingConfig()
+        config.epochs = epochs
+        config.steps = steps
+        config.batchSize = batch
+        config.learningRate = Float(learningRate)
+        config.labelSmoothing = Float(labelSmoothing)
+        config.dropout = dropout
+        config.dropConnect = dropConnect
+        config.augment = augment
+        config.resolution = resolution
+        config.width = width
+        config.depth = depth
+        config.threads = threads
+        config.seed = seed
+        return config
     }
 }
 

@@ -3,6 +3,7 @@ import NASArchitecture
 import NASKernels
 import NASModel
 import NASRandom
+import NASRecipe
 
 /// Training throughput on synthetic inputs: the trainer's speed without the data path.
 public struct TrainingBenchmark: Codable, Sendable {

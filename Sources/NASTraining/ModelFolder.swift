@@ -4,6 +4,7 @@ import NASData
 import NASKernels
 import NASModel
 import NASRandom
+import NASRecipe
 
 /// What `nas train --out DIR` writes beside the weights: enough to rebuild, reload and
 /// evaluate the model exactly as trained.

@@ -4,84 +4,7 @@ import NASData
 import NASKernels
 import NASModel
 import NASRandom
-
-/// One recipe for training a network briefly: what every candidate of a search gets.
-public struct TrainingConfig: Codable, Hashable, Sendable {
-    /// Passes over the training split; `steps` overrides it.
-    public var epochs: Double = 1
-    public var steps: Int?
-    public var batchSize = 128
-    /// Peak learning rate (after warmup).
-    public var learningRate: Float = 0.2
-    public var optimizer = OptimizerConfig()
-    public var schedule: LearningRateSchedule.Kind = .cosine
-    /// Linear warmup, as a fraction of all steps.
-    public var warmupFraction = 0.05
-    public var labelSmoothing: Float = 0.1
-    /// Random crops (and flips where the dataset allows them) on training batches. Off by
-    /// default: a brief proxy run underfits, and augmentation only slows it (Docs/TRAINING.md).
-    public var augment = false
-    /// Evaluate with an exponential moving average of the weights (e.g. 0.999); nil = off.
-    public var emaDecay: Float?
-    public var seed: UInt64 = 1
-    public var threads = 1
-    /// Training resolution; nil = the dataset's image size.
-    public var resolution: Int?
-    /// Proxy multipliers applied to the architecture before building it.
-    public var width = 1.0
-    public var depth = 1.0
-    /// Overrides of the architecture's dropout and drop-connect rates (nil = the
-    /// architecture's). The brief-training defaults are lighter than EfficientNet's 0.2/0.2.
-    public var dropout: Double? = 0.1
-    public var dropConnect: Double? = 0
-    /// Training batches over which BN statistics are re-estimated before evaluation (0 = keep
-    /// the running averages).
-    public var recalibrationBatches = 20
-
-    /// Bounds of `nas train`'s budget (Docs/TRAINING.md): beyond them a step count no longer
-    /// fits the schedule's arithmetic. A search's proxy has the same values in `ProxySettings`.
-    public static let maxEpochs = 1000.0
-    public static let stepsRange = 1...10_000_000
-    /// Images per batch: batch norm needs 2 to train; every buffer is sized for the largest.
-    public static let batchRange = 2...4096
-    /// Threads of the kernels and OpenBLAS.
-    public static let threadsRange = 1...256
-    /// Training resolution in pixels.
-    public static let resolutionRange = 8...1024
-    /// Proxy width and depth multipliers: (0, maxMultiplier].
-    public static let maxMultiplier = 8.0
-
-    public init() {}
-
-    public func validate() throws(TrainingError) {
-        func check(_ ok: Bool, _ message: String) throws(TrainingError) {
-            if !ok { throw .invalidConfig(message) }
-        }
-        try check(epochs > 0 || (steps ?? 0) > 0, "epochs or steps must be positive")
-        try check(epochs <= Self.maxEpochs, "--epochs must be at most \(Int(Self.maxEpochs)), got \(epochs)")
-        try check(
-            steps.map(Self.stepsRange.contains) ?? true,
-            "--steps must be from \(Self.stepsRange.lowerBound) to \(Self.stepsRange.upperBound)")
-        try check(
-            Self.batchRange.contains(batchSize),
-            "--batch must be from \(Self.batchRange.lowerBound) to \(Self.batchRange.upperBound) (batch norm needs 2)")
-        try check(learningRate > 0 && learningRate.isFinite, "--lr must be positive")
-        try check(labelSmoothing >= 0 && labelSmoothing < 1, "--label-smoothing must be in [0, 1)")
-        try check(emaDecay.map { $0 > 0 && $0 < 1 } ?? true, "--ema must be in (0, 1)")
-        try check(
-            Self.threadsRange.contains(threads),
-            "--threads must be from \(Self.threadsRange.lowerBound) to \(Self.threadsRange.upperBound)")
-        let resolutions = Self.resolutionRange
-        try check(
-            resolution.map(resolutions.contains) ?? true,
-            "--resolution must be from \(resolutions.lowerBound) to \(resolutions.upperBound)")
-        try check(width > 0 && width <= Self.maxMultiplier, "--width must be in (0, \(Int(Self.maxMultiplier))]")
-        try check(depth > 0 && depth <= Self.maxMultiplier, "--depth must be in (0, \(Int(Self.maxMultiplier))]")
-        try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
-        try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
-        try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")
-    }
-}
+import NASRecipe
 
 public enum TrainingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidConfig(String)
@@ -145,7 +68,7 @@ public final class Trainer {
     var labels: [Int32]
 
     public init(architecture: Network, data: DatasetSplits, config: TrainingConfig) throws(TrainingError) {
-        try config.validate()
+        do { try config.validate() } catch { throw .invalidConfig(error.description) }
         self.config = config
         self.data = data
         var network = architecture

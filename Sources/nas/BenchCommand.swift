@@ -1,5 +1,6 @@
 import ArgumentParser
 import NASArchitecture
+import NASRecipe
 import NASTraining
 
 struct BenchCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Width multiplier.") var width = 1.0
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Timed steps (after 3 warmup steps).") var steps = 20
-    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = 1
+    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = TrainingConfig.defaults.threads
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NASData
 import NASModel
+import NASRecipe
 import NASTraining
 
 struct EvalCommand: ParsableCommand {
@@ -14,8 +15,8 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "A folder written by `nas train --out`.") var folder: String
     @OptionGroup var data: DatasetOptions
     @Option(help: "train, val or test.") var split: Split = .val
-    @Option(help: "Batch size.") var batch = 128
-    @Option(help: "Threads.") var threads = 1
+    @Option(help: "Batch size.") var batch = TrainingConfig.defaults.batchSize
+    @Option(help: "Threads.") var threads = TrainingConfig.defaults.threads
     @Flag(help: "Print one JSON line.") var json = false
     @Option(help: "Also write every image's logits, in the split's order, to this .npy file (float32 [images, classes]).")
     var logits: String?

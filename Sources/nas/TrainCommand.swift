@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import NASFormatting
 import NASModel
+import NASRecipe
 import NASTraining
 
 struct TrainCommand: ParsableCommand {
@@ -21,35 +23,36 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Passes over the training split.") var epochs: Double?
     @Option(help: "Optimizer steps (instead of --epochs).") var steps: Int?
-    @Option(help: "Batch size.") var batch = 128
+    // Defaults are the recipe's (TrainingConfig), so `--help` shows what the trainer uses.
+    @Option(help: "Batch size.") var batch = recipe.batchSize
     @Option(help: "Training resolution (default: the dataset's image size).") var resolution: Int?
-    @Option(help: "Width multiplier for proxy training.") var width = 1.0
-    @Option(help: "Depth multiplier for proxy training.") var depth = 1.0
-    @Option(help: "Peak learning rate.") var lr: Float = 0.2
-    @Option(help: "sgd (Nesterov momentum) or rmsprop (EfficientNet's).") var optimizer: OptimizerConfig.Kind = .sgd
-    @Option(help: "cosine, exponential or constant after warmup.") var schedule: LearningRateSchedule.Kind = .cosine
-    @Option(help: "L2 weight decay on conv and dense weights.") var weightDecay: Float = 5e-5
-    @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
-    @Flag(help: "Random crops (and flips for CIFAR-10 and folders) on training batches.") var augment = false
+    @Option(help: "Width multiplier for proxy training.") var width = recipe.width
+    @Option(help: "Depth multiplier for proxy training.") var depth = recipe.depth
+    @Option(help: "Peak learning rate.") var lr = recipe.learningRate
+    @Option(help: "sgd (Nesterov momentum) or rmsprop (EfficientNet's).") var optimizer = recipe.optimizer.kind
+    @Option(help: "cosine, exponential or constant after warmup.") var schedule = recipe.schedule
+    @Option(help: "L2 weight decay on conv and dense weights.") var weightDecay = recipe.optimizer.weightDecay
+    @Option(help: "Label smoothing.") var labelSmoothing = recipe.labelSmoothing
+    @Flag(help: "Random crops (and flips for CIFAR-10 and folders) on training batches.") var augment = recipe.augment
     @Option(help: "Evaluate with an EMA of the weights with this decay (e.g. 0.999).") var ema: Float?
-    @Option(help: "Dropout before the classifier (brief-training default 0.1; EfficientNet uses 0.2–0.5).") var dropout: Double = 0.1
-    @Option(help: "Drop-connect rate of the last block (brief-training default 0; EfficientNet uses 0.2).") var dropConnect: Double = 0
-    @Option(help: "Random seed (initialization, order, augmentation, dropout).") var seed: UInt64 = 1
-    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = 1
+    @Option(help: "Dropout before the classifier (brief-training default \(Formatting.shortest(recipe.dropout!)); EfficientNet uses 0.2–0.5).")
+    var dropout = recipe.dropout!
+    @Option(help: "Drop-connect rate of the last block (brief-training default \(Formatting.shortest(recipe.dropConnect!)); EfficientNet uses 0.2).")
+    var dropConnect = recipe.dropConnect!
+    @Option(help: "Random seed (initialization, order, augmentation, dropout).") var seed = recipe.seed
+    @Option(help: "Threads for the kernels and OpenBLAS.") var threads = recipe.threads
     @Option(help: "Save the trained model (architecture, weights, config) to this folder.") var out: String?
     @Flag(help: "Also report accuracy on the test split (final models only; never for search).") var test = false
     @Flag(help: "Print one JSON line at the end.") var json = false
 
     func validate() throws {
         if epochs != nil, steps != nil { throw CommandError("give --epochs or --steps, not both: each sets the training budget") }
-        var config = self.config
-        config.epochs = epochs ?? 1
         do { try config.validate() } catch { throw CommandError(error.description) }
     }
 
     var config: TrainingConfig {
         var config = TrainingConfig()
-        config.epochs = epochs ?? 1
+        if let epochs { config.epochs = epochs }
         config.steps = steps
         config.batchSize = batch
         config.learningRate = lr
@@ -92,6 +95,9 @@ struct TrainCommand: ParsableCommand {
         }
     }
 }
+
+/// The trainer's defaults, which `nas train`'s options start from.
+private let recipe = TrainingConfig.defaults
 
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 extension LearningRateSchedule.Kind: ExpressibleByArgument {}

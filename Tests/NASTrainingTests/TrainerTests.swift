@@ -3,6 +3,7 @@ import NASArchitecture
 import NASData
 import NASKernels
 import NASModel
+import NASRecipe
 import Testing
 
 @testable import NASTraining
