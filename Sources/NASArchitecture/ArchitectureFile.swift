@@ -1,4 +1,3 @@
-import NASFormatting
 /// The architecture text format, also the canonical text form of a `Network`:
 ///
 ///     # comments run to the end of a line
