@@ -13,6 +13,9 @@ public enum ArchitectureError: Error, Equatable, Sendable, CustomStringConvertib
     case unknownVariant(String)
     /// A line of an architecture file that is neither a setting nor block strings.
     case badLine(Int, String, expected: String)
+    /// A setting's value that does not parse (`ArchitectureFile.Settings.set`); a file
+    /// reports it as a `badLine`.
+    case badSetting(key: String, value: String, expected: String)
     /// A network-level value out of range.
     case invalidNetwork(field: String, value: String, expected: String)
     /// Any of the above at a line of an architecture file.
@@ -34,6 +37,8 @@ public enum ArchitectureError: Error, Equatable, Sendable, CustomStringConvertib
             "unknown variant '\(name)' — expected b0 … b7"
         case let .badLine(line, text, expected):
             "line \(line): '\(text)' — expected \(expected)"
+        case let .badSetting(key, value, expected):
+            "'\(key): \(value)' — expected \(expected)"
         case let .invalidNetwork(field, value, expected):
             "invalid \(field) \(value) — expected \(expected)"
         case let .inFile(line, error):

@@ -193,114 +193,100 @@ struct SpaceParser {
         }
     }
 
-    /// Writes an architecture file — settings, then one line per stage — and decodes it with
-    /// `ArchitectureFile`, mapping its line numbers back to the YAML nodes.
+    /// A network from the base's settings (if any), the explicit ones and the stages, through
+    /// `ArchitectureFile`'s typed steps: the file's rules and messages, each error at its node.
     func decode(
         stagesNode: Node?, settings: Entries, base: Network?, mapping: Node, _ field: String, defaultName: String
     ) throws(SearchSpaceError) -> Network {
-        var lines: [String] = []
-        var lineNodes: [Node] = []
-        var lineFields: [String] = []
-        // Settings: the base's (from its canonical file), then the explicit ones.
-        var baseSettings: [String: String] = [:]
-        if let base {
-            for line in ArchitectureFile.encode(base).split(separator: "\n") {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                baseSettings[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(
-                    in: .whitespaces)
-            }
-        }
-        baseSettings["name"] = defaultName
+        var explicit: [(key: String, node: Node, value: String)] = []
         for key in ArchitectureFile.settingKeys {
-            if let explicit = settings.first(where: { $0.key == key }) {
-                let value = try r.scalar(explicit.value, "\(field).\(key)", what: "a value")
-                guard !value.contains("#") else {
-                    throw r.fail(explicit.value, "\(field).\(key)", "'#' is not allowed here")
-                }
-                lines.append("\(key): \(value)")
-                lineNodes.append(explicit.value)
-                lineFields.append("\(field).\(key)")
-            } else if let value = baseSettings[key] {
-                lines.append("\(key): \(value)")
-                lineNodes.append(mapping)
-                lineFields.append(field)
+            guard let entry = settings.first(where: { $0.key == key }) else { continue }
+            let value = try r.scalar(entry.value, "\(field).\(key)", what: "a value")
+            // '#' starts a comment in an architecture file, so no exported file could hold it.
+            guard !value.contains("#") else { throw r.fail(entry.value, "\(field).\(key)", "'#' is not allowed here") }
+            explicit.append((key, entry.value, value))
+        }
+        let stages = try self.stages(stagesNode, base: base, mapping: mapping, field)
+        var values = base.map(ArchitectureFile.Settings.init) ?? .init()
+        try? values.set("name", to: defaultName)  // a name is any text: never refused
+        for (key, node, value) in explicit {
+            do throws(ArchitectureError) {
+                try values.set(key, to: value)
+            } catch {
+                throw r.fail(node, "\(field).\(key)", error.description)
             }
         }
-        // Stages: each a string of block strings, or a list of them.
-        let stages = try stageLines(stagesNode, base: base, mapping: mapping, field)
-        lines += stages.lines
-        lineNodes += stages.nodes
-        lineFields += stages.fields
-        let stagesLine = stages.anchor
-
-        do {
-            return try ArchitectureFile.decode(lines.joined(separator: "\n"), name: defaultName)
+        // Network-level errors point at the explicit setting, else at the stages.
+        let anchor = stagesNode ?? mapping
+        let stagesPath = stagesNode == nil ? field : "\(field).stages"
+        let network: Network
+        do throws(ArchitectureError) {
+            network = try values.network(stages: stages.map(\.stage), name: defaultName)
         } catch {
-            func at(_ line: Int) -> (Node, String) {
-                lineNodes.indices.contains(line - 1) ? (lineNodes[line - 1], lineFields[line - 1]) : (mapping, field)
+            guard case .invalidNetwork(let key, let value, let expected) = error else {
+                throw r.fail(anchor, stagesPath, error.description)
             }
-            switch error {
-            case .inFile(let line, let inner):
-                let (node, path) = at(line)
-                throw r.fail(node, path, inner.description)
-            case .badLine(let line, let text, let expected):
-                let (node, path) = at(line)
-                throw r.fail(node, path, "'\(text)' — expected \(expected)")
-            case .invalidNetwork(let key, let value, let expected):
-                if let explicit = settings.first(where: { $0.key == key }) {
-                    throw r.fail(explicit.value, "\(field).\(key)", "\(value) — expected \(expected)")
-                }
-                throw r.fail(
-                    stagesLine, stagesNode == nil ? field : "\(field).stages",
-                    "invalid \(key) \(value) — expected \(expected)")
-            default:
-                throw r.fail(stagesLine, stagesNode == nil ? field : "\(field).stages", error.description)
+            if let setting = explicit.first(where: { $0.key == key }) {
+                throw r.fail(setting.node, "\(field).\(key)", "\(value) — expected \(expected)")
+            }
+            throw r.fail(anchor, stagesPath, error.description)
+        }
+        for (index, (stage, node, path)) in stages.enumerated() {
+            do throws(ArchitectureError) {
+                try stage.checkDeclaredInputs(stage: index, of: network)
+            } catch {
+                throw r.fail(node, path, error.description)
             }
         }
+        return network
     }
 
-    /// The stage lines of an architecture file, from the space's `stages` or the base network,
-    /// with the YAML node and path each came from; `anchor` is where stage errors point.
-    func stageLines(_ stagesNode: Node?, base: Network?, mapping: Node, _ field: String) throws(SearchSpaceError)
-        -> (lines: [String], nodes: [Node], fields: [String], anchor: Node)
+    /// The stages, from the space's `stages` (each a string of block strings or a list of
+    /// them) or the base network, with the YAML node and path each error points at.
+    func stages(_ stagesNode: Node?, base: Network?, mapping: Node, _ field: String) throws(SearchSpaceError)
+        -> [(stage: ArchitectureFile.Stage, node: Node, path: String)]
     {
-        var lines: [String] = []
-        var lineNodes: [Node] = []
-        var lineFields: [String] = []
-        var stagesLine: Node = mapping
-        if let stagesNode {
-            let path = "\(field).stages"
-            guard case .sequence(let stages) = stagesNode, !stages.isEmpty else {
-                throw r.fail(
-                    stagesNode, path,
-                    "expected a list of stages, each timm (or TF) block strings, found \(r.kind(stagesNode))")
-            }
-            stagesLine = stagesNode
-            for stage in stages {
-                var strings: [String] = []
-                for item in r.list(stage) {
-                    let text = try r.string(item, path, what: "block strings such as ir_r2_k3_s2_e6_c24_se0.25")
-                    guard !text.contains(":"), !text.contains("#") else {
-                        throw r.fail(item, path, "'\(text)' — expected block strings such as ir_r2_k3_s2_e6_c24_se0.25")
-                    }
-                    strings.append(text)
-                }
-                guard !strings.isEmpty else {
-                    throw r.fail(stage, path, "an empty stage — expected at least one block string")
-                }
-                lines.append(strings.joined(separator: " "))
-                lineNodes.append(stage)
-                lineFields.append(path)
-            }
-        } else if let base {
-            for stage in base.timmArchDef {
-                lines.append(stage.joined(separator: " "))
-                lineNodes.append(mapping)
-                lineFields.append(field)
-            }
+        guard let stagesNode else {
+            return (base?.stages ?? []).map { (ArchitectureFile.Stage(blocks: $0), mapping, field) }
         }
-
-        return (lines, lineNodes, lineFields, stagesLine)
+        let path = "\(field).stages"
+        guard case .sequence(let nodes) = stagesNode, !nodes.isEmpty else {
+            throw r.fail(
+                stagesNode, path,
+                "expected a list of stages, each timm (or TF) block strings, found \(r.kind(stagesNode))")
+        }
+        // Every stage's strings are read before any is decoded, as the lines of a file are.
+        var lines: [(text: String, node: Node)] = []
+        for node in nodes {
+            var strings: [String] = []
+            for item in r.list(node) {
+                let text = try r.string(item, path, what: "block strings such as ir_r2_k3_s2_e6_c24_se0.25")
+                // As in a file: ':' would make a setting, '#' a comment.
+                guard !text.contains(":"), !text.contains("#") else {
+                    throw r.fail(item, path, "'\(text)' — expected block strings such as ir_r2_k3_s2_e6_c24_se0.25")
+                }
+                strings.append(text)
+            }
+            guard !strings.isEmpty else {
+                throw r.fail(node, path, "an empty stage — expected at least one block string")
+            }
+            lines.append((strings.joined(separator: " "), node))
+        }
+        var stages: [(stage: ArchitectureFile.Stage, node: Node, path: String)] = []
+        for (text, node) in lines {
+            let stage: ArchitectureFile.Stage
+            do throws(ArchitectureError) {
+                stage = try ArchitectureFile.Stage(text)
+            } catch {
+                throw r.fail(node, path, error.description)
+            }
+            // Blank strings: refused here, where a file would skip the blank line.
+            guard !stage.blocks.isEmpty else {
+                throw r.fail(node, path, "an empty stage — expected at least one block string")
+            }
+            stages.append((stage, node, path))
+        }
+        return stages
     }
 
     // MARK: Decisions

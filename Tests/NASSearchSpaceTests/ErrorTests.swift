@@ -1,4 +1,5 @@
 import Foundation
+import NASArchitecture
 import Testing
 
 @testable import NASSearchSpace
@@ -178,5 +179,22 @@ let badFiles: [BadFile] = [
         let error = SearchSpaceError(file: "f.yaml", line: 3, field: "a.b", message: "first\n  second\n")
         #expect(error.description == "f.yaml:3: a.b: first second")
         #expect(SearchSpaceError(file: "f.yaml", line: nil, field: "", message: "m").description == "f.yaml: m")
+    }
+
+    /// A baseline is built through `ArchitectureFile`'s typed steps: a value the file decoder
+    /// refuses is refused here with the file's message, at the YAML field instead of a line.
+    @Test(arguments: [
+        ("stem", "many"), ("dropout", "lots"), ("activation", "gelu"), ("classes", "0"), ("head", "70000"),
+        ("drop-connect", "1"),
+    ])
+    func aBadSettingHasTheFileDecodersMessage(key: String, value: String) throws {
+        let file = "\(key): \(value)\nds_r1_k3_s1_c16\n"
+        let fileError = #expect(throws: ArchitectureError.self) { try ArchitectureFile.decode(file, name: "n") }
+        let text = "baseline:\n  \(key): '\(value)'\n  stages: [ds_r1_k3_s1_c16]\n" + "decisions: {kernel: [3, 5]}\nreward: {target: 1M}"
+        let error = try #require(refusal(text))
+        #expect(error.line == 2 && error.field == "baseline.\(key)", "\(error)")
+        // The file prefixes its line ("line 1: "); a range error names the setting, the field does here.
+        let message = try #require(fileError).description.replacingOccurrences(of: "line 1: ", with: "")
+        #expect(message == error.message || message == "invalid \(key) \(error.message)", "\(message) | \(error)")
     }
 }

@@ -72,8 +72,7 @@ public enum Export {
             do { strings = try network.tfBlockStrings() } catch {
                 throw .architecture(error)
             }
-            let settings = ArchitectureFile.encode(network).split(separator: "\n").filter { $0.contains(":") }
-            return header(origin, trial) + settings.joined(separator: "\n") + "\n" + strings.joined(separator: "\n") + "\n"
+            return header(origin, trial) + ArchitectureFile.encodeSettings(network) + strings.joined(separator: "\n") + "\n"
         case .markdown:
             return markdown(network, trial: trial, run: run)
         case .onnx:
