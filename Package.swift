@@ -123,7 +123,15 @@ let package = Package(
                 path: "Tests/Support", exclude: ["postgres-cluster.sh", "slurm-cluster.sh", "Fixtures"]),
         .testTarget(name: "NASStoreTests", dependencies: ["NASStore", "NASTestSupport"]),
         .testTarget(name: "NASSearchSpaceTests", dependencies: ["NASSearchSpace", "NASArchitecture", "NASRandom", "NASRecipe"]),
-        .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom"], exclude: ["Fixtures"]),
+        .testTarget(name: "NASControllerTests", dependencies: ["NASController", "NASRandom", "SyntheticSearch"],
+                    exclude: ["Fixtures"]),
+        // Synthetic search problems with a known optimum, for the controller's tests and for
+        // the measurement behind Docs/CONTROLLER.md's defaults (`swift run -c release
+        // controller-benchmark GRID`, Benchmarks/controller).
+        .target(name: "SyntheticSearch", dependencies: ["NASController", "NASRandom"],
+                path: "Benchmarks/controller/SyntheticSearch"),
+        .executableTarget(name: "controller-benchmark", dependencies: ["NASController", "SyntheticSearch"],
+                          path: "Benchmarks/controller/Measure"),
         .testTarget(
             name: "NASSearchTests",
             dependencies: ["NASSearch", "NASEvaluation", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",

@@ -13,12 +13,12 @@ import Foundation
 extension SeededGenerator {
     /// Uniform in [0, 1) with 53 bits (one word).
     @inline(__always)
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// Uniform integer in 0..<n (Lemire's multiply-shift with rejection; one word unless rejected).
     /// Written out rather than `Int.random(in:using:)` so the stream does not depend on the
     /// standard library's implementation.
-    mutating func nextIndex(_ n: Int) -> Int {
+    public mutating func nextIndex(_ n: Int) -> Int {
         precondition(n > 0)
         let bound = UInt64(n)
         var product = next().multipliedFullWidth(by: bound)

@@ -51,9 +51,6 @@ public final class Search: @unchecked Sendable {
     /// A class (not a Mutex) so the event closure can hold it without holding the search:
     /// worker threads release their closures after `run` returns.
     private let eventLock = NSLock()
-    /// Tests: after this many claims the workers stop as if the process had been killed,
-    /// leaving their claimed trials running.
-    let crashAfterClaims = Mutex<Int?>(nil)
     /// How often a batch that waits on other processes' workers is looked at.
     var pollInterval: TimeInterval = 0.1
 
@@ -73,20 +70,21 @@ public final class Search: @unchecked Sendable {
         self.resumed = resumed
     }
 
-    /// A new run in a folder (see `create(location:…)`).
-    public static func create(directory path: String, spaceText: String, config: SearchConfig,
-                              evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
-                              dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
-        try create(location: RunLocation(run: path), spaceText: spaceText, config: config, evaluator: evaluator,
-                   dataCache: dataCache, dataProgress: dataProgress)
-    }
-
     /// A new run. Everything is checked first — the space, the configuration, the evaluator
     /// command, the dataset — and only then is the run created, so a refused search leaves
     /// nothing behind. `evaluator` replaces the configured one (tests, or a preloaded trainer).
     public static func create(location: RunLocation, spaceText: String, config: SearchConfig,
                               evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
                               dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
+        try create(location: location, spaceText: spaceText, config: config, evaluator: evaluator, dataCache: dataCache,
+                   dataProgress: dataProgress, store: { $0 })
+    }
+
+    /// `create(location:…)`, the search using `wrap(store)` instead of the run's store (tests
+    /// inject store faults this way, e.g. a process that dies mid-batch).
+    static func create(location: RunLocation, spaceText: String, config: SearchConfig,
+                       evaluator: (any TrialEvaluator)?, dataCache: String?, dataProgress: (@Sendable (Int, Int) -> Void)?,
+                       store wrap: (any TrialStore) -> any TrialStore) throws(SearchError) -> Search {
         let space: SearchSpace
         do { space = try SearchSpace.parse(spaceText, file: config.spaceFile) } catch { throw .space(error) }
         try config.validate()
@@ -117,16 +115,8 @@ public final class Search: @unchecked Sendable {
             }
             lock = try location.lockDatabaseRun(store: store, run: run)
         }
-        return Search(location: location, config: config, space: space, run: run, store: store, lock: lock,
+        return Search(location: location, config: config, space: space, run: run, store: wrap(store), lock: lock,
                       evaluator: chosen, resumed: false)
-    }
-
-    /// An existing run folder, continued (see `resume(location:…)`).
-    public static func resume(directory path: String, trials: Int? = nil, workers: Int? = nil,
-                              evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
-                              dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
-        try resume(location: RunLocation(run: path), trials: trials, workers: workers, evaluator: evaluator,
-                   dataCache: dataCache, dataProgress: dataProgress)
     }
 
     /// An existing run, continued exactly where it stopped; `trials` raises (or lowers) its
@@ -387,12 +377,6 @@ public final class Search: @unchecked Sendable {
         let name = "\(Self.workerPrefix)\(getpid())-\(worker)"
         while !stopped() {
             guard let trial = try runner.claim(worker: name) else { return }
-            let crashed = crashAfterClaims.withLock { limit -> Bool in
-                guard let left = limit else { return false }
-                limit = left - 1
-                return left <= 0
-            }
-            if crashed { throw .invalid("simulated crash") }
             emit(.trialStarted(trial, worker: worker))
             let number = trial.number
             switch try runner.process(trial, worker: name, progress: { emit(.trialProgress(number: number, fraction: $0)) }) {

@@ -1,5 +1,7 @@
 import Testing
 
+import SyntheticSearch
+
 @testable import NASController
 
 /// Synthetic searches (Support.swift), 5 seeds each.

@@ -2,6 +2,8 @@ import Foundation
 import NASRandom
 import Testing
 
+import SyntheticSearch
+
 @testable import NASController
 
 /// Configurations covering every strategy and policy, small enough for debug builds.

@@ -1,6 +1,8 @@
 import NASRandom
 import Testing
 
+import SyntheticSearch
+
 @testable import NASController
 
 #if canImport(Glibc)

@@ -9,7 +9,7 @@ import Testing
 import NASRandom
 
 /// The exported graph's structure, decoded back from its bytes (onnxruntime's numbers are
-/// checked end to end in CommandTests/ONNXExportTests).
+/// checked end to end in CommandTests/ExportCommandTests.swift).
 @Suite struct ONNXGraphTests {
     static let architecture = """
         stem: 8

@@ -27,7 +27,7 @@ struct ReportEvaluator: TrialEvaluator {
         let directory = Fixtures.temporaryDirectory(name)
         var config = try Fixtures.config(trials: trials, strategy: strategy)
         adjust(&config)
-        let search = try Search.create(directory: directory, spaceText: spaceText, config: config, evaluator: evaluator)
+        let search = try Search.create(location: RunLocation(run: directory), spaceText: spaceText, config: config, evaluator: evaluator)
         if run { try search.run() }
         return directory
     }
@@ -61,7 +61,7 @@ struct ReportEvaluator: TrialEvaluator {
 
     @Test func aRunWithoutAReferenceRenders() throws {
         let directory = try Self.makeRun()
-        let report = try RunReport.load(directory: directory)
+        let report = try RunReport.load(RunLocation(run: directory))
         Self.checkReplay(report)
         #expect(report.replay.points.count == 3)
         #expect(report.referenceNames.isEmpty && report.comparisonReference == nil)
@@ -84,7 +84,7 @@ struct ReportEvaluator: TrialEvaluator {
 
     @Test func aRunWithAReferenceComparesWithB0() throws {
         let directory = try Self.makeRun(spaceText: Self.spaceWithReference)
-        let report = try RunReport.load(directory: directory)
+        let report = try RunReport.load(RunLocation(run: directory))
         Self.checkReplay(report)
         #expect(report.referenceNames == [0: "efficientnet-b0"])
         #expect(report.comparisonReference?.id == 0)
@@ -105,7 +105,7 @@ struct ReportEvaluator: TrialEvaluator {
     @Test func otherStrategiesAreSetBesideTheRun() throws {
         let reinforce = try Self.makeRun(name: "reinforce", spaceText: Self.spaceWithReference, trials: 16)
         let random = try Self.makeRun(name: "random", spaceText: Self.spaceWithReference, trials: 16, strategy: "random")
-        var report = try RunReport.load(directory: reinforce)
+        var report = try RunReport.load(RunLocation(run: reinforce))
         try report.addComparisons(directories: [random])
         #expect(report.comparisons.count == 1)
         let mine = StrategyOutcome(report), theirs = report.comparisons[0]
@@ -136,7 +136,7 @@ struct ReportEvaluator: TrialEvaluator {
     @Test func runsOfDifferentLengthsAreComparedAtTheSameBudget() throws {
         let short = try Self.makeRun(name: "short", spaceText: Self.spaceWithReference, trials: 8)
         let long = try Self.makeRun(name: "long", spaceText: Self.spaceWithReference, trials: 16, strategy: "random")
-        var report = try RunReport.load(directory: short)
+        var report = try RunReport.load(RunLocation(run: short))
         #expect(report.comparedOutcomes.commonBudget == nil)
         try report.addComparisons(directories: [long])
         let full = report.comparisons[0]
@@ -158,15 +158,15 @@ struct ReportEvaluator: TrialEvaluator {
         let directory = try Self.makeRun(trials: 8)
         let database = RunDirectory(directory).database
         let before = try Data(contentsOf: URL(fileURLWithPath: database))
-        _ = try RunStatus.load(directory: directory)
-        _ = try RunReport.load(directory: directory).html()
+        _ = try RunStatus.load(RunLocation(run: directory))
+        _ = try RunReport.load(RunLocation(run: directory)).html()
         #expect(try Data(contentsOf: URL(fileURLWithPath: database)) == before)
     }
 
     @Test func runsWithAnotherRewardAreNotCompared() throws {
         let reinforce = try Self.makeRun(name: "reinforce", trials: 4)
         let other = try Self.makeRun(name: "other", trials: 4, strategy: "random") { $0.reward.alpha = 0.3 }
-        var report = try RunReport.load(directory: reinforce)
+        var report = try RunReport.load(RunLocation(run: reinforce))
         #expect {
             try report.addComparisons(directories: [other])
         } throws: { error in
@@ -180,7 +180,7 @@ struct ReportEvaluator: TrialEvaluator {
     @Test func failedTrialsAreMarkedAndReplayedAsFailures() throws {
         let evaluator = ReportEvaluator(fails: { $0.trial % 3 == 1 })
         let directory = try Self.makeRun(spaceText: Self.spaceWithReference, evaluator: evaluator)
-        let report = try RunReport.load(directory: directory)
+        let report = try RunReport.load(RunLocation(run: directory))
         Self.checkReplay(report)
         let failed = report.status.trials.filter { $0.state == .failed }
         #expect(failed.count == 4)
@@ -195,7 +195,7 @@ struct ReportEvaluator: TrialEvaluator {
 
     @Test func textFromTheRunIsEscaped() throws {
         let directory = try Self.makeRun(name: "a<b & \"c\"", trials: 4)
-        let report = try RunReport.load(directory: directory)
+        let report = try RunReport.load(RunLocation(run: directory))
         #expect(report.status.run.name == "a<b & \"c\"")
         let html = report.html()
         Self.checkStructure(html)
@@ -208,7 +208,7 @@ struct ReportEvaluator: TrialEvaluator {
     @Test func aRunWithNoCompleteTrialRenders() throws {
         // Created but never run: no trial at all.
         let empty = try Self.makeRun(run: false)
-        let report = try RunReport.load(directory: empty)
+        let report = try RunReport.load(RunLocation(run: empty))
         #expect(report.replay.points.isEmpty && report.bestSample == nil)
         let html = report.html()
         Self.checkStructure(html)
@@ -217,7 +217,7 @@ struct ReportEvaluator: TrialEvaluator {
 
         // Every trial failed: nothing to plot but the controller still counted its updates.
         let failing = try Self.makeRun(trials: 8, evaluator: ReportEvaluator(fails: { _ in true }))
-        let failed = try RunReport.load(directory: failing)
+        let failed = try RunReport.load(RunLocation(run: failing))
         Self.checkReplay(failed)
         #expect(failed.replay.points.count == 2 && failed.replay.points.allSatisfy { $0.statistics.baseline == nil })
         let failedHTML = failed.html()
@@ -227,7 +227,7 @@ struct ReportEvaluator: TrialEvaluator {
     }
 
     @Test func paretoFrontHasTheBestAccuracyForItsMACs() throws {
-        let report = try RunReport.load(directory: try Self.makeRun(trials: 16))
+        let report = try RunReport.load(RunLocation(run: try Self.makeRun(trials: 16)))
         let complete = report.status.trials.filter { $0.state == .complete }
         let front = RunReport.paretoFront(complete)
         #expect(!front.isEmpty)

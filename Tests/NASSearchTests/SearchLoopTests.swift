@@ -13,7 +13,7 @@ import Testing
 @Suite struct SearchLoopTests {
     /// (number, decisions, architecture, reward) of every trial, in order.
     static func sequence(_ directory: String) throws -> [String] {
-        try RunStatus.load(directory: directory).trials.map { trial in
+        try RunStatus.load(RunLocation(run: directory)).trials.map { trial in
             "\(trial.id) \(trial.decisions.sorted { $0.key < $1.key }) \(trial.arch) \(trial.reward.map { String($0) } ?? "-")"
         }
     }
@@ -24,10 +24,10 @@ import Testing
     /// themselves when the run is finished.
     @Test func workersServeAControllerThatEvaluatesNothing() throws {
         let reference = Fixtures.temporaryDirectory()
-        try Search.create(directory: reference, spaceText: Fixtures.spaceText,
+        try Search.create(location: RunLocation(run: reference), spaceText: Fixtures.spaceText,
                           config: try Fixtures.config(trials: 12, workers: 1, evaluator: "dry-run")).run()
         let directory = Fixtures.temporaryDirectory()
-        let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText,
+        let search = try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText,
                                        config: try Fixtures.config(trials: 12, workers: 0, evaluator: "dry-run:0.005"))
         search.pollInterval = 0.01
         let summaries = Mutex<[WorkerSummary]>([])
@@ -52,9 +52,9 @@ import Testing
         #expect(errors.withLock { $0 } == [])
         #expect(try Self.sequence(directory) == Self.sequence(reference))
         let done = summaries.withLock { $0 }
-        #expect(done.map(\.trials).reduce(0, +) == (try RunStatus.load(directory: directory)).trials.count)
+        #expect(done.map(\.trials).reduce(0, +) == (try RunStatus.load(RunLocation(run: directory))).trials.count)
         #expect(done.allSatisfy { $0.stopped == "the run is finished" && $0.lost == 0 })
-        #expect(try RunStatus.load(directory: directory).trials.allSatisfy { $0.attempts == 1 && $0.worker?.hasPrefix("thread-") == true })
+        #expect(try RunStatus.load(RunLocation(run: directory)).trials.allSatisfy { $0.attempts == 1 && $0.worker?.hasPrefix("thread-") == true })
     }
 
     @Test func architecturesDependOnTheSeedNotOnTheWorkers() throws {
@@ -62,7 +62,7 @@ import Testing
         for workers in [1, 3, 5] {
             let directory = Fixtures.temporaryDirectory()
             let search = try Search.create(
-                directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, workers: workers),
+                location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, workers: workers),
                 evaluator: FakeEvaluator(jitter: true))
             try search.run()
             sequences.append(try Self.sequence(directory))
@@ -72,7 +72,7 @@ import Testing
         #expect(sequences[2] == sequences[0])
         // A different seed gives a different search.
         let other = Fixtures.temporaryDirectory()
-        try Search.create(directory: other, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, seed: 8),
+        try Search.create(location: RunLocation(run: other), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 14, seed: 8),
                           evaluator: FakeEvaluator()).run()
         #expect(try Self.sequence(other) != sequences[0])
     }
@@ -81,22 +81,25 @@ import Testing
     /// even with a bigger budget given on resume — matches an uninterrupted run.
     @Test func resumeAfterAnInterruptionMatchesAnUninterruptedRun() throws {
         let reference = Fixtures.temporaryDirectory()
-        try Search.create(directory: reference, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 16),
+        try Search.create(location: RunLocation(run: reference), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 16),
                           evaluator: FakeEvaluator()).run()
 
         let directory = Fixtures.temporaryDirectory()
         do {
-            // Two workers; the "process dies" at the sixth claim, mid-batch, with a trial claimed.
-            let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText,
-                                           config: try Fixtures.config(trials: 8, workers: 2), evaluator: FakeEvaluator())
-            search.crashAfterClaims.withLock { $0 = 5 }
-            #expect(throws: SearchError.self) { try search.run() }
+            // Two workers; the "process dies" at the sixth claim, mid-batch, with a trial claimed:
+            // its store fails from then on, as a killed process's would.
+            let search = try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText,
+                                           config: try Fixtures.config(trials: 8, workers: 2), evaluator: FakeEvaluator(),
+                                           dataCache: nil, dataProgress: nil) { CrashingStore($0, crashAfterClaims: 5) }
+            #expect {
+                try search.run()
+            } throws: { error in "\(error)".contains("simulated crash") }
         }
         let store = try SQLiteTrialStore(path: RunDirectory(directory).database, mode: .open)
         let run = try #require(try store.runs().first)
         #expect(try store.counts(run: run.id)[.running]! >= 1)
 
-        let resumed = try Search.resume(directory: directory, trials: 16, evaluator: FakeEvaluator())
+        let resumed = try Search.resume(location: RunLocation(run: directory), trials: 16, evaluator: FakeEvaluator())
         let events = Mutex<[SearchEvent]>([])
         try resumed.run { event in events.withLock { $0.append(event) } }
         let released = events.withLock { events -> [TrialRecord] in
@@ -105,31 +108,31 @@ import Testing
         }
         #expect(!released.isEmpty && released.allSatisfy { $0.failure?.contains("interrupted") == true })
         #expect(try Self.sequence(directory) == (try Self.sequence(reference)))
-        #expect(try RunStatus.load(directory: directory).trials.allSatisfy { $0.state == .complete })
+        #expect(try RunStatus.load(RunLocation(run: directory)).trials.allSatisfy { $0.state == .complete })
     }
 
     @Test func aSecondProcessIsRefused() throws {
         let directory = Fixtures.temporaryDirectory()
-        let search = try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(),
+        let search = try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(),
                                        evaluator: FakeEvaluator())
         #expect {
-            try Search.resume(directory: directory, evaluator: FakeEvaluator())
+            try Search.resume(location: RunLocation(run: directory), evaluator: FakeEvaluator())
         } throws: { error in
             guard case SearchError.locked = error else { return false }
             return "\(error)".contains("in use by another process (pid \(getpid())")
         }
         _ = search  // held until here
         // Status reads beside a running search.
-        #expect(try RunStatus.load(directory: directory).trials.isEmpty)
+        #expect(try RunStatus.load(RunLocation(run: directory)).trials.isEmpty)
     }
 
     @Test func searchNeverOverwritesAndRefusalsWriteNothing() throws {
         let directory = Fixtures.temporaryDirectory()
-        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
                           evaluator: FakeEvaluator()).run()
         let before = try Data(contentsOf: URL(fileURLWithPath: RunDirectory(directory).database))
         #expect {
-            try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(),
+            try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(),
                               evaluator: FakeEvaluator())
         } throws: { error in "\(error)".contains("never overwrites") }
         #expect(try Data(contentsOf: URL(fileURLWithPath: RunDirectory(directory).database)) == before)
@@ -139,24 +142,24 @@ import Testing
         try FileManager.default.createDirectory(atPath: occupied, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: occupied + "/notes.txt", contents: Data("mine".utf8))
         #expect(throws: SearchError.self) {
-            try Search.create(directory: occupied, spaceText: Fixtures.spaceText, config: try Fixtures.config(), evaluator: FakeEvaluator())
+            try Search.create(location: RunLocation(run: occupied), spaceText: Fixtures.spaceText, config: try Fixtures.config(), evaluator: FakeEvaluator())
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: occupied) == ["notes.txt"])
 
         // A bad evaluator command, a missing dataset, a bad space: refused before the folder exists.
         let fresh = Fixtures.temporaryDirectory()
         #expect {
-            try Search.create(directory: fresh, spaceText: Fixtures.spaceText,
+            try Search.create(location: RunLocation(run: fresh), spaceText: Fixtures.spaceText,
                               config: try Fixtures.config(evaluator: "no-such-program-xyz --flag"))
         } throws: { error in "\(error)".contains("'no-such-program-xyz' is not a program on PATH") }
         var config = try Fixtures.config()
         config.proxy.dataset = "cifar10"
         config.proxy.data = "/nonexistent/cifar"
         #expect {
-            try Search.create(directory: fresh, spaceText: Fixtures.spaceText, config: config)
+            try Search.create(location: RunLocation(run: fresh), spaceText: Fixtures.spaceText, config: config)
         } throws: { error in "\(error)".contains("cannot load the proxy dataset (cifar10 at /nonexistent/cifar)") }
         #expect {
-            try Search.create(directory: fresh, spaceText: Fixtures.spaceText.replacingOccurrences(of: "kernel: [3, 5]", with: "kernel: [3, 4]"),
+            try Search.create(location: RunLocation(run: fresh), spaceText: Fixtures.spaceText.replacingOccurrences(of: "kernel: [3, 5]", with: "kernel: [3, 4]"),
                               config: try Fixtures.config(), evaluator: FakeEvaluator())
         } throws: { error in "\(error)".contains("tiny.yaml:") && !"\(error)".contains("\n") }
         #expect(!FileManager.default.fileExists(atPath: fresh))
@@ -168,25 +171,25 @@ import Testing
         let garbage = Data(repeating: 0x5A, count: 8192)
         try garbage.write(to: URL(fileURLWithPath: RunDirectory(corrupt).database))
         #expect {
-            try Search.resume(directory: corrupt, evaluator: FakeEvaluator())
+            try Search.resume(location: RunLocation(run: corrupt), evaluator: FakeEvaluator())
         } throws: { error in "\(error)".contains("not a SQLite database") }
         #expect {
-            try RunStatus.load(directory: corrupt)
+            try RunStatus.load(RunLocation(run: corrupt))
         } throws: { error in "\(error)".contains("not a SQLite database") }
         #expect(try Data(contentsOf: URL(fileURLWithPath: RunDirectory(corrupt).database)) == garbage)
 
         let missing = Fixtures.temporaryDirectory()
         #expect {
-            try Search.resume(directory: missing, evaluator: FakeEvaluator())
+            try Search.resume(location: RunLocation(run: missing), evaluator: FakeEvaluator())
         } throws: { error in "\(error)".contains("is not a SwiftNAS run folder") }
     }
 
     /// Failed trials are recorded with their reason, the controller skips them, the search goes on.
     @Test func failingTrialsAreRecordedAndTheSearchGoesOn() throws {
         let directory = Fixtures.temporaryDirectory()
-        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 8),
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 8),
                           evaluator: FailingEvaluator()).run()
-        let status = try RunStatus.load(directory: directory)
+        let status = try RunStatus.load(RunLocation(run: directory))
         #expect(status.finished == 8)
         let failed = status.trials.filter { $0.state == .failed }
         #expect(!failed.isEmpty && failed.allSatisfy { $0.failure == "diverged (test)" })
@@ -196,9 +199,9 @@ import Testing
 
     @Test func rewardComponentsAreStored() throws {
         let directory = Fixtures.temporaryDirectory()
-        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
                           evaluator: FakeEvaluator()).run()
-        let trial = try #require(try RunStatus.load(directory: directory).trials.first)
+        let trial = try #require(try RunStatus.load(RunLocation(run: directory)).trials.first)
         let components = try #require(trial.components)
         let macs = Double(try #require(trial.macs))
         #expect(components["macs"] == macs && components["accuracy"] == trial.accuracy)
@@ -208,9 +211,9 @@ import Testing
 
     @Test func exportsRebuildTheSameNetwork() throws {
         let directory = Fixtures.temporaryDirectory()
-        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4),
                           evaluator: FakeEvaluator()).run()
-        let (summary, network, status) = try Export.trial(directory: directory, selector: "best")
+        let (summary, network, status) = try Export.trial(RunLocation(run: directory), selector: "best")
         #expect(summary.id == status.best?.id)
         for format in [ExportFormat.json, .timm, .tf] {
             let text = try Export.render(network, trial: summary, run: status.run, format: format)
@@ -218,16 +221,16 @@ import Testing
         }
         let markdown = try Export.render(network, trial: summary, run: status.run, format: .markdown)
         #expect(markdown.contains("| stage | operator |"))
-        #expect(throws: SearchError.self) { try Export.trial(directory: directory, selector: "99") }
-        #expect(throws: SearchError.self) { try Export.trial(directory: directory, selector: "first") }
+        #expect(throws: SearchError.self) { try Export.trial(RunLocation(run: directory), selector: "99") }
+        #expect(throws: SearchError.self) { try Export.trial(RunLocation(run: directory), selector: "first") }
     }
 
     @Test func everyStrategyRunsThroughTheLoop() throws {
         for strategy in ["reinforce", "random", "evolution"] {
             let directory = Fixtures.temporaryDirectory()
-            try Search.create(directory: directory, spaceText: Fixtures.spaceText,
+            try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText,
                               config: try Fixtures.config(trials: 10, strategy: strategy), evaluator: FakeEvaluator()).run()
-            let status = try RunStatus.load(directory: directory)
+            let status = try RunStatus.load(RunLocation(run: directory))
             #expect(status.finished == 10 && status.run.strategy == strategy)
         }
     }
@@ -254,8 +257,8 @@ struct FailingEvaluator: TrialEvaluator {
         options.target = target
         let config = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml")
         let directory = Fixtures.temporaryDirectory()
-        try Search.create(directory: directory, spaceText: Fixtures.spaceText, config: config, evaluator: FakeEvaluator()).run()
-        for trial in try RunStatus.load(directory: directory).trials {
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: config, evaluator: FakeEvaluator()).run()
+        for trial in try RunStatus.load(RunLocation(run: directory)).trials {
             let components = try #require(trial.components)
             let measured = try #require(components[key])
             #expect(measured > 0 && measured.isFinite)

@@ -25,11 +25,30 @@ public enum Fixtures {
         return try options.config(space: space, spaceFile: "tiny.yaml")
     }
 
+    /// A path named `name` (not created) in a new folder of its own, inside this process's
+    /// `scratch` folder.
     public static func temporaryDirectory(_ name: String = "run") -> String {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("NASSearchTests-\(UUID().uuidString)")
+        let base = URL(fileURLWithPath: scratch).appendingPathComponent(UUID().uuidString)
         try? FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         return base.appendingPathComponent(name).path
     }
+
+    /// This test process's folder for temporary runs, $TMPDIR/NASTests-PID, removed when the
+    /// process exits; folders that processes killed before their exit left behind are removed
+    /// the first time a later process asks for one.
+    public static let scratch: String = {
+        let prefix = "NASTests-"
+        let temporary = FileManager.default.temporaryDirectory
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? [] where entry.hasPrefix(prefix) {
+            if let pid = pid_t(entry.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: temporary.appendingPathComponent(entry))
+            }
+        }
+        let folder = temporary.appendingPathComponent("\(prefix)\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.scratch) }
+        return folder
+    }()
 
     /// A deterministic "accuracy" of an architecture, from its text alone.
     public static func accuracy(_ network: Network) -> Double {

@@ -24,11 +24,6 @@ public enum Export {
             + "`nas export DIR --format onnx`"
     }
 
-    /// The trial `selector` names ("best", or a trial number) in a run folder, with its network.
-    public static func trial(directory: String, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
-        try trial(RunLocation(run: directory), selector: selector)
-    }
-
     /// The trial `selector` names in a run folder or a run in a database: "best" (the best
     /// sampled trial, as `nas status` shows it) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
@@ -76,7 +71,7 @@ public enum Export {
         case .markdown:
             return markdown(network, trial: trial, run: run)
         case .onnx:
-            throw .invalid("ONNX is written from the trained model, not rendered from an architecture: use Export.onnx(run:trial:)")
+            throw .invalid("ONNX is written from the trained model, not rendered from an architecture: use Export.onnx(_:trial:)")
         }
     }
 

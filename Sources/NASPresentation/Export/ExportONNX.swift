@@ -23,8 +23,8 @@ extension Export {
 
     /// A trial of a run that kept its weights (`nas search --keep-weights`): `selector` is "best"
     /// or a trial number, as for the other formats.
-    public static func onnx(run path: String, trial selector: String) throws(SearchError) -> (Data, ModelFolderSummary) {
-        let (summary, _, _) = try trial(directory: path, selector: selector)
+    private static func onnx(run path: String, trial selector: String) throws(SearchError) -> (Data, ModelFolderSummary) {
+        let (summary, _, _) = try trial(RunLocation(run: path), selector: selector)
         let folder = RunDirectory(path).modelFolder(trial: summary.id)
         guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(ModelFolder.recordFile)) else {
             throw .invalid(noWeights("trial \(summary.id) of \(path)"))

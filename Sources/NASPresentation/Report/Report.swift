@@ -79,11 +79,6 @@ public struct RunReport: Sendable {
     /// Other strategies' runs on the same space, reward and proxy (`addComparisons`).
     public var comparisons: [StrategyOutcome] = []
 
-    /// Reads a run folder (without its lock, like `nas status`).
-    public static func load(directory path: String) throws(SearchError) -> RunReport {
-        try load(RunLocation(run: path))
-    }
-
     /// Reads a run folder or a run in a database (without its lock, like `nas status`).
     public static func load(_ location: RunLocation) throws(SearchError) -> RunReport {
         let snapshot = try RunSnapshot.load(location)

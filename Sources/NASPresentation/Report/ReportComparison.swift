@@ -78,7 +78,7 @@ extension RunReport {
     /// the same reward, proxy and references, or their rewards would not be comparable.
     public mutating func addComparisons(directories: [String]) throws(SearchError) {
         for directory in directories {
-            let other = try RunReport.load(directory: directory)
+            let other = try RunReport.load(RunLocation(run: directory))
             func differs(_ what: String, _ mine: String, _ theirs: String) -> SearchError {
                 .invalid("cannot compare \(directory) with \(status.run.directory): its \(what) (\(theirs)) differs from this run's (\(mine))")
             }

@@ -117,12 +117,8 @@ public struct RunStatus: Codable, Sendable {
         case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
-    /// Reads a run folder (no lock: SQLite's WAL lets it read beside a running search).
-    public static func load(directory path: String) throws(SearchError) -> RunStatus {
-        try load(RunLocation(run: path))
-    }
-
-    /// Reads a run folder or a run in a database, changing nothing.
+    /// Reads a run folder or a run in a database, changing nothing (no lock: SQLite's WAL
+    /// lets it read beside a running search).
     public static func load(_ location: RunLocation) throws(SearchError) -> RunStatus {
         RunStatus(try RunSnapshot.load(location))
     }

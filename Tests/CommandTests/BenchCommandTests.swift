@@ -1,0 +1,14 @@
+import Foundation
+import Testing
+
+/// `nas bench` (in the `TrainCommandTests` suite).
+extension TrainCommandTests {
+    @Test func benchPrintsJSON() throws {
+        let result = try Nas.run(["bench", "train", "--arch", "efficientnet-b0", "--width", "0.25", "--resolution", "16", "--batch", "8", "--steps", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect((object["images_per_second"] as? Double ?? 0) > 0)
+        #expect((object["gflops_per_second"] as? Double ?? 0) > 0)
+        #expect((object["peak_memory_bytes"] as? Int ?? 0) > 0)
+    }
+}
