@@ -36,6 +36,8 @@ test)
     shift
     # The line budget (files ≤ 600 lines, functions ≤ 80 unless a comment says why).
     python3 .ci/line-budget.py Sources Tests
+    # The docs' map (README's layout table, Docs/DESIGN.md) matches the tree.
+    python3 .ci/layout-check.py
     # The ONNX export test checks its files with onnx and onnxruntime (PyPI).
     if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
         echo "setup: installing onnx, onnxruntime and numpy (pip)" >&2

@@ -68,11 +68,7 @@ public struct ScaledFamily: Hashable, Sendable {
 
     /// A fixed-width table: one row per variant, the base first.
     public func table() -> String {
-        func ratio(_ a: Int, _ b: Int) -> String {
-            guard b > 0 else { return "-" }
-            let r = Double(a) / Double(b)
-            return String(format: r >= 0.1 ? "%.2fx" : "%.2gx", r)
-        }
+        func ratio(_ a: Int, _ b: Int) -> String { Formatting.ratio(a, b) }
         let header = ["variant", "width", "depth", "resolution", "params", "MACs", "EfficientNet params", "EfficientNet MACs",
                       "params ratio", "MACs ratio"]
         var rows = [[

@@ -48,6 +48,19 @@ public enum Formatting {
         return value.isFinite ? String(format: "%.4f", value) : String(describing: value)
     }
 
+    /// A fixed number of decimals: (0.12345, 3) -> "0.123"; nil -> "–".
+    public static func fixed(_ value: Double?, digits: Int) -> String {
+        value.map { String(format: "%.\(digits)f", $0) } ?? "–"
+    }
+
+    /// How many times `part` is `whole`: "1.35x", "0.031x" (two significant digits below 0.1);
+    /// `missing` when `whole` is not positive.
+    public static func ratio(_ part: Int, _ whole: Int, sign: String = "x", missing: String = "-") -> String {
+        guard whole > 0 else { return missing }
+        let r = Double(part) / Double(whole)
+        return String(format: r >= 0.1 ? "%.2f" : "%.2g", r) + sign
+    }
+
     /// A tick on a MACs axis: "300K", "1.5M", "2B".
     public static func macsTick(_ value: Double) -> String {
         func short(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%g", (v * 100).rounded() / 100) }

@@ -1,6 +1,7 @@
 import Foundation
 import NASSearch
 import NASArchitecture
+import NASFormatting
 import NASStore
 
 /// A trial's architecture in a form other tools (and `nas arch`, `nas train`) read back.
@@ -13,7 +14,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     case tf
     /// A report: the stage table, the decisions and the trial's results.
     case markdown
-    /// A trained model folder's network with its weights (`onnx(modelFolder:)`, Docs/ONNX.md).
+    /// A trained model folder's network with its weights (`ONNXExport.modelFolder`, Docs/ONNX.md).
     case onnx
 }
 
@@ -87,7 +88,7 @@ public enum Export {
         let summary = ArchitectureSummary(network)
         // Names come from the user (a run name can be any text): escaped, so they stay text.
         var lines = ["# \(markdownEscaped(network.name)): trial \(trial.id) of run \(markdownEscaped(run.name))", ""]
-        func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "–" }
+        func number(_ value: Double?) -> String { Formatting.fixed(value, digits: 4) }
         lines.append("| | |")
         lines.append("|---|---|")
         lines.append("| reward | \(number(trial.reward)) |")

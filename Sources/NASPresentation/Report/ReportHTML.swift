@@ -389,11 +389,7 @@ extension RunReport {
         parts.append("<table class=\"family\">\n<thead><tr><th>variant</th><th>width</th><th>depth</th><th>resolution</th><th>params</th><th>MACs</th><th>EfficientNet params</th><th>EfficientNet MACs</th><th>params ratio</th><th>MACs ratio</th></tr></thead>\n<tbody>")
         for member in family.members {
             let c = member.coefficients
-            func ratio(_ a: Int, _ b: Int) -> String {
-                guard b > 0 else { return "–" }
-                let r = Double(a) / Double(b)
-                return String(format: r >= 0.1 ? "%.2f×" : "%.2g×", r)
-            }
+            func ratio(_ a: Int, _ b: Int) -> String { Formatting.ratio(a, b, sign: "×", missing: "–") }
             parts.append("<tr><td>\(e(c.name.uppercased()))</td><td class=\"num\">\(String(format: "%.1f", c.width))</td><td class=\"num\">\(String(format: "%.1f", c.depth))</td><td class=\"num\">\(c.resolution)</td>"
                          + "<td class=\"num\">\(Formatting.params(member.params))</td><td class=\"num\">\(Formatting.macs(member.macs))</td>"
                          + "<td class=\"num\">\(Formatting.params(member.efficientNetParams))</td><td class=\"num\">\(Formatting.macs(member.efficientNetMACs))</td>"

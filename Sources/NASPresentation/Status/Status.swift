@@ -162,13 +162,13 @@ public struct RunStatus: Codable, Sendable {
 
     /// The human summary `nas status` prints.
     public func text(last: Int = 10) -> String {
-        func number(_ value: Double?, _ format: String = "%.4f") -> String { value.map { String(format: format, $0) } ?? "–" }
+        func number(_ value: Double?) -> String { Formatting.fixed(value, digits: 4) }
         var lines: [String] = []
         let reward = run.reward
         lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
         lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
         lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
-        lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(number(policyEntropy, "%.3f")) nats/decision")
+        lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
         if let best {
             lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
@@ -183,7 +183,7 @@ public struct RunStatus: Codable, Sendable {
             func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
             lines.append("   id  batch  state     accuracy  reward  MACs     params  seconds")
             for trial in shown {
-                let last = trial.state == .failed ? "failed: " + (trial.failure ?? "") : number(trial.seconds, "%.1f")
+                let last = trial.state == .failed ? "failed: " + (trial.failure ?? "") : Formatting.fixed(trial.seconds, digits: 1)
                 lines.append(left(String(trial.id), 5) + left(String(trial.batch), 7) + "  " + pad(trial.state.rawValue, 9) + " "
                              + left(number(trial.accuracy), 8) + "  " + left(number(trial.reward), 6) + "  "
                              + left(Formatting.millions(trial.macs), 7) + "  " + left(Formatting.millions(trial.params), 6) + "  " + last
