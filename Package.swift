@@ -132,6 +132,10 @@ let package = Package(
                 path: "Benchmarks/controller/SyntheticSearch"),
         .executableTarget(name: "controller-benchmark", dependencies: ["NASController", "SyntheticSearch"],
                           path: "Benchmarks/controller/Measure"),
+        // Every architecture of a small space trained and tabulated, and an evaluator command
+        // that answers searches from the table (Benchmarks/tabular).
+        .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture"],
+                          path: "Benchmarks/tabular/Tool"),
         .testTarget(
             name: "NASSearchTests",
             dependencies: ["NASSearch", "NASEvaluation", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",

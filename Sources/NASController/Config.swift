@@ -26,6 +26,10 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
     public var hiddenSize = 100
     /// Adam step size.
     public var learningRate = 0.003
+    /// Adam step size of each decision's own logit offsets (the LSTM's output biases v_t), when
+    /// set: they act like the softmax policy's independent logits and can move as fast, while
+    /// the shared LSTM weights keep the small step. nil = `learningRate` for every parameter.
+    public var biasLearningRate: Double?
     /// λ in −Σ(R − b)·log π − λ·H; H is the sum of the per-decision entropies of a trial.
     public var entropyWeight = 0.01
     /// Moving-average baseline: b ← decay·b + (1 − decay)·mean(batch rewards).
@@ -63,6 +67,9 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
         }
         try check(hiddenSize >= 1, "hiddenSize", hiddenSize, ">= 1")
         try check(learningRate.isFinite && learningRate > 0, "learningRate", learningRate, "> 0")
+        if let biasLearningRate {
+            try check(biasLearningRate.isFinite && biasLearningRate > 0, "biasLearningRate", biasLearningRate, "> 0")
+        }
         try check(entropyWeight.isFinite && entropyWeight >= 0, "entropyWeight", entropyWeight, ">= 0")
         try check(baselineDecay >= 0 && baselineDecay < 1, "baselineDecay", baselineDecay, "in [0, 1)")
         try check(tanhConstant.isFinite && tanhConstant >= 0, "tanhConstant", tanhConstant, ">= 0")
@@ -74,7 +81,7 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case strategy, policy, hiddenSize, learningRate, entropyWeight, baselineDecay
+        case strategy, policy, hiddenSize, learningRate, biasLearningRate, entropyWeight, baselineDecay
         case normalizeAdvantage, tanhConstant, gradientClip, initRange, population, tournament
     }
 
@@ -85,6 +92,7 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
         policy = try c.decodeIfPresent(PolicyKind.self, forKey: .policy) ?? d.policy
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        biasLearningRate = try c.decodeIfPresent(Double.self, forKey: .biasLearningRate) ?? d.biasLearningRate
         entropyWeight = try c.decodeIfPresent(Double.self, forKey: .entropyWeight) ?? d.entropyWeight
         baselineDecay = try c.decodeIfPresent(Double.self, forKey: .baselineDecay) ?? d.baselineDecay
         normalizeAdvantage = try c.decodeIfPresent(Bool.self, forKey: .normalizeAdvantage) ?? d.normalizeAdvantage

@@ -56,6 +56,11 @@ struct LSTMPolicy: Policy {
         parameterCount = offset
     }
 
+    /// v_t of every head: the last n_t words of each.
+    var outputBiases: [Range<Int>] {
+        zip(headOffsets, sizes).map { offset, n in (offset + n * hidden)..<(offset + n * hidden + n) }
+    }
+
     /// Uniform in ±initRange, one word per parameter in layout order.
     func initialParameters(_ generator: inout SeededGenerator) -> [Double] {
         (0..<parameterCount).map { _ in (2 * generator.nextUnit() - 1) * initRange }

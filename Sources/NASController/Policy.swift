@@ -15,6 +15,9 @@ protocol Policy: Sendable {
     func accumulateGradient(
         _ theta: [Double], actions: [Int], advantage: Double, entropyWeight: Double, into gradient: inout [Double]
     ) -> (logProb: Double, entropy: Double)
+    /// Where each decision's own logit offsets lie in θ (one per option): the parameters that
+    /// act like independent softmaxes (`ControllerConfig.biasLearningRate`).
+    var outputBiases: [Range<Int>] { get }
 }
 
 func makePolicy(_ config: ControllerConfig, _ sizes: [Int]) -> any Policy {
@@ -47,6 +50,9 @@ struct SoftmaxPolicy: Policy {
         self.offsets = offsets
         parameterCount = total
     }
+
+    /// Every parameter is one decision's logit.
+    var outputBiases: [Range<Int>] { [0..<parameterCount] }
 
     /// Zero: every decision starts uniform. Draws nothing.
     func initialParameters(_ generator: inout SeededGenerator) -> [Double] {

@@ -118,12 +118,17 @@ struct Adam: Codable, Sendable, Equatable {
 
     /// θ ← θ − lr·m̂/(√v̂ + ε) for the loss gradient `g`.
     mutating func step(_ theta: inout [Double], _ g: [Double], learningRate: Double) {
+        step(&theta, g) { _ in learningRate }
+    }
+
+    /// The same with a step size per parameter (`learningRate(i)`).
+    mutating func step(_ theta: inout [Double], _ g: [Double], learningRate: (Int) -> Double) {
         steps += 1
         let c1 = 1 - pow(Adam.beta1, Double(steps)), c2 = 1 - pow(Adam.beta2, Double(steps))
         for i in theta.indices {
             first[i] = Adam.beta1 * first[i] + (1 - Adam.beta1) * g[i]
             second[i] = Adam.beta2 * second[i] + (1 - Adam.beta2) * g[i] * g[i]
-            theta[i] -= learningRate * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
+            theta[i] -= learningRate(i) * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
         }
     }
 }

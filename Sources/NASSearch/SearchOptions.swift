@@ -49,6 +49,7 @@ public struct SearchOptions: Sendable {
             reward.preset = preset
             reward.alpha = preset.alpha
             reward.beta = preset.beta
+            reward.form = preset == .absolute ? .absolute : nil
         }
         if alpha != nil || beta != nil { reward.preset = nil }
         if let alpha { reward.alpha = alpha }

@@ -14,15 +14,42 @@ public struct RewardSettings: Codable, Hashable, Sendable {
         case trainingAware = "training-aware"
     }
 
-    /// MnasNet's two settings of (alpha, beta).
+    /// MnasNet's two settings of (alpha, beta), and TuNAS's absolute reward.
     public enum Preset: String, Codable, Hashable, Sendable, CaseIterable {
         /// alpha = beta = −0.07: cost traded against accuracy on both sides of the target.
         case soft
         /// alpha = 0, beta = −1: no reward for being under the target, a steep penalty over it.
         case hard
+        /// TuNAS (Bender et al. 2020): ACC + β·|F/T − 1| with β = −0.1 on both sides, which
+        /// pulls the cost onto the target in one search (`Form.absolute`).
+        case absolute
 
-        public var alpha: Double { self == .soft ? -0.07 : 0 }
-        public var beta: Double { self == .soft ? -0.07 : -1 }
+        public var alpha: Double {
+            switch self {
+            case .soft: -0.07
+            case .hard: 0
+            case .absolute: -0.1
+            }
+        }
+
+        public var beta: Double {
+            switch self {
+            case .soft: -0.07
+            case .hard: -1
+            case .absolute: -0.1
+            }
+        }
+
+        /// The reward's form this preset uses.
+        public var form: Form { self == .absolute ? .absolute : .multiplicative }
+    }
+
+    /// How cost enters the reward; w = alpha if F ≤ T, else beta.
+    public enum Form: String, Codable, Hashable, Sendable, CaseIterable {
+        /// MnasNet: ACC × (F/T)^w.
+        case multiplicative
+        /// TuNAS: ACC + w·|F/T − 1|.
+        case absolute
     }
 
     public var metric: Metric
@@ -38,6 +65,11 @@ public struct RewardSettings: Codable, Hashable, Sendable {
     /// trainingAware only: v of P^v, and P's reference (P = params / paramsReference).
     public var paramsExponent: Double
     public var paramsReference: Double
+    /// nil (what runs before the absolute reward stored) = multiplicative.
+    public var form: Form?
+
+    /// The form in use.
+    public var resolvedForm: Form { form ?? .multiplicative }
 
     public init(
         metric: Metric = .macs, target: Double, preset: Preset? = .soft, alpha: Double? = nil, beta: Double? = nil,
@@ -50,6 +82,7 @@ public struct RewardSettings: Codable, Hashable, Sendable {
         self.beta = beta ?? preset?.beta ?? Preset.soft.beta
         self.paramsExponent = paramsExponent
         self.paramsReference = paramsReference
+        form = preset == .absolute ? .absolute : nil
     }
 
     /// EfficientNetV2's reward: both exponents fixed (w for step time, v for parameters).
@@ -99,10 +132,18 @@ public struct RewardSettings: Codable, Hashable, Sendable {
 
         let ratio = cost / target
         let exponent = cost <= target ? alpha : beta
-        let factor = pow(ratio, exponent)
-        var reward = accuracy * factor
+        var reward: Double
         components["ratio"] = ratio
-        components["factor"] = factor
+        switch resolvedForm {
+        case .multiplicative:
+            let factor = pow(ratio, exponent)
+            reward = accuracy * factor
+            components["factor"] = factor
+        case .absolute:
+            let penalty = exponent * abs(ratio - 1)
+            reward = accuracy + penalty
+            components["penalty"] = penalty
+        }
         if metric == .trainingAware {
             guard params > 0 else { return failed("reward metric training-aware needs a positive parameter count") }
             let paramsRatio = Double(params) / paramsReference
@@ -117,7 +158,7 @@ public struct RewardSettings: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, target, preset, alpha, beta
+        case metric, target, preset, alpha, beta, form
         case paramsExponent = "params_exponent"
         case paramsReference = "params_reference"
     }

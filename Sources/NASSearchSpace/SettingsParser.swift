@@ -62,11 +62,11 @@ extension SpaceParser {
                 otherKind: countUnits.keys.sorted())
         var preset: RewardSettings.Preset? = .soft
         if let node = value("preset") {
-            let text = try r.string(node, "reward.preset", what: "soft or hard")
+            let text = try r.string(node, "reward.preset", what: "soft, hard or absolute")
             guard let parsed = RewardSettings.Preset(rawValue: text) else {
                 throw r.fail(
                     node, "reward.preset",
-                    "unknown preset '\(text)'\(suggestion(text, ["soft", "hard"])) (expected soft or hard, or free alpha and beta)"
+                    "unknown preset '\(text)'\(suggestion(text, ["soft", "hard", "absolute"])) (expected soft, hard or absolute, or free alpha and beta)"
                 )
             }
             preset = parsed
@@ -74,7 +74,10 @@ extension SpaceParser {
         let alpha = try real("alpha")
         let beta = try real("beta")
         if alpha != nil, beta != nil, value("preset") == nil { preset = nil }
-        return RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
+        var settings = RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
+        // Free exponents keep the preset's form: `preset: absolute` with its own beta.
+        if value("preset") != nil, preset == .absolute { settings.form = .absolute }
+        return settings
     }
 
     /// The reward's metric: macs unless `node` names another.

@@ -142,3 +142,21 @@ import SyntheticSearch
     #expect(c.mostLikely() == target)
     #expect(c.statistics.entropy! < 0.5)
 }
+
+/// `biasLearningRate` moves the LSTM's output biases at their own step and nothing else.
+@Test func biasLearningRateStepsOnlyTheOutputBiases() {
+    var generator = SeededGenerator(seed: 5)
+    let config = ControllerConfig.with { $0.biasLearningRate = 0.2 }
+    var strategy = ReinforceStrategy(config: config, decisionSizes: [3, 2, 4], generator: &generator)
+    let before = strategy.parameters
+    let batch = strategy.propose(count: 8, generator: &generator)
+    strategy.update(evaluated: batch.enumerated().map { Member(decisions: $0.element, reward: Double($0.offset) / 8) })
+    let biases = Set(strategy.policy.outputBiases.flatMap { Array($0) })
+    #expect(biases.count == 9)
+    for i in before.indices {
+        let moved = abs(strategy.parameters[i] - before[i])
+        // Adam's first step moves every parameter with a gradient by about its step size.
+        #expect(moved <= (biases.contains(i) ? 0.2 : 0.003) * 1.01, "parameter \(i) moved \(moved)")
+    }
+    #expect(biases.contains { abs(strategy.parameters[$0] - before[$0]) > 0.1 })
+}

@@ -24,6 +24,24 @@ import Testing
         #expect(reward(soft, macs: 400_000_000).reward == accuracy)
     }
 
+    /// TuNAS's absolute reward: ACC + β·|F/T − 1|, β = −0.1 either side.
+    @Test func absoluteRewardPullsTheCostOntoTheTarget() throws {
+        let absolute = RewardSettings(metric: .macs, target: 400e6, preset: .absolute)
+        #expect(absolute.alpha == -0.1 && absolute.beta == -0.1 && absolute.form == .absolute)
+        #expect(abs(reward(absolute, macs: 200_000_000).reward - 0.75) < 1e-12)  // 0.8 − 0.1 × 0.5
+        #expect(abs(reward(absolute, macs: 800_000_000).reward - 0.7) < 1e-12)  // 0.8 − 0.1 × 1
+        #expect(reward(absolute, macs: 400_000_000).reward == accuracy)
+        #expect(reward(absolute, macs: 600_000_000).components["penalty"] == -0.05)
+        // A free beta keeps the absolute form; older configs (no `form`) stay multiplicative.
+        let parsed = try space(minimalSpace.replacingOccurrences(
+            of: "reward:\n  target: 400M", with: "reward: {metric: macs, target: 400M, preset: absolute, beta: -0.2}"))
+        #expect(parsed.reward.form == .absolute && parsed.reward.beta == -0.2 && parsed.reward.alpha == -0.1)
+        let old = try JSONDecoder().decode(
+            RewardSettings.self, from: Data(#"{"metric":"macs","target":4e8,"preset":"soft","alpha":-0.07,"beta":-0.07,"params_exponent":-0.05,"params_reference":1e6}"#.utf8))
+        #expect(old.resolvedForm == .multiplicative && old.form == nil)
+        #expect(String(decoding: try JSONEncoder().encode(old), as: UTF8.self).contains("form") == false)
+    }
+
     @Test func hardConstraintPenalisesOnlyAboveTheTarget() {
         let hard = RewardSettings(metric: .macs, target: 400e6, preset: .hard)
         #expect(hard.alpha == 0 && hard.beta == -1)

@@ -93,6 +93,14 @@ case "finalists":
     }
     add("evolution") { $0.strategy = .evolution }
     add("random") { $0.strategy = .random }
+case "lstmbias":
+    // The LSTM's output biases at a softmax-like step, its shared weights at 0.003.
+    add("lstm (default)") { _ in }
+    for rate in [0.05, 0.1, 0.2] {
+        add("lstm bias lr \(rate)") { $0.biasLearningRate = rate }
+    }
+    grid.append(("recommended softmax", .recommended(policy: .softmax)))
+    add("evolution") { $0.strategy = .evolution }
 case "evolution":
     for population in [16, 32, 64, 100] {
         for tournament in [2, 4, 8, 16, 25] where tournament < population {

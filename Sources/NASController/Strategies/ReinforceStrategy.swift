@@ -43,7 +43,12 @@ struct ReinforceStrategy: SearchStrategy {
             if norm > config.gradientClip { scale *= config.gradientClip / norm }
         }
         for i in gradient.indices { gradient[i] *= scale }
-        adam.step(&parameters, gradient, learningRate: config.learningRate)
+        guard let biasRate = config.biasLearningRate else {
+            return adam.step(&parameters, gradient, learningRate: config.learningRate)
+        }
+        var rates = [Double](repeating: config.learningRate, count: parameters.count)
+        for range in policy.outputBiases { for i in range { rates[i] = biasRate } }
+        adam.step(&parameters, gradient) { rates[$0] }
     }
 
     /// The REINFORCE advantages for a batch of rewards; updates the baseline and the running

@@ -1,0 +1,187 @@
+// The tabular benchmark (Benchmarks/tabular/README.md).
+//
+//   tabular-benchmark build SPACE TABLE [--seeds N] [--limit K] [--workers W] [--steps S]
+//       Trains every architecture of SPACE with seeds 1…N through the built-in evaluator (the
+//       product's own trainer and proxy settings) and appends one CSV row per training to
+//       TABLE. Resumable: rows already in TABLE are skipped, so it can be run in pieces.
+//   tabular-benchmark lookup TABLE
+//       An evaluator command: reads a trial's JSON on stdin, answers {"accuracy": …} with ONE
+//       seed's accuracy of that architecture, picked by the trial's seed (as noisy as a
+//       real proxy training).
+//   tabular-benchmark summary TABLE
+//       Seed agreement (Kendall τ between seeds 1 and 2), accuracy spread, rank cut-offs.
+import Foundation
+import NASArchitecture
+import NASEvaluation
+import NASSearchSpace
+import Synchronization
+
+/// One training of one architecture.
+struct Row {
+    var key: String  // the timm arch-def, blocks joined by " ", stages by "|"
+    var choices: [Int]
+    var seed: UInt64
+    var accuracy: Double
+    var macs: Int
+    var params: Int
+    var seconds: Double
+
+    static let header = "key,choices,seed,accuracy,macs,params,seconds"
+    var line: String {
+        "\(key),\(choices.map(String.init).joined(separator: " ")),\(seed),\(String(format: "%.6f", accuracy)),\(macs),\(params),\(String(format: "%.2f", seconds))"
+    }
+
+    init(key: String, choices: [Int], seed: UInt64, accuracy: Double, macs: Int, params: Int, seconds: Double) {
+        (self.key, self.choices, self.seed, self.accuracy, self.macs, self.params, self.seconds) =
+            (key, choices, seed, accuracy, macs, params, seconds)
+    }
+
+    init?(_ line: Substring) {
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard fields.count == 7, let seed = UInt64(fields[2]), let accuracy = Double(fields[3]), let macs = Int(fields[4]),
+              let params = Int(fields[5]), let seconds = Double(fields[6]) else { return nil }
+        self.init(key: String(fields[0]), choices: fields[1].split(separator: " ").compactMap { Int($0) }, seed: seed,
+                  accuracy: accuracy, macs: macs, params: params, seconds: seconds)
+    }
+}
+
+func key(_ archDef: [[String]]) -> String { archDef.map { $0.joined(separator: " ") }.joined(separator: "|") }
+
+func readTable(_ path: String) -> [Row] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").dropFirst().compactMap(Row.init)
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("tabular-benchmark: \(message)\n".utf8))
+    exit(1)
+}
+
+func option(_ name: String, _ arguments: [String]) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+}
+
+/// Every point of the space, in odometer order (the last decision fastest).
+func allChoices(_ sizes: [Int]) -> [[Int]] {
+    sizes.reduce([[]]) { partial, size in partial.flatMap { prefix in (0..<size).map { prefix + [$0] } } }
+}
+
+// line-budget: the build loop, read top to bottom: jobs, workers, one appended row per training.
+func build(_ arguments: [String]) {
+    guard arguments.count >= 2 else { fail("build SPACE TABLE [--seeds N] [--limit K] [--workers W] [--steps S]") }
+    let (spacePath, tablePath) = (arguments[0], arguments[1])
+    let seeds = UInt64(option("--seeds", arguments) ?? "2") ?? 2
+    let limit = Int(option("--limit", arguments) ?? "") ?? Int.max
+    let workers = Int(option("--workers", arguments) ?? "2") ?? 2
+    guard let text = try? String(contentsOfFile: spacePath, encoding: .utf8) else { fail("cannot read \(spacePath)") }
+    let space: SearchSpace
+    do { space = try SearchSpace.parse(text, file: spacePath) } catch { fail(error.description) }
+    var proxy = space.proxy
+    if let steps = option("--steps", arguments).flatMap(Int.init) { proxy.steps = steps }
+    let done = Set(readTable(tablePath).map { "\($0.key)#\($0.seed)" })
+    var jobs: [(choices: [Int], network: Network, seed: UInt64)] = []
+    for choices in allChoices(space.decisionSizes) {
+        let network: Network
+        do { network = try space.architecture(for: choices) } catch { fail(error.description) }
+        for seed in 1...seeds where !done.contains("\(key(network.timmArchDef))#\(seed)") {
+            jobs.append((choices, network, seed))
+        }
+    }
+    let todo = Array(jobs.prefix(limit))
+    let budget = proxy
+    FileHandle.standardError.write(Data("\(done.count) trainings in \(tablePath); \(todo.count) to go\n".utf8))
+    guard !todo.isEmpty else { return }
+    let evaluator: BuiltinEvaluator
+    do { evaluator = try BuiltinEvaluator.load(proxy: proxy, cacheDirectory: ".build/data-cache", progress: nil) } catch {
+        fail(error.description)
+    }
+    if !FileManager.default.fileExists(atPath: tablePath) {
+        FileManager.default.createFile(atPath: tablePath, contents: Data((Row.header + "\n").utf8))
+    }
+    guard let handle = FileHandle(forWritingAtPath: tablePath) else { fail("cannot write \(tablePath)") }
+    handle.seekToEndOfFile()
+    let lock = NSLock()
+    let next = Mutex(0)
+    let started = Date()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let index: Int? = next.withLock { value in defer { value += 1 }; return value < todo.count ? value : nil }
+            guard let index else { return }
+            let job = todo[index]
+            let start = Date()
+            let evaluation = EvaluationJob(trial: index, seed: job.seed, network: job.network, decisions: [], proxy: budget,
+                                           isReference: false)
+            let accuracy: Double
+            do { accuracy = try evaluator.evaluate(evaluation) { _ in }.accuracy } catch {
+                FileHandle.standardError.write(Data("training failed: \(error)\n".utf8))
+                continue
+            }
+            let cost = job.network.resolved(resolution: space.resolution).cost
+            let row = Row(key: key(job.network.timmArchDef), choices: job.choices, seed: job.seed, accuracy: accuracy,
+                          macs: cost.macs, params: cost.params, seconds: Date().timeIntervalSince(start))
+            lock.withLock {
+                handle.write(Data((row.line + "\n").utf8))
+                let elapsed = Date().timeIntervalSince(started)
+                FileHandle.standardError.write(Data(String(
+                    format: "%d/%d  %@ seed %llu  acc %.4f  %.1fs  (%.0fs elapsed)\n", index + 1, todo.count,
+                    row.choices.map(String.init).joined(), row.seed, accuracy, row.seconds, elapsed).utf8))
+            }
+        }
+    }
+    handle.closeFile()
+}
+
+func lookup(_ arguments: [String]) {
+    guard let tablePath = arguments.first else { fail("lookup TABLE") }
+    let input = FileHandle.standardInput.readDataToEndOfFile()
+    guard let object = try? JSONSerialization.jsonObject(with: input) as? [String: Any],
+          let arch = object["arch"] as? [[String]], let seed = (object["seed"] as? NSNumber)?.uint64Value else {
+        fail("stdin is not a trial's JSON (needs arch and seed)")
+    }
+    let rows = readTable(tablePath).filter { $0.key == key(arch) }.sorted { $0.seed < $1.seed }
+    guard !rows.isEmpty else { fail("\(key(arch)) is not in \(tablePath)") }
+    let row = rows[Int(seed % UInt64(rows.count))]
+    print("{\"accuracy\": \(row.accuracy)}")
+}
+
+/// Kendall's τ-b between two equally long lists.
+func kendall(_ a: [Double], _ b: [Double]) -> Double {
+    var (concordant, discordant, tiesA, tiesB) = (0.0, 0.0, 0.0, 0.0)
+    for i in a.indices {
+        for j in (i + 1)..<a.count {
+            let (x, y) = (a[i] - a[j], b[i] - b[j])
+            if x == 0 && y == 0 { continue }
+            if x == 0 { tiesA += 1 } else if y == 0 { tiesB += 1 } else if (x > 0) == (y > 0) { concordant += 1 } else { discordant += 1 }
+        }
+    }
+    let denominator = ((concordant + discordant + tiesA) * (concordant + discordant + tiesB)).squareRoot()
+    return denominator > 0 ? (concordant - discordant) / denominator : 0
+}
+
+func summary(_ arguments: [String]) {
+    guard let tablePath = arguments.first else { fail("summary TABLE") }
+    let rows = readTable(tablePath)
+    let byKey = Dictionary(grouping: rows, by: \.key)
+    let paired = byKey.values.compactMap { group -> (Double, Double)? in
+        let one = group.first { $0.seed == 1 }, two = group.first { $0.seed == 2 }
+        return one.flatMap { a in two.map { b in (a.accuracy, b.accuracy) } }
+    }
+    let means = byKey.values.map { $0.map(\.accuracy).reduce(0, +) / Double($0.count) }.sorted(by: >)
+    print("architectures \(byKey.count), trainings \(rows.count), core-seconds \(String(format: "%.0f", rows.map(\.seconds).reduce(0, +)))")
+    if paired.count > 1 {
+        let difference = paired.map { abs($0.0 - $0.1) }.sorted()
+        print(String(format: "seeds 1 vs 2 on %d architectures: Kendall tau %.3f, median |difference| %.4f",
+                     paired.count, kendall(paired.map(\.0), paired.map(\.1)), difference[difference.count / 2]))
+    }
+    if let best = means.first, let worst = means.last {
+        print(String(format: "mean accuracy over seeds: best %.4f, median %.4f, worst %.4f", best, means[means.count / 2], worst))
+    }
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "build": build(Array(arguments.dropFirst()))
+case "lookup": lookup(Array(arguments.dropFirst()))
+case "summary": summary(Array(arguments.dropFirst()))
+default: fail("usage: tabular-benchmark build|lookup|summary … (Benchmarks/tabular/README.md)")
+}
