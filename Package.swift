@@ -138,7 +138,7 @@ let package = Package(
                           path: "Benchmarks/tabular/Tool"),
         .testTarget(
             name: "NASSearchTests",
-            dependencies: ["NASSearch", "NASEvaluation", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",
+            dependencies: ["NASSearch", "NASEvaluation", "NASController", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",
                            "NASTestSupport"]
         ),
         .testTarget(name: "NASEvaluationTests", dependencies: ["NASEvaluation"]),

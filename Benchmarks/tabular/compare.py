@@ -3,7 +3,8 @@
 
     python3 Benchmarks/tabular/compare.py [--seeds 30] [--trials 500] [--runs DIR] [STRATEGY ...]
 
-STRATEGY is reinforce/lstm, reinforce/softmax, evolution or random (default: all four). Each
+STRATEGY is reinforce/lstm, reinforce/softmax, evolution or random (default: all four),
+optionally followed by controller fields, e.g. reinforce/lstm+biasLearningRate=0.1. Each
 (strategy, seed) is one `nas search` over Benchmarks/tabular/space.yaml whose evaluator is
 `tabular-benchmark lookup table.csv` (one seed's accuracy per query, picked by the trial's
 seed). Runs are kept in --runs (default .build/tabular-runs) and reused, so the script can be
@@ -37,13 +38,16 @@ def ranking():
 
 
 def search(strategy, seed, trials, runs):
-    folder = os.path.join(runs, f"{strategy.replace('/', '-')}-{seed}")
+    folder = os.path.join(runs, f"{strategy.replace('/', '-').replace('+', '-').replace('=', '')}-{seed}")
     if not os.path.exists(os.path.join(folder, "trials.sqlite")):
-        kind, _, policy = strategy.partition("/")
+        name, *fields = strategy.split("+")
+        kind, _, policy = name.partition("/")
         command = [nas, "search", "--space", space, "--run", folder, "--evaluator", f"{tool} lookup {table}",
                    "--strategy", kind, "--seed", str(seed), "--trials", str(trials), "--workers", "2", "--quiet"]
         if policy:
             command += ["--policy", policy]
+        for field in fields:
+            command += ["--controller", field]
         subprocess.run(command, check=True)
     else:
         subprocess.run([nas, "resume", folder, "--workers", "2", "--quiet"], check=True)
@@ -70,8 +74,8 @@ def main():
     seeds = int(argument("--seeds", "30"))
     trials = int(argument("--trials", "500"))
     runs = argument("--runs", os.path.join(root, ".build", "tabular-runs"))
-    named = [a for a in sys.argv[1:] if "/" in a or a in ("evolution", "random")]
-    named = [a for a in named if not a.startswith("-") and os.path.sep not in a.replace("reinforce/", "")]
+    values = {sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a.startswith("--")}
+    named = [a for a in sys.argv[1:] if not a.startswith("-") and a not in values]
     strategies = named or ["reinforce/lstm", "reinforce/softmax", "evolution", "random"]
     os.makedirs(runs, exist_ok=True)
     order = ranking()

@@ -30,6 +30,12 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
     /// set: they act like the softmax policy's independent logits and can move as fast, while
     /// the shared LSTM weights keep the small step. nil = `learningRate` for every parameter.
     public var biasLearningRate: Double?
+    /// PPO-style updates (MnasNet trained its controller with PPO): this many clipped passes
+    /// over each batch, each one Adam step on −min(r·A, clip(r, 1 ± ppoClip)·A) with
+    /// r = π_θ(a)/π_old(a). nil or 1 = one plain REINFORCE step.
+    public var ppoEpochs: Int?
+    /// PPO's clip range ε (used when `ppoEpochs` > 1).
+    public var ppoClip: Double?
     /// λ in −Σ(R − b)·log π − λ·H; H is the sum of the per-decision entropies of a trial.
     public var entropyWeight = 0.01
     /// Moving-average baseline: b ← decay·b + (1 − decay)·mean(batch rewards).
@@ -67,6 +73,8 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
         }
         try check(hiddenSize >= 1, "hiddenSize", hiddenSize, ">= 1")
         try check(learningRate.isFinite && learningRate > 0, "learningRate", learningRate, "> 0")
+        if let ppoEpochs { try check(ppoEpochs >= 1 && ppoEpochs <= 100, "ppoEpochs", ppoEpochs, "in 1...100") }
+        if let ppoClip { try check(ppoClip.isFinite && ppoClip > 0 && ppoClip < 1, "ppoClip", ppoClip, "in (0, 1)") }
         if let biasLearningRate {
             try check(biasLearningRate.isFinite && biasLearningRate > 0, "biasLearningRate", biasLearningRate, "> 0")
         }
@@ -80,8 +88,11 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
                   "in 1...population (\(population))")
     }
 
-    private enum CodingKeys: String, CodingKey {
-        case strategy, policy, hiddenSize, learningRate, biasLearningRate, entropyWeight, baselineDecay
+    /// The fields a config file or `--controller FIELD=VALUE` may set.
+    public static var fieldNames: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case strategy, policy, hiddenSize, learningRate, biasLearningRate, ppoEpochs, ppoClip, entropyWeight, baselineDecay
         case normalizeAdvantage, tanhConstant, gradientClip, initRange, population, tournament
     }
 
@@ -93,6 +104,8 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
         biasLearningRate = try c.decodeIfPresent(Double.self, forKey: .biasLearningRate) ?? d.biasLearningRate
+        ppoEpochs = try c.decodeIfPresent(Int.self, forKey: .ppoEpochs) ?? d.ppoEpochs
+        ppoClip = try c.decodeIfPresent(Double.self, forKey: .ppoClip) ?? d.ppoClip
         entropyWeight = try c.decodeIfPresent(Double.self, forKey: .entropyWeight) ?? d.entropyWeight
         baselineDecay = try c.decodeIfPresent(Double.self, forKey: .baselineDecay) ?? d.baselineDecay
         normalizeAdvantage = try c.decodeIfPresent(Bool.self, forKey: .normalizeAdvantage) ?? d.normalizeAdvantage

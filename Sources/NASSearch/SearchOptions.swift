@@ -9,6 +9,8 @@ public struct SearchOptions: Sendable {
     public var batch: Int?
     public var strategy: StrategyKind?
     public var policy: PolicyKind?
+    /// `field=value` settings of the controller (`--controller`), applied last.
+    public var controllerFields: [String] = []
     /// "builtin" or a shell command.
     public var evaluator: String?
     public var timeout: Double?
@@ -42,6 +44,7 @@ public struct SearchOptions: Sendable {
             }
             controller.strategy = kind
         }
+        controller = try Self.setting(controllerFields, on: controller)
 
         var reward = space.reward
         if let metric { reward.metric = metric }
@@ -90,6 +93,33 @@ public struct SearchOptions: Sendable {
         config.submit = submit
         try config.validate()
         return config
+    }
+
+    /// `controller` with `field=value` settings applied: each field is one of ControllerConfig's
+    /// coding keys, its value a number, true/false, or a name (strategy, policy).
+    static func setting(_ fields: [String], on controller: ControllerConfig) throws(SearchError) -> ControllerConfig {
+        guard !fields.isEmpty else { return controller }
+        let encoded = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(controller))) as? [String: Any] ?? [:]
+        var object = encoded
+        let known = ControllerConfig.fieldNames
+        for field in fields {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, known.contains(parts[0]) else {
+                throw .invalid("--controller takes FIELD=VALUE with FIELD one of \(known.joined(separator: ", ")), got '\(field)'")
+            }
+            let value = parts[1]
+            object[parts[0]] = Double(value).map { $0 as Any } ?? (value == "true" || value == "false" ? (value == "true") as Any : value)
+        }
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object)
+            let config = try JSONDecoder().decode(ControllerConfig.self, from: data)
+            try config.validate()
+            return config
+        } catch let error as ControllerError {
+            throw .controller(error)
+        } catch {
+            throw .invalid("--controller: \(fields.joined(separator: " ")) does not fit the controller's fields (\(error))")
+        }
     }
 
     /// "400M" → 4e8 MACs, "75ms" → 75 (latency in ms), "0.5s" → 0.5 (training-aware, s/step).

@@ -46,6 +46,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "REINFORCE policy: softmax or lstm (Docs/CONTROLLER.md).")
     var policy: PolicyKind?
 
+    @Option(name: .customLong("controller"), help: ArgumentHelp(
+        "Set one controller field, e.g. --controller learningRate=0.01 or --controller biasLearningRate=0.1 (repeatable; fields in Docs/CONTROLLER.md).",
+        valueName: "field=value"))
+    var controllerFields: [String] = []
+
     @Option(help: "builtin (the shared trainer), a shell command that reads a trial as JSON on stdin and prints {\"accuracy\": …}, or dry-run[:SECONDS] (no training: a hash of the architecture, after SECONDS; for trying workers and storage).")
     var evaluator: String = "builtin"
 
@@ -55,7 +60,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Cost target T: 400M (MACs), 75ms (latency).")
     var target: String?
 
-    @Option(help: "Reward exponents: soft (α = β = −0.07) or hard (α = 0, β = −1).")
+    @Option(help: "Reward: soft (ACC × (F/T)^w, α = β = −0.07), hard (α = 0, β = −1) or absolute (TuNAS: ACC + w·|F/T − 1|, α = β = −0.1).")
     var preset: RewardSettings.Preset?
 
     @Option(help: "Reward exponent α, used when cost ≤ T (a negative value as --alpha=-0.07).")
@@ -115,6 +120,7 @@ struct SearchCommand: ParsableCommand {
         options.batch = batch
         options.strategy = strategy
         options.policy = policy
+        options.controllerFields = controllerFields
         options.evaluator = evaluator
         options.timeout = timeout
         options.workers = runOptions.workers

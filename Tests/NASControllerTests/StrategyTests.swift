@@ -160,3 +160,26 @@ import SyntheticSearch
     }
     #expect(biases.contains { abs(strategy.parameters[$0] - before[$0]) > 0.1 })
 }
+
+/// PPO passes push further along the batch's advantages than one REINFORCE step, and one
+/// pass is exactly the plain update.
+@Test func ppoPassesMoveFurtherAndOnePassIsPlainReinforce() {
+    func trained(_ change: (inout ControllerConfig) -> Void) -> (ReinforceStrategy, [Member]) {
+        var generator = SeededGenerator(seed: 11)
+        var strategy = ReinforceStrategy(config: .with(change), decisionSizes: [3, 3, 2], generator: &generator)
+        let batch = strategy.propose(count: 8, generator: &generator)
+        let members = batch.enumerated().map { Member(decisions: $0.element, reward: Double($0.offset)) }
+        strategy.update(evaluated: members)
+        return (strategy, members)
+    }
+    let plain = trained { _ in }.0, one = trained { $0.ppoEpochs = 1 }.0
+    #expect(plain.parameters == one.parameters)
+    let (ppo, members) = trained { $0.ppoEpochs = 4 }
+    let best = members.last!.decisions
+    func logProbability(_ strategy: ReinforceStrategy) -> Double {
+        var scratch = [Double](repeating: 0, count: strategy.parameters.count)
+        return strategy.policy.accumulateGradient(strategy.parameters, actions: best, advantage: 0, entropyWeight: 0,
+                                                  into: &scratch).logProb
+    }
+    #expect(logProbability(ppo) > logProbability(plain))
+}

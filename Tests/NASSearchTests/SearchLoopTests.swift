@@ -1,5 +1,6 @@
 import Foundation
 import NASArchitecture
+import NASController
 import NASSearchSpace
 import NASStore
 import NASEvaluation
@@ -264,6 +265,25 @@ struct FailingEvaluator: TrialEvaluator {
             #expect(measured > 0 && measured.isFinite)
             #expect(trial.state == .complete && (trial.reward ?? 0) > 0)
         }
+    }
+
+    /// `--controller FIELD=VALUE` sets any controller field, checked like a stored config.
+    @Test func controllerFieldsAreSetAndChecked() throws {
+        var options = SearchOptions()
+        options.policy = .lstm
+        options.controllerFields = ["biasLearningRate=0.1", "hiddenSize=50", "normalizeAdvantage=false"]
+        let controller = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").controller
+        #expect(controller.biasLearningRate == 0.1 && controller.hiddenSize == 50 && !controller.normalizeAdvantage)
+        #expect(controller.learningRate == ControllerConfig.recommended(policy: .lstm).learningRate)
+        for bad in ["speed=3", "learningRate", "learningRate=-1", "hiddenSize=many"] {
+            options.controllerFields = [bad]
+            #expect(throws: SearchError.self, "\(bad)") { try options.config(space: Fixtures.space, spaceFile: "tiny.yaml") }
+        }
+        // The absolute reward from the command line.
+        options = SearchOptions()
+        options.preset = .absolute
+        let reward = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").reward
+        #expect(reward.form == .absolute && reward.beta == -0.1)
     }
 
     @Test func targetsNeedTheMetricsUnit() throws {

@@ -101,6 +101,14 @@ case "lstmbias":
     }
     grid.append(("recommended softmax", .recommended(policy: .softmax)))
     add("evolution") { $0.strategy = .evolution }
+case "ppo":
+    // Several clipped passes per batch (MnasNet's PPO), with and without the bias step.
+    add("lstm (default)") { _ in }
+    for epochs in [2, 4] {
+        add("lstm ppo \(epochs)") { $0.ppoEpochs = epochs }
+        add("lstm ppo \(epochs) bias lr 0.1") { $0.ppoEpochs = epochs; $0.biasLearningRate = 0.1 }
+    }
+    add("softmax ppo 4") { $0 = .recommended(policy: .softmax); $0.ppoEpochs = 4 }
 case "evolution":
     for population in [16, 32, 64, 100] {
         for tournament in [2, 4, 8, 16, 25] where tournament < population {

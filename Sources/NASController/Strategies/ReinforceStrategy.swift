@@ -1,3 +1,4 @@
+import Foundation
 import NASRandom
 
 /// A learned policy π_θ (`SoftmaxPolicy` or `LSTMPolicy`, by `config.policy`) trained with
@@ -29,12 +30,37 @@ struct ReinforceStrategy: SearchStrategy {
     }
 
     /// loss = −(1/N) Σ_i [A_i·log π(a_i) + λ·H_i]; gradient clipped by global norm; one Adam step.
+    /// With `ppoEpochs` > 1: that many clipped passes (PPO) over the batch instead.
     mutating func update(evaluated: [Member]) {
         let advantages = advantages(evaluated.map(\.reward))
+        let passes = config.ppoEpochs ?? 1
+        guard passes > 1 else { return step(evaluated, weights: advantages) }
+        let clip = config.ppoClip ?? 0.2
+        let old = evaluated.map { logProbability($0.decisions) }
+        for _ in 0..<passes {
+            // d/dθ min(r·A, clip(r)·A) is r·A·∇log π where the unclipped term is the smaller
+            // one, and 0 where clipping holds it (the sample has moved far enough).
+            let weights = zip(zip(evaluated, old), advantages).map { pair, advantage -> Double in
+                let ratio = exp(logProbability(pair.0.decisions) - pair.1)
+                let clipped = min(max(ratio, 1 - clip), 1 + clip)
+                return ratio * advantage <= clipped * advantage ? ratio * advantage : 0
+            }
+            step(evaluated, weights: weights)
+        }
+    }
+
+    /// log π_θ(decisions).
+    private func logProbability(_ decisions: [Int]) -> Double {
+        var scratch = [Double](repeating: 0, count: parameters.count)
+        return policy.accumulateGradient(parameters, actions: decisions, advantage: 0, entropyWeight: 0, into: &scratch).logProb
+    }
+
+    /// One Adam step on −(1/N) Σ_i [w_i·log π(a_i) + λ·H_i], the gradient clipped by global norm.
+    private mutating func step(_ evaluated: [Member], weights: [Double]) {
         var gradient = [Double](repeating: 0, count: parameters.count)
-        for (member, advantage) in zip(evaluated, advantages) {
+        for (member, weight) in zip(evaluated, weights) {
             _ = policy.accumulateGradient(
-                parameters, actions: member.decisions, advantage: advantage, entropyWeight: config.entropyWeight,
+                parameters, actions: member.decisions, advantage: weight, entropyWeight: config.entropyWeight,
                 into: &gradient)
         }
         var scale = -1 / Double(evaluated.count)
