@@ -38,6 +38,8 @@ test)
     python3 .ci/line-budget.py Sources Tests
     # The docs' map (README's layout table, Docs/DESIGN.md) matches the tree.
     python3 .ci/layout-check.py
+    # Package.swift declares every import (Docs/DESIGN.md's map is the real graph).
+    python3 .ci/imports-check.py
     # The ONNX export test checks its files with onnx and onnxruntime (PyPI).
     if ! python3 -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
         echo "setup: installing onnx, onnxruntime and numpy (pip)" >&2

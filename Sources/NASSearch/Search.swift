@@ -4,7 +4,6 @@ import NASController
 import NASEvaluation
 import NASSearchSpace
 import NASStore
-import NASTraining
 import Synchronization
 
 /// What a running search reports, for a progress display. Delivered one at a time (never

@@ -43,7 +43,7 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// nil (absent from older runs' configs) = run it here.
     public var submit: SubmitSettings?
 
-    public var usesBuiltinTrainer: Bool { evaluator == "builtin" }
+    public var usesBuiltinTrainer: Bool { (try? EvaluatorChoice(evaluator)) == .builtin }
 
     /// Evaluations at once in the search's process (`--workers`): one thread each.
     public static let workersRange = 0...256

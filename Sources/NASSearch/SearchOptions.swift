@@ -99,8 +99,7 @@ public struct SearchOptions: Sendable {
     /// coding keys, its value a number, true/false, or a name (strategy, policy).
     static func setting(_ fields: [String], on controller: ControllerConfig) throws(SearchError) -> ControllerConfig {
         guard !fields.isEmpty else { return controller }
-        let encoded = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(controller))) as? [String: Any] ?? [:]
-        var object = encoded
+        var object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(controller))) as? [String: Any] ?? [:]
         let known = ControllerConfig.fieldNames
         for field in fields {
             let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
