@@ -52,7 +52,7 @@ def search(strategy, seed, trials, runs):
     else:
         subprocess.run([nas, "resume", folder, "--workers", "2", "--quiet"], check=True)
     status = json.loads(subprocess.run([nas, "status", folder, "--json"], check=True, capture_output=True, text=True).stdout)
-    sampled = sorted((t for t in status["trials"] if not t["reference"]), key=lambda t: t["id"])
+    sampled = sorted((t for t in status["trials"] if not t["reference"] and not t.get("leader")), key=lambda t: t["id"])
     return ["|".join(" ".join(stage) for stage in t["arch"]) for t in sampled]
 
 

@@ -51,7 +51,8 @@ public struct StoredTrial: Sendable, RankedTrial {
     }
 
     public var number: Int { record.number }
-    public var isReference: Bool { record.isReference }
+    public var batch: Int { record.batch }
+    public var role: TrialRole { record.role }
     public var completeReward: Double? { record.completeReward }
 }
 
@@ -63,9 +64,11 @@ extension TrialRecord {
 }
 
 extension NewTrial {
-    /// A trial of `network`, stored as its canonical architecture file.
-    public init(batch: Int, network: Network, decisions: [Int], seed: UInt64, isReference: Bool = false) {
+    /// A trial of `network`, stored as its canonical architecture file. A reference goes in
+    /// batch 0 and a leader evaluation in a later one (`TrialRole`).
+    public init(batch: Int, network: Network, decisions: [Int], seed: UInt64, role: TrialRole = .sampled) {
+        precondition(TrialRole(isReference: role != .sampled, batch: batch) == role, "a \(role.rawValue) trial cannot go in batch \(batch)")
         self.init(batch: batch, architecture: ArchitectureFile.encode(network), decisions: decisions, seed: seed,
-                  isReference: isReference)
+                  isReference: role != .sampled)
     }
 }

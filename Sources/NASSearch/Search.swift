@@ -28,7 +28,8 @@ public enum SearchEvent: Sendable {
     case reconnecting(message: String, pause: TimeInterval)
     /// The controller learned from batch `batch`.
     case updated(batch: Int, statistics: ControllerStatistics)
-    case finished(best: TrialRecord?)
+    /// `leader`: the latest leader evaluations (`TrialRole.leader`), empty when there are none.
+    case finished(best: TrialRecord?, leader: [TrialRecord])
 }
 
 /// A search in its run folder: sample a batch → evaluate it (`workers` at a time) → record
@@ -222,8 +223,7 @@ public final class Search: @unchecked Sendable {
             if current.isEmpty {
                 // Nothing proposed after the last update: the budget was spent — unless it was
                 // raised on resume, in which case the controller proposes the next batch now.
-                let next = try proposals(
-                    &controller, batch: batch + 1, sampled: trials.filter { !$0.isReference }.count, firstNumber: trials.count)
+                let next = try nextBatch(&controller, batch: batch + 1, after: trials)
                 if next.isEmpty { break }
                 try save(controller, batch: batch, enqueue: next)
                 continue
@@ -234,20 +234,20 @@ public final class Search: @unchecked Sendable {
             guard done.allSatisfy(\.state.isFinished) else {
                 throw .store(.corrupt("batch \(batch + 1) still has unfinished trials after evaluation"))
             }
-            let sampled = done.filter { !$0.isReference }
+            let sampled = done.filter { $0.role == .sampled }
             batch += 1
             if !sampled.isEmpty {
                 let decisions = sampled.map(\.decisions), rewards = sampled.map { $0.result?.reward }
                 do { try controller.check(decisions: decisions, rewards: rewards) } catch { throw .controller(error) }
                 controller.update(decisions: decisions, rewards: rewards)
             }
-            let next = try proposals(
-                &controller, batch: batch + 1, sampled: all.filter { !$0.isReference }.count, firstNumber: all.count)
+            let next = try nextBatch(&controller, batch: batch + 1, after: all)
             try save(controller, batch: batch, enqueue: next)
             emit(.updated(batch: batch, statistics: controller.statistics))
             if next.isEmpty { break }
         }
-        emit(.finished(best: try storeCall { try store.trials(run: run.id) }.bestSampled))
+        let trials = try storeCall { try store.trials(run: run.id) }
+        emit(.finished(best: trials.bestSampled, leader: trials.leaderEvaluations))
     }
 
     static let workerPrefix = "local-"
@@ -272,7 +272,7 @@ public final class Search: @unchecked Sendable {
     private func references() -> [NewTrial] {
         space.references.enumerated().map { index, network in
             NewTrial(batch: 0, network: network, decisions: space.choices(matching: network) ?? [],
-                     seed: config.trialSeed(index), isReference: true)
+                     seed: config.trialSeed(index), role: .reference)
         }
     }
 
@@ -295,6 +295,28 @@ public final class Search: @unchecked Sendable {
         return trials
     }
 
+    /// What follows a batch: the controller's next proposals while the budget lasts, then
+    /// once the leader evaluations (`leaderTrials`), then nothing.
+    private func nextBatch(_ controller: inout Controller, batch: Int, after all: [TrialRecord]) throws(SearchError) -> [NewTrial] {
+        let next = try proposals(&controller, batch: batch, sampled: all.count { $0.role == .sampled }, firstNumber: all.count)
+        return next.isEmpty ? try leaderTrials(controller, batch: batch, after: all) : next
+    }
+
+    /// The controller's most likely architecture (`Controller.mostLikely`: REINFORCE's greedy
+    /// policy, the best seen for the others), evaluated `leaderEvaluations` times with seeds of
+    /// their own, so the search's result is a mean rather than its luckiest single training.
+    /// Empty when the run asks for none or the last trials already are those evaluations.
+    private func leaderTrials(_ controller: Controller, batch: Int, after all: [TrialRecord]) throws(SearchError) -> [NewTrial] {
+        let evaluations = config.leaderEvaluations ?? 0
+        guard evaluations > 0, let last = all.last, last.role == .sampled else { return [] }
+        let choices = controller.mostLikely()
+        let network: Network
+        do { network = try space.architecture(for: choices) } catch { throw .space(error) }
+        return (0..<evaluations).map { index in
+            NewTrial(batch: batch, network: network, decisions: choices, seed: config.trialSeed(all.count + index), role: .leader)
+        }
+    }
+
     private func save(_ controller: Controller, batch: Int, enqueue: [NewTrial]) throws(SearchError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -305,7 +327,7 @@ public final class Search: @unchecked Sendable {
 
     /// Sampled trials that are complete or failed.
     private func finishedCount() throws(SearchError) -> Int {
-        try storeCall { try store.trials(run: run.id) }.filter { !$0.isReference && $0.state.isFinished }.count
+        try storeCall { try store.trials(run: run.id) }.filter { $0.role == .sampled && $0.state.isFinished }.count
     }
 
     /// Returns once every trial of `batch` is finished. This process's workers claim what is

@@ -42,8 +42,18 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// Submit each trial to a batch scheduler (Slurm) instead of running the command here.
     /// nil (absent from older runs' configs) = run it here.
     public var submit: SubmitSettings?
+    /// Once the budget is spent, the controller's most likely architecture is evaluated this
+    /// many more times as leader trials (`TrialRole.leader`), and their mean reward is the
+    /// search's result beside the best single trial. nil (older runs) or 0 = none.
+    public var leaderEvaluations: Int?
 
     public var usesBuiltinTrainer: Bool { (try? EvaluatorChoice(evaluator)) == .builtin }
+
+    /// Leader evaluations at the end of a search (`--leader-evaluations`).
+    public static let leaderEvaluationsRange = 0...16
+    /// New REINFORCE runs' leader evaluations: its greedy policy is a bet worth checking with
+    /// a mean of three trainings (Docs/CONTROLLER.md).
+    public static let recommendedLeaderEvaluations = 3
 
     /// Evaluations at once in the search's process (`--workers`): one thread each.
     public static let workersRange = 0...256
@@ -77,6 +87,9 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(timeout.map { $0 > 0 && $0 <= TimeLimit.maxSeconds } ?? true,
                   "--timeout must be in (0, \(Int(TimeLimit.maxSeconds))] seconds, got \(timeout ?? 0)")
         try check(maxAttempts >= 1, "max attempts must be at least 1")
+        let leaders = Self.leaderEvaluationsRange
+        try check(leaders.contains(leaderEvaluations ?? 0),
+                  "--leader-evaluations must be from \(leaders.lowerBound) to \(leaders.upperBound), got \(leaderEvaluations ?? 0)")
         do { try controller.validate() } catch { throw .controller(error) }
         do { try EvaluatorChoice(evaluator).validate(submit: submit) } catch { throw .evaluator(error) }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")

@@ -29,6 +29,9 @@ public struct SearchOptions: Sendable {
     public var data: String?
     /// Each trial as its own Slurm job (`--submit slurm`).
     public var submit: SubmitSettings?
+    /// Leader evaluations at the end (`SearchConfig.leaderEvaluations`); nil = the
+    /// recommended number for REINFORCE, none for the other strategies.
+    public var leaderEvaluations: Int?
 
     public init() {}
 
@@ -91,6 +94,8 @@ public struct SearchOptions: Sendable {
         config.references = space.search.references
         config.keepWeights = keepWeights ? true : nil
         config.submit = submit
+        let leaders = leaderEvaluations ?? (controller.strategy == .reinforce ? SearchConfig.recommendedLeaderEvaluations : 0)
+        config.leaderEvaluations = leaders == 0 ? nil : leaders
         try config.validate()
         return config
     }

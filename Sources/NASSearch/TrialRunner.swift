@@ -74,7 +74,7 @@ public struct TrialRunner: Sendable {
             }
             let job = EvaluationJob(
                 trial: trial.number, seed: trial.seed, network: network,
-                decisions: trial.isReference ? [] : space.describe(trial.decisions), proxy: config.proxy,
+                decisions: trial.role == .reference ? [] : space.describe(trial.decisions), proxy: config.proxy,
                 isReference: trial.isReference)
             var measurement = try evaluator.evaluate(job, progress: progress)
             let cost = network.resolved(resolution: space.resolution).cost

@@ -175,10 +175,11 @@ public final class Worker: @unchecked Sendable {
         _ = try? store.requeueExpired(run: held.run, now: now, maxAttempts: held.maxAttempts)
     }
 
-    /// A run is finished when its whole budget of sampled trials exists and is finished: the
-    /// controller enqueues the next batch in the same transaction that records its update.
+    /// A run is finished when its whole budget of sampled trials exists and is finished, and so
+    /// are its leader evaluations if it has any: the controller enqueues each next batch (the
+    /// leaders' included) in the same transaction that records its update.
     static func isFinished(_ tally: TrialTally, config: SearchConfig) -> Bool {
-        tally.sampled >= config.trials && tally.unfinished == 0
+        tally.sampled >= config.trials && tally.unfinished == 0 && ((config.leaderEvaluations ?? 0) == 0 || tally.finalLeaders > 0)
     }
 
     private func candidateRuns() throws(SearchError) -> [RunRecord] {

@@ -1,8 +1,33 @@
-/// What "best" reads of a trial. The stored record and every view of it (status, report,
-/// exports) conform, so "best" is defined once, here, for all of them.
+/// A trial's part in its run.
+///
+/// Stored as `isReference` and the batch, with no column of its own, so runs written before
+/// leaders existed read unchanged: hand-picked references are enqueued with the first batch
+/// (0), leader evaluations only after a sampled batch, so never in batch 0.
+public enum TrialRole: String, Codable, Sendable, CaseIterable {
+    /// Proposed by the controller; counts against the budget and teaches the controller.
+    case sampled
+    /// A hand-picked baseline (e.g. EfficientNet-B0) evaluated alongside, never chosen.
+    case reference
+    /// One evaluation of the controller's most likely architecture once the budget is spent
+    /// (`SearchConfig.leaderEvaluations`): several, with seeds of their own, so the search's
+    /// result is decided by a mean, not by the luckiest single training.
+    case leader
+
+    public init(isReference: Bool, batch: Int) {
+        self = !isReference ? .sampled : batch == 0 ? .reference : .leader
+    }
+}
+
+extension TrialRecord {
+    public var role: TrialRole { TrialRole(isReference: isReference, batch: batch) }
+}
+
+/// What "best" and "leader" read of a trial. The stored record and every view of it (status,
+/// report, exports) conform, so both are defined once, here, for all of them.
 public protocol RankedTrial {
     var number: Int { get }
-    var isReference: Bool { get }
+    var batch: Int { get }
+    var role: TrialRole { get }
     /// The reward of a complete trial; nil while it runs or when it failed.
     var completeReward: Double? { get }
 }
@@ -12,14 +37,24 @@ extension TrialRecord: RankedTrial {
 }
 
 extension Sequence where Element: RankedTrial {
-    /// The search's find: the complete *sampled* trial with the highest reward, the earliest of
-    /// equals (trials in number order). References (e.g. EfficientNet-B0) are compared with it,
-    /// never chosen. This is what `nas status`, `nas export --trial best` and the report show.
-    public var bestSampled: Element? { best { !$0.isReference } }
+    /// The search's best observation: the complete *sampled* trial with the highest reward, the
+    /// earliest of equals (trials in number order). References (e.g. EfficientNet-B0) are
+    /// compared with it, never chosen. This is what `nas status`, `nas export --trial best`
+    /// and the report show as "best".
+    public var bestSampled: Element? { best { $0.role == .sampled } }
 
-    /// The complete trial with the highest reward, references included (the earliest of
+    /// The complete sampled or reference trial with the highest reward (the earliest of
     /// equals): whether any sampled trial has beaten the references yet.
-    public var bestIncludingReferences: Element? { best { _ in true } }
+    public var bestIncludingReferences: Element? { best { $0.role != .leader } }
+
+    /// The latest leader evaluations: every leader trial of the last batch that has any, in
+    /// number order (empty when the run has none). A budget raised on resume samples more and
+    /// then evaluates a new leader, so only the last batch's are current.
+    public var leaderEvaluations: [Element] {
+        let leaders = filter { $0.role == .leader }
+        guard let last = leaders.map(\.batch).max() else { return [] }
+        return leaders.filter { $0.batch == last }
+    }
 
     private func best(where included: (Element) -> Bool) -> Element? {
         var best: Element?

@@ -338,10 +338,14 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                 """
                 SELECT COUNT(*) FILTER (WHERE NOT is_reference) AS sampled,
                        COUNT(*) FILTER (WHERE state = 'queued') AS queued,
-                       COUNT(*) FILTER (WHERE state = 'running') AS running
+                       COUNT(*) FILTER (WHERE state = 'running') AS running,
+                       -- leaders: references after batch 0 (TrialRole), after the last sample
+                       COUNT(*) FILTER (WHERE is_reference AND batch > 0 AND number > (
+                           SELECT COALESCE(MAX(number), -1) FROM swiftnas.trial WHERE run = $1 AND NOT is_reference)) AS leaders
                 FROM swiftnas.trial WHERE run = $1
                 """, [String(run)]).first!
-            return TrialTally(sampled: try row.int("sampled"), queued: try row.int("queued"), running: try row.int("running"))
+            return TrialTally(sampled: try row.int("sampled"), queued: try row.int("queued"), running: try row.int("running"),
+                              finalLeaders: try row.int("leaders"))
         }
     }
 

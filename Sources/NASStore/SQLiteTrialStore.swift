@@ -406,12 +406,15 @@ public final class SQLiteTrialStore: TrialStore {
                 sql: """
                     SELECT COALESCE(SUM(NOT is_reference), 0) AS sampled,
                            COALESCE(SUM(state = 'queued'), 0) AS queued,
-                           COALESCE(SUM(state = 'running'), 0) AS running
-                    FROM trial WHERE run = ?
+                           COALESCE(SUM(state = 'running'), 0) AS running,
+                           -- leaders: references after batch 0 (TrialRole), after the last sample
+                           COALESCE(SUM(is_reference AND batch > 0 AND number > (
+                               SELECT COALESCE(MAX(number), -1) FROM trial WHERE run = ?1 AND NOT is_reference)), 0) AS leaders
+                    FROM trial WHERE run = ?1
                     """,
                 arguments: [run])!
             return TrialTally(sampled: try row.decode(forColumn: "sampled"), queued: try row.decode(forColumn: "queued"),
-                              running: try row.decode(forColumn: "running"))
+                              running: try row.decode(forColumn: "running"), finalLeaders: try row.decode(forColumn: "leaders"))
         }
     }
 

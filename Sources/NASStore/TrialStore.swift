@@ -37,7 +37,8 @@ public struct NewTrial: Sendable, Hashable {
     /// The controller's decisions that produced the architecture, needed to update it later.
     public let decisions: [Int]
     public let seed: UInt64
-    /// A hand-picked baseline (e.g. B0) evaluated alongside the sampled trials.
+    /// Not sampled by the controller: a hand-picked baseline (e.g. B0, batch 0) or a leader
+    /// evaluation (a later batch); see `TrialRole`.
     public let isReference: Bool
 
     public init(batch: Int, architecture: String, decisions: [Int], seed: UInt64, isReference: Bool = false) {
@@ -82,6 +83,7 @@ public struct TrialRecord: Sendable, Hashable {
     public let architecture: String
     public let decisions: [Int]
     public let seed: UInt64
+    /// Not sampled by the controller (see `role`).
     public let isReference: Bool
     /// Set only when `state == .complete`.
     public let result: TrialResult?
@@ -122,16 +124,21 @@ public struct TrialRecord: Sendable, Hashable {
     }
 }
 
-/// A run's trials counted: sampled ones (not reference) and the unfinished ones by state.
+/// A run's trials counted: sampled ones (not reference), the unfinished ones by state, and the
+/// leader evaluations enqueued after the last sampled trial (`TrialRole.leader`).
 public struct TrialTally: Sendable, Hashable {
     public var sampled: Int
     public var queued: Int
     public var running: Int
+    /// Leader trials numbered after the last sampled one: the current leader's evaluations,
+    /// once the controller has enqueued them (0 before, and after a budget raised on resume).
+    public var finalLeaders: Int
 
-    public init(sampled: Int, queued: Int, running: Int) {
+    public init(sampled: Int, queued: Int, running: Int, finalLeaders: Int = 0) {
         self.sampled = sampled
         self.queued = queued
         self.running = running
+        self.finalLeaders = finalLeaders
     }
 
     public var unfinished: Int { queued + running }

@@ -93,6 +93,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --submit: the folder of the trials' job files, visible from the compute nodes (default: RUN/slurm-jobs, or with --storage ./slurm-jobs/NAME).")
     var jobsDir: String?
 
+    @Option(help: "Evaluations of the controller's most likely architecture once the budget is spent; their mean is the search's result beside the best single trial (default: 3 for REINFORCE, 0 otherwise; 0 turns it off).")
+    var leaderEvaluations: Int?
+
     @Flag(help: "Save every trial's trained model in RUN/models (about 0.1–2 MB each at proxy width) for `nas export RUN --trial N --format onnx`.")
     var keepWeights = false
 
@@ -134,6 +137,7 @@ struct SearchCommand: ParsableCommand {
         options.epochs = epochs
         options.data = self.data
         options.keepWeights = keepWeights
+        options.leaderEvaluations = leaderEvaluations
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil
                 ? (runDirectory as NSString).appendingPathComponent("slurm-jobs")

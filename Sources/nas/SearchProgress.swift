@@ -41,8 +41,10 @@ final class SearchProgress: @unchecked Sendable {
             live()
         case .trialFinished(let trial):
             running[trial.number] = nil
-            if !trial.isReference { finished += 1 }
-            if let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) { best = (trial.number, reward) }
+            if trial.role == .sampled { finished += 1 }
+            if trial.role != .leader, let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) {
+                best = (trial.number, reward)
+            }
             say(line(trial))
         case let .trialLost(trial, reason):
             running[trial.number] = nil
@@ -66,7 +68,7 @@ final class SearchProgress: @unchecked Sendable {
                 statistics.entropy.map { String(format: "entropy %.3f", $0) },
             ].compactMap { $0 }
             say("controller updated on batch \(batch)" + (parts.isEmpty ? "" : ": " + parts.joined(separator: ", ")))
-        case .finished(let best):
+        case let .finished(best, leader):
             let elapsed = Formatting.clock(Date().timeIntervalSince(start))
             if let best, let result = best.result {
                 say(String(format: "search finished in %@: best trial %d, reward %.4f, accuracy %.4f, %.1fM MACs", elapsed, best.number,
@@ -74,11 +76,22 @@ final class SearchProgress: @unchecked Sendable {
             } else {
                 say("search finished in \(elapsed) with no completed trial")
             }
+            if let line = Self.leaderLine(leader) { say(line) }
         }
     }
 
+    /// The leader's mean over its complete evaluations, or nil when there were none.
+    static func leaderLine(_ leader: [TrialRecord]) -> String? {
+        let results = leader.compactMap(\.result)
+        guard let first = leader.first, !results.isEmpty else { return nil }
+        let mean = { (value: (TrialResult) -> Double) in results.map(value).reduce(0, +) / Double(results.count) }
+        return String(format: "leader (the controller's most likely architecture, trials %d–%d): mean reward %.4f, mean accuracy %.4f over %d evaluation%@, %.1fM MACs",
+                      first.number, leader.last!.number, mean(\.reward), mean(\.accuracy), results.count, results.count == 1 ? "" : "s",
+                      Double(results[0].macs) / 1e6)
+    }
+
     private func line(_ trial: TrialRecord) -> String {
-        let tag = trial.isReference ? "reference" : String(format: "%3d/%d", finished, total)
+        let tag = trial.role == .sampled ? String(format: "%3d/%d", finished, total) : trial.role.rawValue
         guard let result = trial.result else {
             return "[\(tag)] trial \(trial.number) failed: \(trial.failure ?? "unknown reason")"
         }

@@ -82,10 +82,11 @@ import NASTestSupport
         return nil
     }
 
-    /// None lost, none twice: 12 sampled trials, all complete, numbered 0…11; the killed
-    /// worker's trial ran twice with the reason stored, the rest once.
+    /// None lost, none twice: 12 sampled trials and the leader's 3 evaluations, all complete,
+    /// numbered 0…14; the killed worker's trial ran twice with the reason stored, the rest once.
     static func checkLog(_ trials: [[String: Any]], killed: Bool) {
-        #expect(trials.map { $0["id"] as! Int } == Array(0..<12))
+        #expect(trials.map { $0["id"] as! Int } == Array(0..<(12 + Fixtures.defaultLeaders)))
+        #expect(trials.suffix(Fixtures.defaultLeaders).allSatisfy { $0["leader"] as? Bool == true })
         #expect(trials.allSatisfy { $0["state"] as? String == "complete" })
         let retried = trials.filter { ($0["attempts"] as! Int) > 1 }
         if killed {

@@ -14,7 +14,7 @@ import Testing
         let process = Process()
         process.executableURL = Nas.executable
         process.arguments = ["search", "--space", setup.space, "--run", run, "--evaluator", evaluator, "--workers", "2",
-                             "--seed", "1", "--trials", String(trials), "--quiet"] + (timeout.map { ["--timeout", String($0)] } ?? [])
+                             "--seed", "1", "--trials", String(trials), "--leader-evaluations", "0", "--quiet"] + (timeout.map { ["--timeout", String($0)] } ?? [])
         process.environment = ProcessInfo.processInfo.environment.merging(marker.environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -12,10 +12,13 @@ public enum Fixtures {
         encoding: .utf8)
 
     public static var space: SearchSpace { try! SearchSpace.parse(spaceText, file: "tiny.yaml") }
+    /// Leader evaluations a `nas search` with REINFORCE adds after its budget by default.
+    public static let defaultLeaders = SearchConfig.recommendedLeaderEvaluations
 
     public static func config(trials: Int = 12, batch: Int = 4, workers: Int = 1, seed: UInt64 = 7,
-                       evaluator: String? = nil, strategy: String? = nil) throws -> SearchConfig {
+                       evaluator: String? = nil, strategy: String? = nil, leaders: Int = 0) throws -> SearchConfig {
         var options = SearchOptions()
+        options.leaderEvaluations = leaders
         options.trials = trials
         options.batch = batch
         options.workers = workers

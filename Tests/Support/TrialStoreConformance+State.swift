@@ -121,5 +121,8 @@ extension TrialStoreConformance {
         try expectEqual(try store.trials(run: run.id, batch: 0).count, 5, "batch 0 size")
         try expect(try store.trials(run: run.id, batch: 9).isEmpty, "no trials in batch 9")
         try expectEqual(try store.tally(run: 9999), TrialTally(sampled: 0, queued: 0, running: 0), "tally of a missing run")
+        // Leader evaluations count once they follow the last sampled trial.
+        _ = try store.enqueue([trial(2, 0, reference: true), trial(2, 1, reference: true)], run: run.id)
+        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 4, running: 1, finalLeaders: 2), "leaders last")
     }
 }

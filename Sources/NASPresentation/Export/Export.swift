@@ -26,7 +26,8 @@ public enum Export {
     }
 
     /// The trial `selector` names in a run folder or a run in a database: "best" (the best
-    /// sampled trial, as `nas status` shows it) or a trial number.
+    /// sampled trial, as `nas status` shows it), "leader" (the leader's best evaluation:
+    /// the controller's most likely architecture) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
         let directory = location.description
         let snapshot = try RunSnapshot.load(location)
@@ -37,8 +38,15 @@ public enum Export {
                 throw .noSuchTrial("no trial of \(directory) has completed yet, so there is no best one")
             }
             summary = best
+        } else if selector == "leader" {
+            let evaluations = status.trials.leaderEvaluations
+            // Any evaluation has the architecture; the best complete one has the weights to keep.
+            guard let leader = evaluations.max(by: { ($0.completeReward ?? -.infinity) < ($1.completeReward ?? -.infinity) }) else {
+                throw .noSuchTrial("\(directory) has no leader evaluations (a search evaluates its controller's most likely architecture once its budget is spent, with --leader-evaluations N)")
+            }
+            summary = leader
         } else {
-            guard let number = Int(selector) else { throw .invalid("--trial must be 'best' or a trial number, got '\(selector)'") }
+            guard let number = Int(selector) else { throw .invalid("--trial must be 'best', 'leader' or a trial number, got '\(selector)'") }
             guard let found = status.trials.first(where: { $0.id == number }) else {
                 throw .noSuchTrial("\(directory) has no trial \(number) (trials are numbered 0…\(max(0, status.trials.count - 1)))")
             }

@@ -38,7 +38,7 @@ public struct ControllerReplay: Sendable {
         for batch in batches.keys.sorted() {
             let trials = batches[batch]!.sorted { $0.number < $1.number }
             guard trials.allSatisfy(\.state.isFinished) else { break }
-            let sampled = trials.filter { !$0.isReference }
+            let sampled = trials.filter { $0.role == .sampled }
             guard !sampled.isEmpty else { continue }
             let proposed = controller.propose(count: sampled.count)
             let stored = sampled.map(\.decisions)
@@ -84,7 +84,7 @@ public struct RunReport: Sendable {
         let snapshot = try RunSnapshot.load(location)
         let records = snapshot.trials.map(\.record)
         var names: [Int: String] = [:]
-        for trial in snapshot.trials where trial.isReference {
+        for trial in snapshot.trials where trial.role == .reference {
             names[trial.number] = (try? trial.network.get())?.name ?? "reference"
         }
         return RunReport(
@@ -95,7 +95,7 @@ public struct RunReport: Sendable {
 
     /// Complete sampled trials (not references), in id order.
     public var completeSamples: [TrialSummary] {
-        status.trials.filter { !$0.reference && $0.state == .complete && $0.reward != nil }
+        status.trials.filter { $0.role == .sampled && $0.state == .complete && $0.reward != nil }
     }
 
     /// The best sampled trial (`bestSampled`, the one `nas status` and `nas export` show).

@@ -27,7 +27,7 @@ public struct StrategyOutcome: Sendable, Hashable {
         strategy = report.status.run.strategy + (report.status.run.policy.map { "/\($0)" } ?? "")
         budget = report.status.run.trials
         referenceReward = report.comparisonReference?.reward
-        finished = report.status.trials.filter { !$0.reference && $0.state.isFinished }
+        finished = report.status.trials.filter { $0.role == .sampled && $0.state.isFinished }
     }
 
     /// The outcome after only the first `count` finished sampled trials: what the strategy had

@@ -101,6 +101,13 @@ extension RunReport {
         if let best = bestSample {
             rows.append(("best", "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
         }
+        if let leader = status.leader {
+            let range = leader.rewardRange.map { " (\(Formatting.fraction($0[0]))–\(Formatting.fraction($0[1])))" } ?? ""
+            rows.append(("leader", "the controller's most likely architecture, evaluated \(leader.complete) of \(leader.trials.count) times "
+                         + "(trials #\(leader.trials.map(String.init).joined(separator: ", #"))): mean reward \(Formatting.fraction(leader.reward))\(range), "
+                         + "mean accuracy \(Formatting.fraction(leader.accuracy)), \(Formatting.macs(leader.macs)) MACs"
+                         + (leader.sampledAs.map { "; sampled as trial #\($0)" } ?? "")))
+        }
         for reference in status.trials where reference.reference {
             let name = referenceNames[reference.id] ?? "reference"
             let result = reference.state == .complete
@@ -117,7 +124,7 @@ extension RunReport {
     private func trialSection() -> String {
         let samples = completeSamples
         guard !samples.isEmpty else { return Self.noData }
-        let failed = status.trials.filter { $0.state == .failed && !$0.reference }
+        let failed = status.trials.filter { $0.state == .failed && $0.role == .sampled }
         let references = status.trials.filter { $0.reference && $0.state == .complete }
         var parts: [String] = []
         parts.append("<p>Each dot is a complete sampled trial, the line its exponential moving average (0.9, as <code>nas status</code>)."
@@ -251,7 +258,7 @@ extension RunReport {
         let reward = status.run.reward
         let target = reward.metric == .macs ? reward.target : nil
         let front = Self.paretoFront(complete)
-        let samples = complete.filter { !$0.reference }
+        let samples = complete.filter { $0.role == .sampled }
         let references = complete.filter(\.reference)
         var plot = Plot(x: complete.map { Double($0.macs!) } + (target.map { [$0] } ?? []), y: complete.map(\.accuracy!), logX: true,
                         width: 820, height: 380)

@@ -13,7 +13,11 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     public var id: Int
     public var state: TrialState
     public var batch: Int
+    /// A hand-picked baseline (`TrialRole.reference`).
     public var reference: Bool
+    /// An evaluation of the controller's most likely architecture after the budget
+    /// (`TrialRole.leader`).
+    public var leader: Bool
     /// timm arch-def.
     public var arch: [[String]]
     /// The canonical architecture file text (Docs/FORMATS.md).
@@ -35,7 +39,7 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     public var seed: UInt64
 
     public var number: Int { id }
-    public var isReference: Bool { reference }
+    public var role: TrialRole { leader ? .leader : reference ? .reference : .sampled }
     public var completeReward: Double? { state == .complete ? reward : nil }
 
     init(_ trial: StoredTrial, space: SearchSpace) {
@@ -43,10 +47,11 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
         id = record.number
         state = record.state
         batch = record.batch
-        reference = record.isReference
+        reference = record.role == .reference
+        leader = record.role == .leader
         arch = (try? trial.network.get())?.timmArchDef ?? []
         architecture = record.architecture
-        decisions = record.isReference || record.decisions.count != space.decisions.count
+        decisions = record.role == .reference || record.decisions.count != space.decisions.count
             ? [:] : Dictionary(space.describe(record.decisions).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         macs = record.result?.macs
         params = record.result?.params
@@ -110,10 +115,13 @@ public struct RunStatus: Codable, Sendable {
     public var policyEntropy: Double?
     public var baseline: Double?
     public var best: TrialSummary?
+    /// The controller's most likely architecture, evaluated several times after the budget;
+    /// nil when the run has no leader evaluations (yet).
+    public var leader: LeaderSummary?
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
-        case run, counts, finished, updates, best, trials, baseline
+        case run, counts, finished, updates, best, leader, trials, baseline
         case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
@@ -127,7 +135,7 @@ public struct RunStatus: Codable, Sendable {
         let config = snapshot.config, space = snapshot.space, records = snapshot.trials.map(\.record)
         let statistics = snapshot.controller.flatMap { try? Controller.decode(json: $0.state) }?.statistics
         var average: Double?
-        for record in records where !record.isReference {
+        for record in records where record.role == .sampled {
             guard let reward = record.result?.reward else { continue }
             average = average.map { 0.9 * $0 + 0.1 * reward } ?? reward
         }
@@ -143,13 +151,14 @@ public struct RunStatus: Codable, Sendable {
             workers: config.workers, reward: config.reward, resolution: space.resolution,
             swiftnasVersion: config.swiftnasVersion)
         self.counts = counts
-        finished = records.filter { !$0.isReference && $0.state.isFinished }.count
+        finished = records.filter { $0.role == .sampled && $0.state.isFinished }.count
         updates = statistics?.updates ?? 0
         rewardMovingAverage = average
         policyEntropy = statistics?.entropy
         baseline = statistics?.baseline
         trials = snapshot.trials.map { TrialSummary($0, space: space) }
         best = trials.bestSampled
+        leader = LeaderSummary(trials.leaderEvaluations, all: trials)
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -173,6 +182,7 @@ public struct RunStatus: Codable, Sendable {
             lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
+        if let leader { lines.append(contentsOf: leader.lines) }
         for reference in trials where reference.reference {
             lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(Formatting.millions(reference.macs)) MACs")
         }
@@ -187,7 +197,7 @@ public struct RunStatus: Codable, Sendable {
                 lines.append(left(String(trial.id), 5) + left(String(trial.batch), 7) + "  " + pad(trial.state.rawValue, 9) + " "
                              + left(number(trial.accuracy), 8) + "  " + left(number(trial.reward), 6) + "  "
                              + left(Formatting.millions(trial.macs), 7) + "  " + left(Formatting.millions(trial.params), 6) + "  " + last
-                             + (trial.reference ? "  (reference)" : ""))
+                             + (trial.role == .sampled ? "" : "  (\(trial.role.rawValue))"))
             }
         }
         return lines.joined(separator: "\n") + "\n"
