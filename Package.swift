@@ -134,8 +134,11 @@ let package = Package(
                           path: "Benchmarks/controller/Measure"),
         // Every architecture of a small space trained and tabulated, and an evaluator command
         // that answers searches from the table (Benchmarks/tabular).
-        .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture"],
+        .target(name: "TabularBenchmark", dependencies: ["NASEvaluation", "NASArchitecture"], path: "Benchmarks/tabular/Table"),
+        .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture", "TabularBenchmark"],
                           path: "Benchmarks/tabular/Tool"),
+        // Strategies on the committed table, through the real search loop (a CI test).
+        .testTarget(name: "TabularBenchmarkTests", dependencies: ["TabularBenchmark", "NASSearch", "NASSearchSpace", "NASStore", "NASTestSupport"]),
         .testTarget(
             name: "NASSearchTests",
             dependencies: ["NASSearch", "NASEvaluation", "NASController", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",

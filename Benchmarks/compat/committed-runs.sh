@@ -14,9 +14,11 @@ new=${2:-$root/.build/release/nas}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The version and the generation time are allowed to differ.
+# The version and the generation time are allowed to differ, and so are fields added since
+# (the trials' `leader` flag, false in every run written before leader evaluations).
 normalize() {
     sed -E -e 's/SwiftNAS [0-9]+\.[0-9]+\.[0-9]+[^ ),"<]*/SwiftNAS VERSION/g' \
+        -e 's/"leader" *: *false *,? *//g' \
         -e 's/"swiftnas_version" *: *"[^"]*"/"swiftnas_version":"VERSION"/g' \
         -e 's/Generated [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC/Generated TIME/g'
 }

@@ -15,42 +15,7 @@ import NASArchitecture
 import NASEvaluation
 import NASSearchSpace
 import Synchronization
-
-/// One training of one architecture.
-struct Row {
-    var key: String  // the timm arch-def, blocks joined by " ", stages by "|"
-    var choices: [Int]
-    var seed: UInt64
-    var accuracy: Double
-    var macs: Int
-    var params: Int
-    var seconds: Double
-
-    static let header = "key,choices,seed,accuracy,macs,params,seconds"
-    var line: String {
-        "\(key),\(choices.map(String.init).joined(separator: " ")),\(seed),\(String(format: "%.6f", accuracy)),\(macs),\(params),\(String(format: "%.2f", seconds))"
-    }
-
-    init(key: String, choices: [Int], seed: UInt64, accuracy: Double, macs: Int, params: Int, seconds: Double) {
-        (self.key, self.choices, self.seed, self.accuracy, self.macs, self.params, self.seconds) =
-            (key, choices, seed, accuracy, macs, params, seconds)
-    }
-
-    init?(_ line: Substring) {
-        let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-        guard fields.count == 7, let seed = UInt64(fields[2]), let accuracy = Double(fields[3]), let macs = Int(fields[4]),
-              let params = Int(fields[5]), let seconds = Double(fields[6]) else { return nil }
-        self.init(key: String(fields[0]), choices: fields[1].split(separator: " ").compactMap { Int($0) }, seed: seed,
-                  accuracy: accuracy, macs: macs, params: params, seconds: seconds)
-    }
-}
-
-func key(_ archDef: [[String]]) -> String { archDef.map { $0.joined(separator: " ") }.joined(separator: "|") }
-
-func readTable(_ path: String) -> [Row] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-    return text.split(separator: "\n").dropFirst().compactMap(Row.init)
-}
+import TabularBenchmark
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("tabular-benchmark: \(message)\n".utf8))
@@ -78,12 +43,12 @@ func build(_ arguments: [String]) {
     do { space = try SearchSpace.parse(text, file: spacePath) } catch { fail(error.description) }
     var proxy = space.proxy
     if let steps = option("--steps", arguments).flatMap(Int.init) { proxy.steps = steps }
-    let done = Set(readTable(tablePath).map { "\($0.key)#\($0.seed)" })
+    let done = Set(BenchmarkTable(path: tablePath).rows.map { "\($0.key)#\($0.seed)" })
     var jobs: [(choices: [Int], network: Network, seed: UInt64)] = []
     for choices in allChoices(space.decisionSizes) {
         let network: Network
         do { network = try space.architecture(for: choices) } catch { fail(error.description) }
-        for seed in 1...seeds where !done.contains("\(key(network.timmArchDef))#\(seed)") {
+        for seed in 1...seeds where !done.contains("\(BenchmarkTable.key(network.timmArchDef))#\(seed)") {
             jobs.append((choices, network, seed))
         }
     }
@@ -96,7 +61,7 @@ func build(_ arguments: [String]) {
         fail(error.description)
     }
     if !FileManager.default.fileExists(atPath: tablePath) {
-        FileManager.default.createFile(atPath: tablePath, contents: Data((Row.header + "\n").utf8))
+        FileManager.default.createFile(atPath: tablePath, contents: Data((TabularRow.header + "\n").utf8))
     }
     guard let handle = FileHandle(forWritingAtPath: tablePath) else { fail("cannot write \(tablePath)") }
     handle.seekToEndOfFile()
@@ -117,7 +82,7 @@ func build(_ arguments: [String]) {
                 continue
             }
             let cost = job.network.resolved(resolution: space.resolution).cost
-            let row = Row(key: key(job.network.timmArchDef), choices: job.choices, seed: job.seed, accuracy: accuracy,
+            let row = TabularRow(key: BenchmarkTable.key(job.network.timmArchDef), choices: job.choices, seed: job.seed, accuracy: accuracy,
                           macs: cost.macs, params: cost.params, seconds: Date().timeIntervalSince(start))
             lock.withLock {
                 handle.write(Data((row.line + "\n").utf8))
@@ -138,35 +103,20 @@ func lookup(_ arguments: [String]) {
           let arch = object["arch"] as? [[String]], let seed = (object["seed"] as? NSNumber)?.uint64Value else {
         fail("stdin is not a trial's JSON (needs arch and seed)")
     }
-    let rows = readTable(tablePath).filter { $0.key == key(arch) }.sorted { $0.seed < $1.seed }
-    guard !rows.isEmpty else { fail("\(key(arch)) is not in \(tablePath)") }
-    let row = rows[Int(seed % UInt64(rows.count))]
-    print("{\"accuracy\": \(row.accuracy)}")
-}
-
-/// Kendall's τ-b between two equally long lists.
-func kendall(_ a: [Double], _ b: [Double]) -> Double {
-    var (concordant, discordant, tiesA, tiesB) = (0.0, 0.0, 0.0, 0.0)
-    for i in a.indices {
-        for j in (i + 1)..<a.count {
-            let (x, y) = (a[i] - a[j], b[i] - b[j])
-            if x == 0 && y == 0 { continue }
-            if x == 0 { tiesA += 1 } else if y == 0 { tiesB += 1 } else if (x > 0) == (y > 0) { concordant += 1 } else { discordant += 1 }
-        }
-    }
-    let denominator = ((concordant + discordant + tiesA) * (concordant + discordant + tiesB)).squareRoot()
-    return denominator > 0 ? (concordant - discordant) / denominator : 0
+    let key = BenchmarkTable.key(arch)
+    guard let accuracy = BenchmarkTable(path: tablePath).accuracy(of: key, seed: seed) else { fail("\(key) is not in \(tablePath)") }
+    print("{\"accuracy\": \(accuracy)}")
 }
 
 func summary(_ arguments: [String]) {
     guard let tablePath = arguments.first else { fail("summary TABLE") }
-    let rows = readTable(tablePath)
-    let byKey = Dictionary(grouping: rows, by: \.key)
+    let table = BenchmarkTable(path: tablePath)
+    let rows = table.rows, byKey = table.trainings
     let paired = byKey.values.compactMap { group -> (Double, Double)? in
         let one = group.first { $0.seed == 1 }, two = group.first { $0.seed == 2 }
         return one.flatMap { a in two.map { b in (a.accuracy, b.accuracy) } }
     }
-    let means = byKey.values.map { $0.map(\.accuracy).reduce(0, +) / Double($0.count) }.sorted(by: >)
+    let means = table.means.values.sorted(by: >)
     print("architectures \(byKey.count), trainings \(rows.count), core-seconds \(String(format: "%.0f", rows.map(\.seconds).reduce(0, +)))")
     if paired.count > 1 {
         let difference = paired.map { abs($0.0 - $0.1) }.sorted()
