@@ -3,8 +3,10 @@
 
     python3 Benchmarks/tabular/compare.py [--seeds 30] [--trials 500] [--runs DIR] [STRATEGY ...]
 
-STRATEGY is reinforce/lstm, reinforce/softmax, evolution or random (default: all four),
-optionally followed by controller fields, e.g. reinforce/lstm+biasLearningRate=0.1. Each
+STRATEGY is default (what `nas search` picks when told nothing), reinforce/lstm,
+reinforce/softmax, evolution or random (default: all five), optionally followed by controller
+fields, e.g. reinforce/lstm+biasLearningRate=0.1 (`none` unsets one: the LSTM as it was
+before 0.5 is reinforce/lstm+ppoEpochs=none+biasLearningRate=none). Each
 (strategy, seed) is one `nas search` over Benchmarks/tabular/space.yaml whose evaluator is
 `tabular-benchmark lookup table.csv` (one seed's accuracy per query, picked by the trial's
 seed). Runs are kept in --runs (default .build/tabular-runs) and reused, so the script can be
@@ -43,7 +45,9 @@ def search(strategy, seed, trials, runs):
         name, *fields = strategy.split("+")
         kind, _, policy = name.partition("/")
         command = [nas, "search", "--space", space, "--run", folder, "--evaluator", f"{tool} lookup {table}",
-                   "--strategy", kind, "--seed", str(seed), "--trials", str(trials), "--workers", "2", "--quiet"]
+                   "--seed", str(seed), "--trials", str(trials), "--workers", "2", "--quiet"]
+        if kind != "default":
+            command += ["--strategy", kind]
         if policy:
             command += ["--policy", policy]
         for field in fields:
@@ -76,7 +80,7 @@ def main():
     runs = argument("--runs", os.path.join(root, ".build", "tabular-runs"))
     values = {sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a.startswith("--")}
     named = [a for a in sys.argv[1:] if not a.startswith("-") and a not in values]
-    strategies = named or ["reinforce/lstm", "reinforce/softmax", "evolution", "random"]
+    strategies = named or ["default", "reinforce/lstm", "reinforce/softmax", "evolution", "random"]
     os.makedirs(runs, exist_ok=True)
     order = ranking()
     best, top1 = {order[0]}, set(order[: max(1, round(len(order) * 0.01))])

@@ -55,12 +55,23 @@ public struct ControllerConfig: Codable, Hashable, Sendable {
 
     public init() {}
 
-    /// The measured defaults for a policy: `init()` is the LSTM's; the independent softmaxes
-    /// take a much larger step (0.2), the rest is shared (Docs/CONTROLLER.md).
+    /// The policy a new search gets when it names none: the independent softmaxes, the fastest
+    /// REINFORCE on the tabular benchmark (Docs/CONTROLLER.md). `init()` stays the LSTM's,
+    /// because that is what a stored configuration without these fields means.
+    public static let recommendedPolicy = PolicyKind.softmax
+
+    /// The measured settings of a policy for new searches. The independent softmaxes take a
+    /// much larger step (0.2); the LSTM takes its output biases' own step (0.1) and two PPO
+    /// passes per batch, which make it move from the first batches (Docs/CONTROLLER.md).
     public static func recommended(policy: PolicyKind) -> ControllerConfig {
         var config = ControllerConfig()
         config.policy = policy
-        if policy == .softmax { config.learningRate = 0.2 }
+        switch policy {
+        case .softmax: config.learningRate = 0.2
+        case .lstm:
+            config.biasLearningRate = 0.1
+            config.ppoEpochs = 2
+        }
         return config
     }
 

@@ -37,8 +37,8 @@ public struct SearchOptions: Sendable {
 
     /// The run's configuration: the space's settings with these overrides.
     public func config(space: SearchSpace, spaceFile: String) throws(SearchError) -> SearchConfig {
-        // Each policy's learning rate is its own (Docs/CONTROLLER.md).
-        var controller = policy.map(ControllerConfig.recommended(policy:)) ?? ControllerConfig()
+        // Each policy's settings are its own (Docs/CONTROLLER.md).
+        var controller = ControllerConfig.recommended(policy: policy ?? ControllerConfig.recommendedPolicy)
         if let strategy {
             controller.strategy = strategy
         } else {
@@ -101,7 +101,8 @@ public struct SearchOptions: Sendable {
     }
 
     /// `controller` with `field=value` settings applied: each field is one of ControllerConfig's
-    /// coding keys, its value a number, true/false, or a name (strategy, policy).
+    /// coding keys, its value a number, true/false, a name (strategy, policy), or `none` to
+    /// unset an optional field (e.g. `ppoEpochs=none`: plain REINFORCE).
     static func setting(_ fields: [String], on controller: ControllerConfig) throws(SearchError) -> ControllerConfig {
         guard !fields.isEmpty else { return controller }
         var object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(controller))) as? [String: Any] ?? [:]
@@ -112,7 +113,8 @@ public struct SearchOptions: Sendable {
                 throw .invalid("--controller takes FIELD=VALUE with FIELD one of \(known.joined(separator: ", ")), got '\(field)'")
             }
             let value = parts[1]
-            object[parts[0]] = Double(value).map { $0 as Any } ?? (value == "true" || value == "false" ? (value == "true") as Any : value)
+            object[parts[0]] = value == "none" ? NSNull()
+                : Double(value).map { $0 as Any } ?? (value == "true" || value == "false" ? (value == "true") as Any : value)
         }
         do {
             let data = try JSONSerialization.data(withJSONObject: object)

@@ -126,7 +126,7 @@ struct ReportEvaluator: TrialEvaluator {
         }
         let html = report.html()
         Self.checkStructure(html, comparing: true)
-        #expect(html.contains("<td>random</td>") && html.contains("<td>reinforce/lstm</td>"))
+        #expect(html.contains("<td>random</td>") && html.contains("<td>reinforce/softmax</td>"))
         #expect(html.contains("class=\"series0\"") && html.contains("class=\"series1\""))
         #expect(html.contains("<h2>4. \(RunReport.comparisonTitle)</h2>") && html.contains("<h2>9. How to reproduce</h2>"))
     }

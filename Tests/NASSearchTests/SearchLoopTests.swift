@@ -304,4 +304,20 @@ struct FailingEvaluator: TrialEvaluator {
         options.policy = .softmax
         #expect(try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").controller == .recommended(policy: .softmax))
     }
+
+    /// New searches get the measured policy and settings; a stored configuration without the
+    /// newer fields keeps meaning what it meant when it was written (the old LSTM).
+    @Test func newRunsGetTheRecommendedControllerOldConfigsKeepTheirs() throws {
+        let fresh = try SearchOptions().config(space: Fixtures.space, spaceFile: "tiny.yaml").controller
+        #expect(fresh == .recommended(policy: ControllerConfig.recommendedPolicy) && fresh.policy == .softmax)
+        var options = SearchOptions()
+        options.policy = .lstm
+        let lstm = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").controller
+        #expect(lstm.biasLearningRate == 0.1 && lstm.ppoEpochs == 2)
+        // The LSTM as it was before: its optional fields unset.
+        options.controllerFields = ["ppoEpochs=none", "biasLearningRate=none"]
+        #expect(try options.config(space: Fixtures.space, spaceFile: "tiny.yaml").controller == ControllerConfig())
+        let old = try JSONDecoder().decode(ControllerConfig.self, from: Data(#"{"strategy":"reinforce","learningRate":0.003}"#.utf8))
+        #expect(old == ControllerConfig() && old.policy == .lstm && old.biasLearningRate == nil && old.ppoEpochs == nil)
+    }
 }

@@ -65,5 +65,5 @@ import Testing
     }
 
     /// The default REINFORCE's median queries to the top 1% over seeds 1…10 may not exceed this.
-    static let statedQueries = 120.0
+    static let statedQueries = 80.0
 }
