@@ -138,7 +138,7 @@ let package = Package(
         .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture", "TabularBenchmark"],
                           path: "Benchmarks/tabular/Tool"),
         // Strategies on the committed table, through the real search loop (a CI test).
-        .testTarget(name: "TabularBenchmarkTests", dependencies: ["TabularBenchmark", "NASSearch", "NASSearchSpace", "NASStore", "NASTestSupport"]),
+        .testTarget(name: "TabularBenchmarkTests", dependencies: ["TabularBenchmark", "NASController", "NASSearch", "NASSearchSpace", "NASStore", "NASTestSupport"]),
         .testTarget(
             name: "NASSearchTests",
             dependencies: ["NASSearch", "NASEvaluation", "NASController", "NASPresentation", "NASArchitecture", "NASSearchSpace", "NASStore",
