@@ -2,7 +2,8 @@
 # Every committed run under Runs/ reads the same with two builds of nas: `status` (text and
 # JSON), `export` in every text format and `report` (HTML), compared after removing what is
 # meant to differ (the SwiftNAS version and the report's generation time). A restructuring
-# must keep these identical.
+# must keep these identical. (A run that uses a newer feature than OLD_NAS knows — e.g.
+# Runs/absolute-reward's leader evaluations against a build from before them — differs.)
 #
 #   Benchmarks/compat/committed-runs.sh OLD_NAS [NEW_NAS=.build/release/nas]
 #
@@ -18,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 # (the trials' `leader` flag, false in every run written before leader evaluations).
 normalize() {
     sed -E -e 's/SwiftNAS [0-9]+\.[0-9]+\.[0-9]+[^ ),"<]*/SwiftNAS VERSION/g' \
-        -e 's/"leader" *: *false *,? *//g' \
+        -e '/^ *"leader" *: *false *,? *$/d' -e 's/"leader" *: *false *,? *//g' \
         -e 's/"swiftnas_version" *: *"[^"]*"/"swiftnas_version":"VERSION"/g' \
         -e 's/Generated [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC/Generated TIME/g'
 }
