@@ -38,6 +38,8 @@ let package = Package(
         ),
         // How numbers and durations are shown to people, in one place.
         .target(name: "NASFormatting"),
+        // Rank agreement between two measurements of the same candidates (proxy fidelity).
+        .target(name: "NASFidelity"),
         .target(name: "NASArchitecture", dependencies: ["NASFormatting"]),
         // The training recipe (TrainingConfig, its defaults and bounds), written once: the
         // trainer runs it, the proxy settings override it, `nas train` shows its defaults.
@@ -135,7 +137,7 @@ let package = Package(
         // Every architecture of a small space trained and tabulated, and an evaluator command
         // that answers searches from the table (Benchmarks/tabular).
         .target(name: "TabularBenchmark", dependencies: ["NASEvaluation", "NASArchitecture"], path: "Benchmarks/tabular/Table"),
-        .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture", "TabularBenchmark"],
+        .executableTarget(name: "tabular-benchmark", dependencies: ["NASSearchSpace", "NASEvaluation", "NASArchitecture", "NASFidelity", "TabularBenchmark"],
                           path: "Benchmarks/tabular/Tool"),
         // Strategies on the committed table, through the real search loop (a CI test).
         .testTarget(name: "TabularBenchmarkTests", dependencies: ["TabularBenchmark", "NASController", "NASSearch", "NASSearchSpace", "NASStore", "NASTestSupport"]),
@@ -151,6 +153,7 @@ let package = Package(
                            "NASProcess", "NASTestSupport"]
         ),
         .testTarget(name: "NASFormattingTests", dependencies: ["NASFormatting"]),
+        .testTarget(name: "NASFidelityTests", dependencies: ["NASFidelity"]),
         .testTarget(name: "NASProcessTests", dependencies: ["NASProcess", "NASTestSupport"]),
         .testTarget(
             name: "NASONNXTests",

@@ -88,17 +88,3 @@ public struct TableEvaluator: TrialEvaluator {
         return TrialMeasurement(accuracy: accuracy)
     }
 }
-
-/// Kendall's τ-b between two equally long lists.
-public func kendall(_ a: [Double], _ b: [Double]) -> Double {
-    var (concordant, discordant, tiesA, tiesB) = (0.0, 0.0, 0.0, 0.0)
-    for i in a.indices {
-        for j in (i + 1)..<a.count {
-            let (x, y) = (a[i] - a[j], b[i] - b[j])
-            if x == 0 && y == 0 { continue }
-            if x == 0 { tiesA += 1 } else if y == 0 { tiesB += 1 } else if (x > 0) == (y > 0) { concordant += 1 } else { discordant += 1 }
-        }
-    }
-    let denominator = ((concordant + discordant + tiesA) * (concordant + discordant + tiesB)).squareRoot()
-    return denominator > 0 ? (concordant - discordant) / denominator : 0
-}

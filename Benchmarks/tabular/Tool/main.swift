@@ -13,6 +13,7 @@
 import Foundation
 import NASArchitecture
 import NASEvaluation
+import NASFidelity
 import NASSearchSpace
 import Synchronization
 import TabularBenchmark
@@ -120,8 +121,10 @@ func summary(_ arguments: [String]) {
     print("architectures \(byKey.count), trainings \(rows.count), core-seconds \(String(format: "%.0f", rows.map(\.seconds).reduce(0, +)))")
     if paired.count > 1 {
         let difference = paired.map { abs($0.0 - $0.1) }.sorted()
-        print(String(format: "seeds 1 vs 2 on %d architectures: Kendall tau %.3f, median |difference| %.4f",
-                     paired.count, kendall(paired.map(\.0), paired.map(\.1)), difference[difference.count / 2]))
+        let (one, two) = (paired.map(\.0), paired.map(\.1))
+        print(String(format: "seeds 1 vs 2 on %d architectures: Kendall tau %.3f, Spearman rho %.3f, median |difference| %.4f",
+                     paired.count, RankCorrelation.kendall(one, two) ?? 0, RankCorrelation.spearman(one, two) ?? 0,
+                     difference[difference.count / 2]))
     }
     if let best = means.first, let worst = means.last {
         print(String(format: "mean accuracy over seeds: best %.4f, median %.4f, worst %.4f", best, means[means.count / 2], worst))
