@@ -39,7 +39,7 @@ let package = Package(
         // How numbers and durations are shown to people, in one place.
         .target(name: "NASFormatting"),
         // Rank agreement between two measurements of the same candidates (proxy fidelity).
-        .target(name: "NASFidelity"),
+        .target(name: "NASFidelity", dependencies: ["NASArchitecture", "NASRandom", "NASSearchSpace"]),
         .target(name: "NASArchitecture", dependencies: ["NASFormatting"]),
         // The training recipe (TrainingConfig, its defaults and bounds), written once: the
         // trainer runs it, the proxy settings override it, `nas train` shows its defaults.
@@ -153,7 +153,7 @@ let package = Package(
                            "NASProcess", "NASTestSupport"]
         ),
         .testTarget(name: "NASFormattingTests", dependencies: ["NASFormatting"]),
-        .testTarget(name: "NASFidelityTests", dependencies: ["NASFidelity"]),
+        .testTarget(name: "NASFidelityTests", dependencies: ["NASFidelity", "NASSearchSpace"]),
         .testTarget(name: "NASProcessTests", dependencies: ["NASProcess", "NASTestSupport"]),
         .testTarget(
             name: "NASONNXTests",
