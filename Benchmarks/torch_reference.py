@@ -7,7 +7,7 @@ Docs/ARCHITECTURES.md (which are timm's EfficientNet builder's):
   * input: the JSON object of `nas arch ... --format json`, or the text of an architecture
     file (`nas arch ... --format file`: `key: value` settings, then one stage per line of
     timm or TF block strings), or a path to either, or an already-parsed dict;
-  * ir / er / ds / cn blocks; stem 3x3 stride 2; make_divisible(., 8) on the stem and every
+  * ir / er / ds / cn blocks; stem 3x3 stride 2 (or the file's stem-stride, 1); make_divisible(., 8) on the stem and every
     block's output; mid = make_divisible(in * e); SE with r = max(1, round(mid * se / e))
     (ds: round(in * se)), 1x1 convs with bias, the block's activation inside, sigmoid gate;
   * every conv bias-free and followed by BatchNorm2d(eps=1e-3, momentum=0.01);
@@ -88,6 +88,7 @@ class BlockDef:
 class ArchSpec:
     name: str = "model"
     stem: int = 32
+    stem_stride: int = 2
     head: int = 1280
     activation: str = "swish"
     resolution: int = 224
@@ -213,7 +214,7 @@ def parse_block(string: str) -> BlockDef:
     raise ValueError(f"{string}: not a timm string (ir_, er_, ds_, cn_) nor a TF string (r1_k3_...)")
 
 
-_SETTING_KEYS = ("name", "stem", "head", "activation", "resolution", "classes", "channels", "dropout",
+_SETTING_KEYS = ("name", "stem", "stem-stride", "head", "activation", "resolution", "classes", "channels", "dropout",
                  "drop-connect")
 
 
@@ -244,6 +245,7 @@ def parse_arch_file(text: str, default_name: str = "model") -> ArchSpec:
     spec = ArchSpec(
         name=settings.get("name", default_name),
         stem=int(settings["stem"]) if "stem" in settings else (first_tf if first_tf is not None else 32),
+        stem_stride=int(settings.get("stem-stride", 2)),
         head=int(settings.get("head", 1280)),
         activation=activation,
         resolution=int(settings.get("resolution", 224)),
@@ -285,7 +287,8 @@ def spec_from_json(obj: Dict[str, Any], **overrides: Any) -> ArchSpec:
             defaults["drop_connect"] = obj[key]
     defaults.update({k: v for k, v in overrides.items() if v is not None})
     spec = ArchSpec(
-        name=name, stem=stem, head=head, activation=str(defaults["activation"]),
+        name=name, stem=stem, stem_stride=int(stages_json[0].get("stride", 2)), head=head,
+        activation=str(defaults["activation"]),
         resolution=int(obj["resolution"]), classes=int(obj["classes"]), channels=int(obj["channels"]),
         dropout=float(defaults["dropout"]), drop_connect=float(defaults["drop_connect"]),
         stages=[[parse_block(s) for s in stage] for stage in obj["timm"]],
@@ -299,7 +302,9 @@ def _validate_network(spec: ArchSpec) -> None:
         raise ValueError(f"activation must be one of {ACTIVATIONS}")
     if not (0 <= spec.dropout < 1 and 0 <= spec.drop_connect < 1):
         raise ValueError("dropout and drop-connect must be in [0, 1)")
-    total_stride = 2
+    if spec.stem_stride not in (1, 2):
+        raise ValueError(f"stem-stride must be 1 or 2, got {spec.stem_stride}")
+    total_stride = spec.stem_stride
     for stage in spec.stages:
         for b in stage:
             total_stride *= b.stride
@@ -501,7 +506,7 @@ class EfficientNetLike(nn.Module):
         super().__init__()
         self.arch = spec
         stem, stages = resolve_layers(spec)
-        self.conv_stem = conv2d(spec.channels, stem, 3, 2)
+        self.conv_stem = conv2d(spec.channels, stem, 3, spec.stem_stride)
         self.bn1 = batch_norm(stem)
         self.act1 = make_activation(spec.activation)
         self.blocks = nn.Sequential(*[nn.Sequential(*[Block(L) for L in layers]) for layers in stages])

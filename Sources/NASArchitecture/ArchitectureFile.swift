@@ -11,7 +11,7 @@
 /// the stem is the first TF string's `i`, or 32. See Docs/FORMATS.md.
 public enum ArchitectureFile {
     public static let settingKeys = [
-        "name", "stem", "head", "activation", "resolution", "classes", "channels", "dropout", "drop-connect",
+        "name", "stem", "stem-stride", "head", "activation", "resolution", "classes", "channels", "dropout", "drop-connect",
     ]
 
     public static func decode(_ text: String, name defaultName: String) throws(ArchitectureError) -> Network {
@@ -79,6 +79,15 @@ public enum ArchitectureFile {
 }
 
 extension Network {
+    /// One line saying that timm and TF block strings, whose builders always stride the stem
+    /// by 2, cannot express this stem's stride; nil at the default 2. Exports of block strings
+    /// show it (as a `#` comment in file text), so nobody rebuilds a different network unawares.
+    public var stemStrideNote: String? {
+        stemStride == 2
+            ? nil
+            : "stem-stride \(stemStride): timm and TF block strings cannot express it (their builders stride the stem by 2)"
+    }
+
     /// timm arch-def: one list of block strings per stage.
     public var timmArchDef: [[String]] { stages.map { $0.map(TimmCodec.encode) } }
 

@@ -7,6 +7,8 @@ import Foundation
 public struct ArchitectureJSON: Codable, Hashable, Sendable {
     public var name: String
     public var stem: Int
+    /// nil (omitted) for the default 2, so stride-2 JSON stays as it was.
+    public var stemStride: Int?
     public var head: Int
     public var activation: String
     public var resolution: Int
@@ -25,12 +27,14 @@ public struct ArchitectureJSON: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, stem, head, activation, resolution, classes, channels, dropout, timm, tf, params, macs
         case dropConnect = "drop_connect"
+        case stemStride = "stem_stride"
     }
 
     public init(_ network: Network) {
         let cost = network.resolved(resolution: network.resolution).cost
         name = network.name
         stem = network.stemFilters
+        stemStride = network.stemStride == 2 ? nil : network.stemStride
         head = network.headFilters
         activation = network.activation.rawValue
         resolution = network.resolution
@@ -62,7 +66,7 @@ public struct ArchitectureJSON: Codable, Hashable, Sendable {
             throw .invalidNetwork(field: "activation", value: self.activation, expected: "swish, relu or relu6")
         }
         let network = Network(
-            name: name, stemFilters: stem, stages: stages, headFilters: head, classes: classes, inputChannels: channels,
+            name: name, stemFilters: stem, stemStride: stemStride ?? 2, stages: stages, headFilters: head, classes: classes, inputChannels: channels,
             resolution: resolution, activation: activation, dropout: dropout, dropConnect: dropConnect)
         try network.validate()
         return network

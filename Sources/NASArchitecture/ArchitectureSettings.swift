@@ -9,6 +9,7 @@ extension ArchitectureFile {
     public struct Settings: Hashable, Sendable {
         public var name: String?
         public var stem: Int?
+        public var stemStride: Int?
         public var head: Int?
         public var activation: Activation?
         public var resolution: Int?
@@ -23,6 +24,8 @@ extension ArchitectureFile {
         public init(_ network: Network) {
             name = network.name
             stem = network.stemFilters
+            // Only a stride other than the default is written, so stride-2 text stays as it was.
+            stemStride = network.stemStride == 2 ? nil : network.stemStride
             head = network.headFilters
             activation = network.activation
             resolution = network.resolution
@@ -49,6 +52,7 @@ extension ArchitectureFile {
             switch key {
             case "name": name = value
             case "stem": stem = try int()
+            case "stem-stride": stemStride = try int()
             case "head": head = try int()
             case "activation":
                 guard let parsed = Activation(rawValue: value) else { throw refuse("swish, relu or relu6") }
@@ -65,7 +69,7 @@ extension ArchitectureFile {
         /// The given settings as `key: value` pairs, in `settingKeys` order, as the file writes them.
         public var pairs: [(key: String, value: String)] {
             let values: [String?] = [
-                name, stem.map(String.init), head.map(String.init), activation?.rawValue,
+                name, stem.map(String.init), stemStride.map(String.init), head.map(String.init), activation?.rawValue,
                 resolution.map(String.init), classes.map(String.init), channels.map(String.init),
                 dropout.map(Formatting.shortest), dropConnect.map(Formatting.shortest),
             ]
@@ -81,6 +85,7 @@ extension ArchitectureFile {
             let network = Network(
                 name: name.flatMap { $0.isEmpty ? nil : $0 } ?? defaultName,
                 stemFilters: stem ?? declaredStem ?? 32,
+                stemStride: stemStride ?? 2,
                 stages: stages.map(\.blocks),
                 headFilters: head ?? 1280,
                 classes: classes ?? 1000,

@@ -3,8 +3,11 @@ import NASFormatting
 /// Its canonical text form is the architecture file (`ArchitectureFile.encode`).
 public struct Network: Hashable, Sendable {
     public var name: String
-    /// Stem conv (3x3, stride 2) output channels.
+    /// Stem conv (3x3, stride `stemStride`) output channels.
     public var stemFilters: Int
+    /// The stem conv's stride: 2 (B0, timm, TF) or 1, which keeps B0's feature-map sizes
+    /// for an input of half the resolution (a 32-px proxy).
+    public var stemStride: Int
     /// Stages in order; a stage is one or more block definitions (one line of an arch file).
     public var stages: [[Block]]
     /// 1x1 head conv channels before pooling; 0 = no head conv.
@@ -20,12 +23,13 @@ public struct Network: Hashable, Sendable {
     public var dropConnect: Double
 
     public init(
-        name: String, stemFilters: Int = 32, stages: [[Block]], headFilters: Int = 1280,
+        name: String, stemFilters: Int = 32, stemStride: Int = 2, stages: [[Block]], headFilters: Int = 1280,
         classes: Int = 1000, inputChannels: Int = 3, resolution: Int = 224, activation: Activation = .swish,
         dropout: Double = 0.2, dropConnect: Double = 0.2
     ) {
         self.name = name
         self.stemFilters = stemFilters
+        self.stemStride = stemStride
         self.stages = stages
         self.headFilters = headFilters
         self.classes = classes
@@ -46,6 +50,8 @@ public struct Network: Hashable, Sendable {
     public static let classesRange = 1...100_000
     /// Input channels: 1 (grey), 3 (RGB), 4 (RGBA), a few hundred for hyperspectral bands.
     public static let inputChannelsRange = 1...1024
+    /// Stem strides: the default 2, or 1 for small images.
+    public static let stemStrides = [1, 2]
     /// Input resolution in pixels: B7 uses 600; 4096 is a large satellite or slide tile.
     public static let resolutionRange = 1...4096
     /// Layers in all (repeats summed over every block): B7 has 55; the bound keeps resolving
@@ -61,6 +67,7 @@ public struct Network: Hashable, Sendable {
         try check(!stages.isEmpty && stages.allSatisfy { !$0.isEmpty }, "stages", stages.count, "at least one block per stage")
         let filters = Block.filtersRange
         try check(filters.contains(stemFilters), "stem", stemFilters, "\(filters.lowerBound) to \(filters.upperBound) channels")
+        try check(Self.stemStrides.contains(stemStride), "stem-stride", stemStride, "1 or 2")
         try check(headFilters == 0 || filters.contains(headFilters), "head", headFilters, "0 (none) to \(filters.upperBound) channels")
         try check(Self.classesRange.contains(classes), "classes", classes, Self.describe(Self.classesRange))
         try check(Self.inputChannelsRange.contains(inputChannels), "channels", inputChannels, Self.describe(Self.inputChannelsRange))
@@ -83,7 +90,7 @@ public struct Network: Hashable, Sendable {
         // timm turns strides past an output stride of 32 into dilation; SwiftNAS has no
         // dilated convs, so such a network would count and build differently from timm's.
         // Saturating: 63 stride-2 blocks would overflow a plain product.
-        let totalStride = blocks.reduce(2) { saturatingProduct($0, $1.stride) }
+        let totalStride = blocks.reduce(stemStride) { saturatingProduct($0, $1.stride) }
         try check(totalStride <= 32, "total stride", totalStride, "at most 32 (stem and block strides multiplied)")
         try resolved().checkCost()
     }
@@ -160,7 +167,7 @@ extension Network {
     public func resolved(resolution: Int? = nil) -> ResolvedNetwork {
         let resolution = resolution ?? self.resolution
         let stem = roundFilters(stemFilters)
-        var size = convOutputSize(resolution, stride: 2)
+        var size = convOutputSize(resolution, stride: stemStride)
         let stemOutputSize = size
         var channels = stem
         var layers: [ResolvedBlock] = []

@@ -39,7 +39,7 @@ public struct ArchitectureSummary: Codable, Hashable, Sendable {
         var rows = [
             Stage(
                 index: 1, operator: "Conv3x3", inputResolution: resolved.resolution, outputChannels: resolved.stemChannels,
-                layers: 1, stride: 2, params: resolved.stemCost.params, macs: resolved.stemCost.macs)
+                layers: 1, stride: network.stemStride, params: resolved.stemCost.params, macs: resolved.stemCost.macs)
         ]
         for (stageIndex, stage) in network.stages.enumerated() {
             let layers = resolved.blocks.filter { $0.stage == stageIndex }

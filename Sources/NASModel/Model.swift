@@ -137,7 +137,7 @@ public final class Model {
         self.context = context
         stem = ConvBN(
             "stem", kind: .dense, inChannels: network.inputChannels, outChannels: architecture.stemChannels, kernel: 3,
-            stride: 2, inSize: architecture.resolution, activation: network.activation.kind, maxBatch: maxBatch, context: context)
+            stride: network.stemStride, inSize: architecture.resolution, activation: network.activation.kind, maxBatch: maxBatch, context: context)
         blocks = architecture.blocks.map { BlockLayer($0, maxBatch: maxBatch, context: context) }
         let last = architecture.blocks.last?.outChannels ?? architecture.stemChannels
         headConv = network.headFilters > 0

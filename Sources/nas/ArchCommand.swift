@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import NASArchitecture
 
@@ -37,8 +38,11 @@ struct ArchCommand: ParsableCommand {
         switch format {
         case .table: print(ArchitectureSummary(network).table(), terminator: "")
         case .json: print(ArchitectureSummary(network).json())
-        case .tf: print(try network.tfBlockStrings().joined(separator: "\n"))
-        case .timm: print(network.timmArchDef.map { $0.joined(separator: " ") }.joined(separator: "\n"))
+        case .tf, .timm:
+            // Bare strings on stdout stay pipeable; what they cannot say goes to stderr.
+            if let note = network.stemStrideNote { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            if format == .tf { print(try network.tfBlockStrings().joined(separator: "\n")); return }
+            print(network.timmArchDef.map { $0.joined(separator: " ") }.joined(separator: "\n"))
         case .file: print(ArchitectureFile.encode(network), terminator: "")
         }
     }

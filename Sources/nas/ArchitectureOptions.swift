@@ -11,6 +11,9 @@ struct ArchitectureOptions: ParsableArguments {
     @Option(help: "Input resolution for counting (default: the model's own).")
     var resolution: Int?
 
+    @Option(help: "The stem conv's stride, 1 or 2 (default: 2, or the file's); 1 keeps B0's feature-map sizes at half the resolution.")
+    var stemStride: Int?
+
     @Option(help: "Compound-scale to an EfficientNet variant, b0 … b7 (width, depth, resolution, dropout).")
     var variant: String?
 
@@ -39,6 +42,7 @@ struct ArchitectureOptions: ParsableArguments {
             throw CommandError("--depth must be in (0, \(Int(maxMultiplier))], got \(depth).")
         }
         try checkBound("--resolution", resolution, Network.resolutionRange)
+        try checkBound("--stem-stride", stemStride, 1...2)
         try checkBound("--classes", classes, Network.classesRange)
         try checkBound("--channels", channels, Network.inputChannelsRange)
     }
@@ -73,6 +77,7 @@ struct ArchitectureOptions: ParsableArguments {
             network = network.scaled(width: width ?? 1, depth: depth ?? 1)
         }
         if let resolution { network.resolution = resolution }
+        if let stemStride { network.stemStride = stemStride }
         if let classes { network.classes = classes }
         if let channels { network.inputChannels = channels }
         return network

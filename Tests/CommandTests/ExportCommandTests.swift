@@ -27,9 +27,10 @@ import Testing
         try Nas.runProgram(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
     }
 
-    /// 32: the images are padded 28 → 32 in the graph; 24: then resized bilinearly as well.
-    @Test(arguments: [32, 24])
-    func onnxruntimeReproducesTheTrainedModel(resolution: Int) throws {
+    /// 32: the images are padded 28 → 32 in the graph; 24: then resized bilinearly as well;
+    /// with a stride-1 stem, whose Conv strides follow it.
+    @Test(arguments: [(32, 2), (24, 2), (24, 1)])
+    func onnxruntimeReproducesTheTrainedModel(resolution: Int, stemStride: Int) throws {
         guard Self.fashionMNISTInstalled else {
             Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
             return
@@ -40,7 +41,7 @@ import Testing
             return
         }
         let folder = try TemporaryDirectory()
-        let arch = try folder.write("every-operator.arch", Self.everyOperator)
+        let arch = try folder.write("every-operator.arch", "stem-stride: \(stemStride)\n" + Self.everyOperator)
         let model = folder.url.appendingPathComponent("model").path
         let cache = folder.url.appendingPathComponent("cache").path
         let train = try Nas.run([

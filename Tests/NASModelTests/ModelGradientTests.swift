@@ -31,6 +31,15 @@ import NASRandom
         drop-connect: 0
         er_r1_k3_s2_e4_c16_se0.5 ds_r2_k5_s1_e1_c16
         """,
+        // A stride-1 stem keeps the input's size through the stem.
+        """
+        stem: 8
+        stem-stride: 1
+        head: 0
+        dropout: 0
+        drop-connect: 0
+        ir_r1_k3_s2_e2_c8_se0.25
+        """,
     ]
 
     @Test(arguments: architectures.indices)
@@ -74,6 +83,19 @@ import NASRandom
             }
         }
         #expect(checked > 30)
+        #expect(model.parameters.count == resolved.cost.params)
+    }
+}
+
+@Suite struct StemStrideModelTests {
+    @Test(arguments: [1, 2]) func stemOutputFollowsItsStride(stride: Int) throws {
+        var network = try ArchitectureFile.decode(ModelGradientTests.architectures[2], name: "t")
+        network.stemStride = stride
+        let resolved = network.resolved(resolution: 16)
+        var generator = SeededGenerator(seed: 5)
+        let model = Model(resolved, maxBatch: 2, generator: &generator)
+        #expect(model.stem.stride == stride && model.stem.outSize == 16 / stride)
+        #expect(model.stem.outSize == resolved.stemOutputSize && model.folded().stem.stride == stride)
         #expect(model.parameters.count == resolved.cost.params)
     }
 }

@@ -20,8 +20,9 @@ import NASRandom
         cn_r1_k3_s2_c24_skip ir_r1_k5_s1_e2_c24_nr6
         """
 
-    static func folded(resolution: Int = 32) throws -> FoldedNetwork {
+    static func folded(resolution: Int = 32, stemStride: Int = 2) throws -> FoldedNetwork {
         var network = try ArchitectureFile.decode(architecture, name: "t")
+        network.stemStride = stemStride
         network.classes = 10
         network.inputChannels = 1
         var generator = SeededGenerator(seed: 3)
@@ -82,6 +83,13 @@ import NASRandom
         let unpadded = ONNXPreprocessing(channels: 1, imageSize: 32, padding: 0, mean: [0.5], std: [0.5])
         let plain = try ONNXExport.model(try Self.folded(), preprocessing: unpadded, name: "t")
         #expect(!plain.graph.node.contains { $0.opType == "Pad" || $0.opType == "Resize" })
+    }
+
+    @Test(arguments: [1, 2]) func stemConvStridesFollowTheNetwork(stride: Int) throws {
+        let model = try ONNXExport.model(try Self.folded(stemStride: stride), preprocessing: Self.fashionMNIST, name: "t")
+        let stem = try #require(model.graph.node.first { $0.opType == "Conv" })
+        #expect(stem.name == "stem")
+        #expect(stem.attribute.first { $0.name == "strides" }?.ints == [Int64(stride), Int64(stride)])
     }
 
     @Test func mismatchedPreprocessingIsRefused() throws {

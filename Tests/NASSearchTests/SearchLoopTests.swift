@@ -219,6 +219,15 @@ import Testing
         for format in [ExportFormat.json, .timm, .tf] {
             let text = try Export.render(network, trial: summary, run: status.run, format: format)
             #expect(try ArchitectureFile.decode(text, name: network.name) == network, "\(format)")
+            #expect(!text.contains("stem-stride") && !text.contains("stem_stride"), "\(format)")
+        }
+        // A stride-1 stem is kept by every format; the string formats say timm and TF lose it.
+        var strideOne = network
+        strideOne.stemStride = 1
+        for format in [ExportFormat.json, .timm, .tf] {
+            let text = try Export.render(strideOne, trial: summary, run: status.run, format: format)
+            #expect(try ArchitectureFile.decode(text, name: network.name) == strideOne, "\(format)")
+            #expect(text.contains("# stem-stride 1: timm and TF block strings cannot express it") == (format != .json))
         }
         let markdown = try Export.render(network, trial: summary, run: status.run, format: .markdown)
         #expect(markdown.contains("| stage | operator |"))

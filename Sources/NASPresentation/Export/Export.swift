@@ -70,18 +70,23 @@ public enum Export {
             let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return String(decoding: data, as: UTF8.self) + "\n"
         case .timm:
-            return header(origin, trial) + ArchitectureFile.encode(network)
+            return header(origin, trial) + stemStrideComment(network) + ArchitectureFile.encode(network)
         case .tf:
             let strings: [String]
             do { strings = try network.tfBlockStrings() } catch {
                 throw .architecture(error)
             }
-            return header(origin, trial) + ArchitectureFile.encodeSettings(network) + strings.joined(separator: "\n") + "\n"
+            return header(origin, trial) + stemStrideComment(network) + ArchitectureFile.encodeSettings(network) + strings.joined(separator: "\n") + "\n"
         case .markdown:
             return markdown(network, trial: trial, run: run)
         case .onnx:
             throw .invalid("ONNX is written from the trained model, not rendered from an architecture: use Export.onnx(_:trial:)")
         }
+    }
+
+    /// The file formats keep the stride as a setting; the comment warns readers of the strings.
+    private static func stemStrideComment(_ network: Network) -> String {
+        network.stemStrideNote.map { "# \($0)\n" } ?? ""
     }
 
     private static func header(_ origin: String, _ trial: TrialSummary) -> String {
