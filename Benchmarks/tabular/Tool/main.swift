@@ -10,6 +10,10 @@
 //       real proxy training).
 //   tabular-benchmark summary TABLE
 //       Seed agreement (Kendall τ between seeds 1 and 2), accuracy spread, rank cut-offs.
+//   tabular-benchmark fidelity PROXY_TABLE REFERENCE_TABLE
+//       How a cheaper table (e.g. built with --steps 300) ranks the architectures against the
+//       reference table's seed means (`FidelitySummary`): τ, ρ, τ over the better half, top-k
+//       overlap, the MACs and parameter baselines, each table's seed agreement.
 import Foundation
 import NASArchitecture
 import NASEvaluation
@@ -131,10 +135,28 @@ func summary(_ arguments: [String]) {
     }
 }
 
+func fidelity(_ arguments: [String]) {
+    guard arguments.count == 2 else { fail("fidelity PROXY_TABLE REFERENCE_TABLE") }
+    let (proxy, reference) = (BenchmarkTable(path: arguments[0]), BenchmarkTable(path: arguments[1]))
+    let measurements = reference.trainings.map { key, rows in
+        FidelityMeasurement(macs: rows[0].macs, params: rows[0].params, proxy: proxy.trainings[key]?.map(\.accuracy) ?? [],
+                            reference: rows.map(\.accuracy))
+    }
+    let summary = FidelitySummary(measurements)
+    let seconds = proxy.rows.map(\.seconds).reduce(0, +) / Double(max(1, proxy.rows.count))
+    func show(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "–" }
+    print("\(summary.candidates) architectures in both; proxy \(String(format: "%.1f", seconds)) s per training")
+    print("proxy vs reference: Kendall tau \(show(summary.kendall)), Spearman rho \(show(summary.spearman)), "
+          + "tau over the reference's better half \(show(summary.kendallTopHalf)), top-\(summary.topK) overlap \(show(summary.topOverlap))")
+    print("baselines: MACs tau \(show(summary.macsKendall)), parameters tau \(show(summary.paramsKendall)); "
+          + "seed agreement: proxy \(show(summary.proxySeedKendall)), reference \(show(summary.referenceSeedKendall))")
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "build": build(Array(arguments.dropFirst()))
 case "lookup": lookup(Array(arguments.dropFirst()))
 case "summary": summary(Array(arguments.dropFirst()))
-default: fail("usage: tabular-benchmark build|lookup|summary … (Benchmarks/tabular/README.md)")
+case "fidelity": fidelity(Array(arguments.dropFirst()))
+default: fail("usage: tabular-benchmark build|lookup|summary|fidelity … (Benchmarks/tabular/README.md)")
 }
