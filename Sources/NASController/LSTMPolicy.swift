@@ -150,6 +150,14 @@ struct LSTMPolicy: Policy {
         return (steps.map(\.action), steps.reduce(0) { $0 + $1.entropy } / Double(sizes.count))
     }
 
+    func logProbability(_ theta: [Double], actions: [Int]) -> Double {
+        Self.logProbability(forward(theta) { t, _ in actions[t] }, actions)
+    }
+
+    private static func logProbability(_ steps: [Step], _ actions: [Int]) -> Double {
+        zip(steps, actions).reduce(0) { $0 + $1.0.logp[$1.1] }
+    }
+
     func accumulateGradient(
         _ theta: [Double], actions: [Int], advantage: Double, entropyWeight: Double, into gradient: inout [Double]
     ) -> (logProb: Double, entropy: Double) {
@@ -208,8 +216,7 @@ struct LSTMPolicy: Policy {
                 }
             }
         }
-        let logProb = zip(steps, actions).reduce(0) { $0 + $1.0.logp[$1.1] }
-        return (logProb, steps.reduce(0) { $0 + $1.entropy })
+        return (Self.logProbability(steps, actions), steps.reduce(0) { $0 + $1.entropy })
     }
 }
 

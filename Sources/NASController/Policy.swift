@@ -10,6 +10,8 @@ protocol Policy: Sendable {
     /// Argmax at every step (greedy through the LSTM), and the mean entropy per decision
     /// of the distributions met along that path.
     func greedy(_ theta: [Double]) -> (actions: [Int], entropy: Double)
+    /// log π_θ(actions), forward only (PPO's ratios); the value `accumulateGradient` returns.
+    func logProbability(_ theta: [Double], actions: [Int]) -> Double
     /// Adds ∂/∂θ [advantage·log π(actions) + λ·H(actions)] to `gradient`, where H is the sum
     /// over decisions of the entropy of each step's distribution. Returns (log π, H).
     func accumulateGradient(
@@ -82,6 +84,10 @@ struct SoftmaxPolicy: Policy {
             return argmax(d.p)
         }
         return (actions, entropy / Double(sizes.count))
+    }
+
+    func logProbability(_ theta: [Double], actions: [Int]) -> Double {
+        sizes.indices.reduce(0) { $0 + distribution(theta, $1).logp[actions[$1]] }
     }
 
     func accumulateGradient(

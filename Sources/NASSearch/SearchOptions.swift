@@ -55,7 +55,7 @@ public struct SearchOptions: Sendable {
             reward.preset = preset
             reward.alpha = preset.alpha
             reward.beta = preset.beta
-            reward.form = preset == .absolute ? .absolute : nil
+            reward.form = preset.storedForm
         }
         if alpha != nil || beta != nil { reward.preset = nil }
         if let alpha { reward.alpha = alpha }

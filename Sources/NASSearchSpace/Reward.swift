@@ -40,8 +40,9 @@ public struct RewardSettings: Codable, Hashable, Sendable {
             }
         }
 
-        /// The reward's form this preset uses.
-        public var form: Form { self == .absolute ? .absolute : .multiplicative }
+        /// The form stored with this preset: nil for the multiplicative one, which is what
+        /// configurations written before the absolute reward mean.
+        public var storedForm: Form? { self == .absolute ? .absolute : nil }
     }
 
     /// How cost enters the reward; w = alpha if F ≤ T, else beta.
@@ -82,7 +83,7 @@ public struct RewardSettings: Codable, Hashable, Sendable {
         self.beta = beta ?? preset?.beta ?? Preset.soft.beta
         self.paramsExponent = paramsExponent
         self.paramsReference = paramsReference
-        form = preset == .absolute ? .absolute : nil
+        form = preset?.storedForm
     }
 
     /// EfficientNetV2's reward: both exponents fixed (w for step time, v for parameters).

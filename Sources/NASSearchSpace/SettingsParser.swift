@@ -74,10 +74,8 @@ extension SpaceParser {
         let alpha = try real("alpha")
         let beta = try real("beta")
         if alpha != nil, beta != nil, value("preset") == nil { preset = nil }
-        var settings = RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
         // Free exponents keep the preset's form: `preset: absolute` with its own beta.
-        if value("preset") != nil, preset == .absolute { settings.form = .absolute }
-        return settings
+        return RewardSettings(metric: metric, target: target, preset: preset, alpha: alpha, beta: beta)
     }
 
     /// The reward's metric: macs unless `node` names another.

@@ -49,6 +49,20 @@ private func worstGradientError(_ policy: any Policy, seed: UInt64, tanhConstant
     #expect(worstGradientError(policy, seed: 4, tanhConstant: tanhConstant) < 1e-6)
 }
 
+/// The forward-only log π (PPO's ratios) is exactly the one the gradient pass reports.
+@Test func logProbabilityIsTheGradientPassOne() {
+    let policies: [any Policy] = [SoftmaxPolicy(sizes: [2, 3, 4], tanhConstant: 2.5),
+                                  LSTMPolicy(sizes: [2, 3, 4], hidden: 8, tanhConstant: 2.5, initRange: 0.1)]
+    for policy in policies {
+        var generator = SeededGenerator(seed: 5)
+        let theta = (0..<policy.parameterCount).map { _ in (2 * generator.nextUnit() - 1) * 0.8 }
+        let actions = policy.sample(theta, &generator)
+        var scratch = [Double](repeating: 0, count: theta.count)
+        let viaGradient = policy.accumulateGradient(theta, actions: actions, advantage: 1, entropyWeight: 0, into: &scratch)
+        #expect(policy.logProbability(theta, actions: actions) == viaGradient.logProb)
+    }
+}
+
 /// Sampling follows the policy's probabilities, and log π of the sample is what the
 /// gradient code reports (softmax: exact product of the per-decision probabilities).
 @Test func samplingMatchesProbabilities() {

@@ -51,8 +51,7 @@ struct ReinforceStrategy: SearchStrategy {
 
     /// log π_θ(decisions).
     private func logProbability(_ decisions: [Int]) -> Double {
-        var scratch = [Double](repeating: 0, count: parameters.count)
-        return policy.accumulateGradient(parameters, actions: decisions, advantage: 0, entropyWeight: 0, into: &scratch).logProb
+        policy.logProbability(parameters, actions: decisions)
     }
 
     /// One Adam step on −(1/N) Σ_i [w_i·log π(a_i) + λ·H_i], the gradient clipped by global norm.
