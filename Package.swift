@@ -89,13 +89,13 @@ let package = Package(
         .target(
             name: "NASSearch",
             dependencies: ["NASSearchSpace", "NASController", "NASEvaluation", "NASStore", "NASProcess", "NASRandom",
-                           "NASArchitecture"]
+                           "NASArchitecture", "NASFidelity"]
         ),
         // Reading and presenting runs: status, the HTML report, the exports.
         .target(
             name: "NASPresentation",
             dependencies: ["NASSearch", "NASSearchSpace", "NASController", "NASStore", "NASONNX", "NASTraining",
-                           "NASArchitecture", "NASProcess", "NASFormatting"]
+                           "NASArchitecture", "NASProcess", "NASFormatting", "NASFidelity"]
         ),
         .executableTarget(
             name: "nas",

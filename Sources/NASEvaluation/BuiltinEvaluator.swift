@@ -37,7 +37,9 @@ public final class BuiltinEvaluator: TrialEvaluator, @unchecked Sendable {
     }
 
     public func evaluate(_ job: EvaluationJob, progress: @escaping @Sendable (Double) -> Void) throws(EvaluationFailure) -> TrialMeasurement {
-        let config = proxy.trainingConfig(seed: job.seed)
+        // The job's recipe: a fidelity study's budgets differ from the proxy the data was
+        // loaded for in everything but the data.
+        let config = job.proxy.trainingConfig(seed: job.seed)
         let trainer: Trainer, summary: TrainingSummary
         do {
             trainer = try Trainer(architecture: job.network, data: data, config: config)

@@ -30,6 +30,8 @@ public enum SearchEvent: Sendable {
     case updated(batch: Int, statistics: ControllerStatistics)
     /// `leader`: the latest leader evaluations (`TrialRole.leader`), empty when there are none.
     case finished(best: TrialRecord?, leader: [TrialRecord])
+    /// A fidelity study's trainings are all finished (`nas status` ranks them).
+    case studyFinished(complete: Int, failed: Int)
 }
 
 /// A search in its run folder: sample a batch → evaluate it (`workers` at a time) → record
@@ -214,6 +216,7 @@ public final class Search: @unchecked Sendable {
             try store.release(run: run.id, workerPrefix: Self.workerPrefix, reason: "interrupted: the search process stopped during the trial",
                               now: Date())
         }
+        if config.fidelity != nil { return try runStudy(emit: emit, resumed: resumed, released: released) }
         var (batch, controller) = try loadOrStartController()
         emit(.started(run: run.name, resumed: resumed, finished: try finishedCount(), total: config.trials, released: released,
                      best: try storeCall { try store.trials(run: run.id) }.bestSampled))
@@ -333,7 +336,7 @@ public final class Search: @unchecked Sendable {
     /// Returns once every trial of `batch` is finished. This process's workers claim what is
     /// queued; trials that other processes (`nas worker`) hold are waited on, and taken back
     /// when their lease runs out, so a worker killed mid-trial costs a re-run, never the batch.
-    private func evaluateBatch(_ batch: Int, emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
+    func evaluateBatch(_ batch: Int, emit: @escaping @Sendable (SearchEvent) -> Void) throws(SearchError) {
         func load() throws(SearchError) -> [TrialRecord] {
             try storeCall { try store.trials(run: run.id, batch: batch) }
         }
@@ -410,7 +413,7 @@ public final class Search: @unchecked Sendable {
         }
     }
 
-    private func storeCall<T>(_ body: () throws -> T) throws(SearchError) -> T {
+    func storeCall<T>(_ body: () throws -> T) throws(SearchError) -> T {
         try Self.storeCall(body)
     }
 

@@ -46,6 +46,15 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// many more times as leader trials (`TrialRole.leader`), and their mean reward is the
     /// search's result beside the best single trial. nil (older runs) or 0 = none.
     public var leaderEvaluations: Int?
+    /// A fidelity study instead of a search (`nas fidelity`): its trials, all enqueued when
+    /// the run is created, train at the plan's budgets; no controller runs. nil = a search.
+    public var fidelity: FidelityPlan?
+
+    /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
+    public func proxy(forBatch batch: Int) -> ProxySettings {
+        guard let fidelity, fidelity.budgets.indices.contains(batch) else { return proxy }
+        return fidelity.budgets[batch].proxy
+    }
 
     public var usesBuiltinTrainer: Bool { (try? EvaluatorChoice(evaluator)) == .builtin }
 
@@ -91,6 +100,11 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(leaders.contains(leaderEvaluations ?? 0),
                   "--leader-evaluations must be from \(leaders.lowerBound) to \(leaders.upperBound), got \(leaderEvaluations ?? 0)")
         do { try controller.validate() } catch { throw .controller(error) }
+        if let fidelity {
+            try fidelity.validate()
+            try check(trials == fidelity.trials, "a fidelity study's trials are its plan's (\(fidelity.trials)), got \(trials)")
+            try check(proxy == fidelity.budgets[0].proxy, "a fidelity study's proxy is its first budget")
+        }
         do { try EvaluatorChoice(evaluator).validate(submit: submit) } catch { throw .evaluator(error) }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")
     }

@@ -72,15 +72,16 @@ public struct TrialRunner: Sendable {
             do { network = try trial.decodedNetwork() } catch {
                 throw EvaluationFailure("the stored architecture does not decode: \(error)")
             }
+            let proxy = config.proxy(forBatch: trial.batch)
             let job = EvaluationJob(
                 trial: trial.number, seed: trial.seed, network: network,
-                decisions: trial.role == .reference ? [] : space.describe(trial.decisions), proxy: config.proxy,
+                decisions: trial.role == .reference ? [] : space.describe(trial.decisions), proxy: proxy,
                 isReference: trial.isReference)
             var measurement = try evaluator.evaluate(job, progress: progress)
             let cost = network.resolved(resolution: space.resolution).cost
             measurement.measureMissing(
                 network, latency: config.reward.needsLatency, stepTime: config.reward.needsStepTime,
-                resolution: space.resolution, proxy: config.proxy)
+                resolution: space.resolution, proxy: proxy)
             let breakdown = config.reward.evaluate(
                 accuracy: measurement.accuracy, macs: cost.macs, params: cost.params, latencyMs: measurement.latencyMs,
                 stepSeconds: measurement.stepSeconds)

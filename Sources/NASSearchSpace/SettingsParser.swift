@@ -115,10 +115,12 @@ extension SpaceParser {
         "label-smoothing", "dropout", "drop-connect", "augment", "threads",
     ]
 
-    func proxy(_ node: Node) throws(SearchSpaceError) -> ProxySettings {
+    /// The `proxy:` section, or (`base`) overrides of another proxy: keys not given keep
+    /// `base`'s values, and epochs given clear `base`'s steps (and the reverse).
+    func proxy(_ node: Node, base: ProxySettings = ProxySettings()) throws(SearchSpaceError) -> ProxySettings {
         let entries = try r.mapping(node, "proxy")
         try r.checkKeys(entries, allowed: Self.proxyKeys, "proxy")
-        var proxy = ProxySettings()
+        var proxy = base
         func real(_ node: Node, _ path: String, _ ok: (Double) -> Bool, _ expected: String) throws(SearchSpaceError)
             -> Double
         {
@@ -156,6 +158,7 @@ extension SpaceParser {
                 proxy.epochs = try real(
                     value, path, { $0 > 0 && $0 <= ProxySettings.maxEpochs },
                     "epochs in (0, \(Formatting.shortest(ProxySettings.maxEpochs))]")
+                proxy.steps = nil
                 epochsNode = value
             case "steps":
                 if epochsNode != nil || entries.contains(where: { $0.key == "epochs" }) {
@@ -217,5 +220,51 @@ extension SpaceParser {
             }
         }
         return (search, references)
+    }
+}
+
+extension ProxySettings {
+    /// These settings with some replaced: `text` is `key=value` pairs joined by commas, keys
+    /// as in a space file's `proxy:` section (`epochs=3,width=0.5,learning-rate=0.1`), checked
+    /// against the same bounds. Epochs given clear a step budget and steps given replace the
+    /// epochs, so the result trains exactly as the text says.
+    public func overriding(_ text: String) throws(SearchSpaceError) -> ProxySettings {
+        let pairs = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var lines: [String] = []
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), !pair[..<equals].isEmpty else {
+                throw SearchSpaceError(file: "budget '\(text)'", line: nil, field: "",
+                                       message: "'\(pair)' is not key=value (keys: \(SpaceParser.proxyKeys.joined(separator: ", ")))")
+            }
+            lines.append("\(pair[..<equals].trimmingCharacters(in: .whitespaces)): \(pair[pair.index(after: equals)...].trimmingCharacters(in: .whitespaces))")
+        }
+        guard !lines.isEmpty else {
+            throw SearchSpaceError(file: "budget '\(text)'", line: nil, field: "", message: "sets nothing (expected key=value pairs such as epochs=3)")
+        }
+        let parser = SpaceParser(file: "budget '\(text)'")
+        let node = try parser.r.compose(lines.joined(separator: "\n"))
+        return try parser.proxy(node, base: self)
+    }
+
+    /// The settings that differ from `base`, as `overriding` reads them (for labels).
+    public func differences(from base: ProxySettings) -> String {
+        var parts: [String] = []
+        func add<T: Equatable>(_ key: String, _ mine: T, _ theirs: T, _ show: (T) -> String) {
+            if mine != theirs { parts.append("\(key)=\(show(mine))") }
+        }
+        let number = { (value: Double) in Formatting.shortest(value) }
+        add("resolution", resolution, base.resolution) { String($0) }
+        add("width", width, base.width, number)
+        add("depth", depth, base.depth, number)
+        if steps != base.steps || (steps == nil && epochs != base.epochs) {
+            parts.append(steps.map { "steps=\($0)" } ?? "epochs=\(number(epochs))")
+        }
+        add("batch", batch, base.batch) { String($0) }
+        add("learning-rate", learningRate, base.learningRate, number)
+        add("label-smoothing", labelSmoothing, base.labelSmoothing, number)
+        add("dropout", dropout, base.dropout, number)
+        add("drop-connect", dropConnect, base.dropConnect, number)
+        add("augment", augment, base.augment) { String($0) }
+        return parts.joined(separator: ",")
     }
 }

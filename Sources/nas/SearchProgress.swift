@@ -77,6 +77,8 @@ final class SearchProgress: @unchecked Sendable {
                 say("search finished in \(elapsed) with no completed trial")
             }
             if let line = Self.leaderLine(leader) { say(line) }
+        case let .studyFinished(complete, failed):
+            say("fidelity study finished in \(Formatting.clock(Date().timeIntervalSince(start))): \(complete) trainings complete, \(failed) failed")
         }
     }
 

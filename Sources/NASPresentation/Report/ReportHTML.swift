@@ -22,17 +22,14 @@ extension RunReport {
         body.append("<header><h1>SwiftNAS report: \(e(run.name))</h1>")
         body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
                     + (bestSample.map { "; best trial #\($0.id), reward \(Formatting.fraction($0.reward))" } ?? "") + "</p></header>")
-        var sections = [
-            (Self.sectionTitles[0], runSection()), (Self.sectionTitles[1], trialSection()),
-            (Self.sectionTitles[2], controllerSection()),
-        ]
-        if !comparisons.isEmpty { sections.append((Self.comparisonTitle, comparisonSection())) }
-        sections += [
-            (Self.sectionTitles[3], paretoSection()), (Self.sectionTitles[4], architectureSection()),
-            (Self.sectionTitles[5], familySection()), (Self.sectionTitles[6], topSection()),
-            (Self.sectionTitles[7], reproduceSection()),
-        ]
-        for (index, (title, content)) in sections.enumerated() { body.append(section(index + 1, title, content)) }
+        if let study = status.fidelity {
+            // A study has no controller or winner: its result is the table.
+            let sections = [(Self.sectionTitles[0], runSection()), (Self.fidelityTitle, fidelitySection(study)),
+                            (Self.sectionTitles[3], paretoSection())]
+            for (index, (title, content)) in sections.enumerated() { body.append(section(index + 1, title, content)) }
+        } else {
+            body += searchSections()
+        }
         body.append("<footer>Generated \(e(Formatting.date(generated))) by SwiftNAS \(e(SwiftNAS.version)) (<code>nas report</code>); how each number is computed: Docs/REPORT.md.</footer>")
         return """
             <!DOCTYPE html>
@@ -54,6 +51,21 @@ extension RunReport {
             </html>
 
             """
+    }
+
+    /// A search's sections, numbered.
+    private func searchSections() -> [String] {
+        var sections = [
+            (Self.sectionTitles[0], runSection()), (Self.sectionTitles[1], trialSection()),
+            (Self.sectionTitles[2], controllerSection()),
+        ]
+        if !comparisons.isEmpty { sections.append((Self.comparisonTitle, comparisonSection())) }
+        sections += [
+            (Self.sectionTitles[3], paretoSection()), (Self.sectionTitles[4], architectureSection()),
+            (Self.sectionTitles[5], familySection()), (Self.sectionTitles[6], topSection()),
+            (Self.sectionTitles[7], reproduceSection()),
+        ]
+        return sections.enumerated().map { index, entry in section(index + 1, entry.0, entry.1) }
     }
 
     private func section(_ number: Int, _ title: String, _ content: String) -> String {

@@ -118,10 +118,12 @@ public struct RunStatus: Codable, Sendable {
     /// The controller's most likely architecture, evaluated several times after the budget;
     /// nil when the run has no leader evaluations (yet).
     public var leader: LeaderSummary?
+    /// A fidelity study's outcome (`nas fidelity`); nil for a search.
+    public var fidelity: StudyResult?
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
-        case run, counts, finished, updates, best, leader, trials, baseline
+        case run, counts, finished, updates, best, leader, trials, baseline, fidelity
         case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
@@ -159,6 +161,7 @@ public struct RunStatus: Codable, Sendable {
         trials = snapshot.trials.map { TrialSummary($0, space: space) }
         best = trials.bestSampled
         leader = LeaderSummary(trials.leaderEvaluations, all: trials)
+        fidelity = StudyResult(snapshot)
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -177,8 +180,12 @@ public struct RunStatus: Codable, Sendable {
         lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
         lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
         lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
-        lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
-        if let best {
+        if let fidelity {
+            lines.append(contentsOf: fidelity.lines)
+        } else {
+            lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
+        }
+        if let best, fidelity == nil {
             lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }

@@ -1,0 +1,129 @@
+import Foundation
+import NASFidelity
+import NASFormatting
+import NASSearch
+import NASStore
+
+/// A fidelity study's outcome (`nas fidelity`, `nas status` and the report on its run): each
+/// budget's rank fidelity against the reference, its cost per training, and the baselines
+/// (the reference's own seed agreement, MACs and parameters alone).
+public struct StudyResult: Codable, Sendable, Hashable {
+    public struct Budget: Codable, Sendable, Hashable {
+        public var label: String
+        public var seeds: Int
+        /// Trainings complete of `candidates × seeds`.
+        public var complete: Int
+        public var failed: Int
+        /// Mean wall-clock seconds of one complete training (one thread each).
+        public var secondsPerTraining: Double?
+        /// Mean validation accuracy over every complete training.
+        public var meanAccuracy: Double?
+        /// Against the reference; nil for the reference itself.
+        public var fidelity: FidelitySummary?
+
+        enum CodingKeys: String, CodingKey {
+            case label, seeds, complete, failed, fidelity
+            case secondsPerTraining = "seconds_per_training", meanAccuracy = "mean_accuracy"
+        }
+    }
+
+    /// One correlation candidate: its cost and its mean accuracy at each budget.
+    public struct Candidate: Codable, Sendable, Hashable {
+        /// The trial number of its first training (budget 0, seed 0).
+        public var trial: Int
+        public var macs: Int
+        public var params: Int
+        /// Mean over the budget's complete trainings, in budget order; nil for none yet.
+        public var accuracy: [Double?]
+        /// The reference's lowest and highest accuracy over its seeds (its seed spread).
+        public var referenceRange: [Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case trial, macs, params, accuracy
+            case referenceRange = "reference_range"
+        }
+    }
+
+    public var candidates: Int
+    /// Cheapest first; the last is the reference.
+    public var budgets: [Budget]
+    public var rows: [Candidate]
+    /// The reference's seed-to-seed τ, MACs and parameters against it: from any budget's
+    /// summary (they do not depend on the proxy), repeated here for the reader.
+    public var referenceSeedKendall: Double?
+    public var macsKendall: Double?
+    public var paramsKendall: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case candidates, budgets, rows
+        case referenceSeedKendall = "reference_seed_kendall", macsKendall = "macs_kendall", paramsKendall = "params_kendall"
+    }
+
+    /// nil for a run that is not a study.
+    public init?(_ snapshot: RunSnapshot) {
+        guard let plan = snapshot.config.fidelity else { return nil }
+        let records = snapshot.trials.map(\.record)
+        candidates = plan.candidates
+        // accuracies[budget][candidate] = complete trainings' accuracies, in seed order.
+        var accuracies = plan.budgets.map { _ in Array(repeating: [Double](), count: plan.candidates) }
+        var cost = Array(repeating: (macs: 0, params: 0), count: plan.candidates)
+        for record in records where plan.budgets.indices.contains(record.batch) {
+            let offset = record.number - plan.firstTrial(ofBudget: record.batch)
+            guard offset >= 0, let result = record.result, record.state == .complete else { continue }
+            let candidate = offset % plan.candidates
+            accuracies[record.batch][candidate].append(result.accuracy)
+            cost[candidate] = (result.macs, result.params)
+        }
+        let reference = accuracies[plan.budgets.count - 1]
+        budgets = plan.budgets.enumerated().map { index, budget in
+            let trials = records.filter { $0.batch == index }
+            let seconds = trials.compactMap { $0.state == .complete ? $0.result?.seconds : nil }
+            let all = accuracies[index].joined()
+            let isReference = index == plan.budgets.count - 1
+            let measurements = (0..<plan.candidates).map {
+                FidelityMeasurement(macs: cost[$0].macs, params: cost[$0].params, proxy: accuracies[index][$0], reference: reference[$0])
+            }
+            return Budget(
+                label: budget.label, seeds: budget.seeds, complete: trials.count { $0.state == .complete },
+                failed: trials.count { $0.state == .failed },
+                secondsPerTraining: seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count),
+                meanAccuracy: all.isEmpty ? nil : all.reduce(0, +) / Double(all.count),
+                fidelity: isReference ? nil : FidelitySummary(measurements))
+        }
+        let referenceOnly = (0..<plan.candidates).map {
+            FidelityMeasurement(macs: cost[$0].macs, params: cost[$0].params, proxy: reference[$0], reference: reference[$0])
+        }
+        rows = (0..<plan.candidates).map { candidate in
+            let means = accuracies.map { $0[candidate].isEmpty ? nil : $0[candidate].reduce(0, +) / Double($0[candidate].count) }
+            let seeds = reference[candidate]
+            return Candidate(trial: plan.firstTrial(ofBudget: 0) + candidate, macs: cost[candidate].macs, params: cost[candidate].params,
+                             accuracy: means, referenceRange: seeds.isEmpty ? nil : [seeds.min()!, seeds.max()!])
+        }
+        let baseline = FidelitySummary(referenceOnly)
+        referenceSeedKendall = baseline.referenceSeedKendall
+        macsKendall = baseline.macsKendall
+        paramsKendall = baseline.paramsKendall
+    }
+
+    /// The table `nas fidelity` and `nas status` print.
+    public var lines: [String] {
+        func tau(_ value: Double?) -> String { Formatting.fixed(value, digits: 3) }
+        func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        let labelWidth = max(12, budgets.map(\.label.count).max() ?? 0)
+        func pad(_ text: String) -> String { text.padding(toLength: labelWidth, withPad: " ", startingAt: 0) }
+        var lines = ["fidelity study: \(candidates) correlation candidates; the last budget is the reference",
+                     "free baselines against the reference: MACs τ \(tau(macsKendall)), parameters τ \(tau(paramsKendall)); ceiling (reference seed vs seed) τ \(tau(referenceSeedKendall))",
+                     pad("budget") + "  seeds  done    s/train  mean acc   τ      ρ      τ top half  top-k overlap  seed τ"]
+        for budget in budgets {
+            let summary = budget.fidelity
+            let done = "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
+            let overlap = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
+            let seedTau = summary?.proxySeedKendall ?? (summary == nil ? referenceSeedKendall : nil)
+            lines.append(pad(budget.label) + left(String(budget.seeds), 7) + "  " + done.padding(toLength: 7, withPad: " ", startingAt: 0)
+                         + left(Formatting.fixed(budget.secondsPerTraining, digits: 1), 8) + left(Formatting.fixed(budget.meanAccuracy, digits: 4), 10)
+                         + left(summary == nil ? "–" : tau(summary?.kendall), 7) + left(summary == nil ? "–" : tau(summary?.spearman), 7)
+                         + left(summary == nil ? "–" : tau(summary?.kendallTopHalf), 12) + left(overlap, 15) + left(tau(seedTau), 8))
+        }
+        return lines
+    }
+}

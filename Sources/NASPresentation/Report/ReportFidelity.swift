@@ -1,0 +1,39 @@
+import Foundation
+import NASFormatting
+
+extension RunReport {
+    /// The section of a fidelity study's report, after "Run".
+    public static let fidelityTitle = "Rank fidelity"
+
+    /// Each budget against the reference, then every candidate's accuracies.
+    func fidelitySection(_ study: StudyResult) -> String {
+        let e = escapeHTML
+        func tau(_ value: Double?) -> String { Formatting.fixed(value, digits: 3) }
+        var parts = ["<p>\(study.candidates) correlation candidates, trained at every budget; each budget's mean accuracies ranked against the reference's (the last row). "
+                     + "Free baselines: MACs alone τ <strong>\(tau(study.macsKendall))</strong>, parameters alone τ \(tau(study.paramsKendall)); "
+                     + "the ceiling, the reference's own seed-to-seed τ: <strong>\(tau(study.referenceSeedKendall))</strong>.</p>"]
+        parts.append("<table>\n<thead><tr><th>budget</th><th class=\"num\">seeds</th><th class=\"num\">done</th><th class=\"num\">s per training</th><th class=\"num\">mean accuracy</th>"
+                     + "<th class=\"num\">Kendall τ</th><th class=\"num\">Spearman ρ</th><th class=\"num\">τ, reference's better half</th><th class=\"num\">top-k overlap</th><th class=\"num\">seed vs seed τ</th></tr></thead>\n<tbody>")
+        for budget in study.budgets {
+            let summary = budget.fidelity
+            let seedTau = summary == nil ? study.referenceSeedKendall : summary?.proxySeedKendall
+            let cells = [
+                String(budget.seeds), "\(budget.complete)/\(budget.seeds * study.candidates)", Formatting.fixed(budget.secondsPerTraining, digits: 1),
+                Formatting.fixed(budget.meanAccuracy, digits: 4), summary == nil ? "–" : tau(summary?.kendall), summary == nil ? "–" : tau(summary?.spearman),
+                summary == nil ? "–" : tau(summary?.kendallTopHalf), summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–", tau(seedTau),
+            ]
+            parts.append("<tr><td><code>\(e(budget.label))</code></td>" + cells.map { "<td class=\"num\">\(e($0))</td>" }.joined() + "</tr>")
+        }
+        parts.append("</tbody>\n</table>")
+        parts.append("<table>\n<thead><tr><th class=\"num\">trial</th><th class=\"num\">MACs</th><th class=\"num\">params</th>"
+                     + study.budgets.map { "<th class=\"num\"><code>\(e($0.label))</code></th>" }.joined() + "<th class=\"num\">reference seeds</th></tr></thead>\n<tbody>")
+        func referenceMean(_ row: StudyResult.Candidate) -> Double { (row.accuracy.last ?? nil) ?? -1 }
+        for row in study.rows.sorted(by: { referenceMean($0) > referenceMean($1) }) {
+            let range = row.referenceRange.map { "\(Formatting.fixed($0[0], digits: 4))–\(Formatting.fixed($0[1], digits: 4))" } ?? "–"
+            parts.append("<tr><td class=\"num\">#\(row.trial)</td><td class=\"num\">\(Formatting.macs(row.macs))</td><td class=\"num\">\(Formatting.params(row.params))</td>"
+                         + row.accuracy.map { "<td class=\"num\">\(Formatting.fixed($0, digits: 4))</td>" }.joined() + "<td class=\"num\">\(range)</td></tr>")
+        }
+        parts.append("</tbody>\n</table>\n<p>Rows sorted by the reference's mean accuracy; MACs at the space's resolution. Kendall τ is τ-b (ties counted); the better half is the reference's; top-k overlap is the share of the reference's k best that are also the budget's k best.</p>")
+        return parts.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import NASController
+import NASSearchSpace
+
+/// What `nas fidelity` is asked: the budgets as overrides of the space's proxy, the
+/// reference last. Turned into a run configuration whose plan is `SearchConfig.fidelity`.
+public struct FidelityOptions: Sendable {
+    /// Correlation candidates (the study's architectures).
+    public var candidates = 20
+    /// Cheaper budgets besides the space's proxy, each `key=value,…` over the space's proxy.
+    public var budgets: [String] = []
+    /// The reference budget over the space's proxy.
+    public var reference = "epochs=5"
+    /// Seeds of every proxy budget and of the reference.
+    public var seeds = 2
+    public var referenceSeeds = 2
+    /// Leave the space's own proxy out (only the `budgets` are ranked).
+    public var withoutSpaceProxy = false
+    public var seed: UInt64 = 1
+    public var evaluator = "builtin"
+    public var timeout: Double?
+    public var workers: Int?
+    public var data: String?
+
+    public init() {}
+
+    public func config(space: SearchSpace, spaceFile: String) throws(SearchError) -> SearchConfig {
+        var base = space.proxy
+        if let data { base.data = data }
+        func budget(_ text: String, seeds: Int) throws(SearchError) -> FidelityBudget {
+            do {
+                let proxy = try base.overriding(text)
+                return FidelityBudget(label: proxy.differences(from: base), proxy: proxy, seeds: seeds)
+            } catch { throw .space(error) }
+        }
+        var budgets = withoutSpaceProxy ? [] : [FidelityBudget(label: "proxy", proxy: base, seeds: seeds)]
+        for text in self.budgets {
+            budgets.append(try budget(text, seeds: seeds))
+        }
+        budgets.append(try budget(reference, seeds: referenceSeeds))
+        budgets[budgets.count - 1].label = "reference " + budgets[budgets.count - 1].label
+        let plan = FidelityPlan(candidates: candidates, budgets: budgets, seed: seed)
+        var controller = ControllerConfig.recommended(policy: ControllerConfig.recommendedPolicy)
+        controller.strategy = .random
+        var config = SearchConfig(
+            spaceFile: spaceFile, trials: plan.trials, batch: 1, controller: controller, reward: space.reward,
+            proxy: budgets[0].proxy, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+        config.seed = seed
+        config.evaluator = evaluator
+        config.timeout = timeout
+        config.fidelity = plan
+        try plan.validate()
+        try config.validate()
+        return config
+    }
+}

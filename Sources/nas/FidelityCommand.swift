@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import NASPresentation
+import NASSearch
+import NASSearchSpace
+
+struct FidelityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fidelity",
+        abstract: "Measure how well a proxy budget ranks architectures: a fidelity study in a run folder.",
+        discussion: """
+            Picks --candidates correlation candidates spread over the space's MACs range, trains
+            each at the space's proxy, at every --budget and at the --reference budget (each a
+            set of the space's proxy keys over the space's proxy, e.g. epochs=5,width=0.5), and
+            prints each budget's Kendall τ, Spearman ρ and top-k overlap against the reference,
+            beside the reference's own seed-to-seed τ (the ceiling) and MACs' and parameters' τ
+            (the free baselines). Every training is a trial of the run: kill it at any moment and
+            `nas resume RUN` carries on; `nas worker` processes can serve it; `nas status RUN`
+            and `nas report RUN` show it (Docs/PROXY.md).
+
+            Examples:
+              nas fidelity --space SearchSpaces/mnasnet.yaml --run Runs/fidelity --reference epochs=5
+              nas fidelity --space s.yaml --run r --budget steps=100 --budget epochs=2 --reference epochs=10 --seeds 3
+            """
+    )
+
+    @Option(help: "The search-space file (YAML).")
+    var space: String
+
+    @Option(name: .customLong("run"), help: "The run folder to create; with --storage, the new run's name.")
+    var runDirectory: String
+
+    @Option(help: "Correlation candidates (architectures of the space, spread over its MACs range).")
+    var candidates = 20
+
+    @Option(help: ArgumentHelp("A further proxy budget to rank, key=value pairs over the space's proxy (repeatable).", valueName: "key=value,…"))
+    var budget: [String] = []
+
+    @Option(help: ArgumentHelp("The reference budget every other is ranked against, over the space's proxy.", valueName: "key=value,…"))
+    var reference = "epochs=5"
+
+    @Option(help: "Seeds of each proxy budget.")
+    var seeds = 2
+
+    @Option(help: "Seeds of the reference (two or more give its seed-to-seed τ, the ceiling).")
+    var referenceSeeds = 2
+
+    @Flag(help: "Rank only the --budget recipes, not the space's own proxy.")
+    var withoutSpaceProxy = false
+
+    @Option(help: "Seed of the candidates' pick and of every training.")
+    var seed: UInt64 = 1
+
+    @Option(help: "builtin (the shared trainer) or a shell command reading a trial (its budget in `budget`) as JSON on stdin.")
+    var evaluator: String = "builtin"
+
+    @Option(help: "Proxy dataset location (cifar10, folder).")
+    var data: String?
+
+    @Flag(help: "Print the result as JSON (the `fidelity` object of `nas status --json`).")
+    var json = false
+
+    @OptionGroup var runOptions: RunOptions
+
+    @OptionGroup var storage: StorageOptions
+
+    func validate() throws {
+        try storage.check(run: runDirectory)
+    }
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: space) else {
+            throw CommandError("cannot read the space file '\(space)'")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let parsed = try SearchSpace.parse(text, file: space)
+        var options = FidelityOptions()
+        options.candidates = candidates
+        options.budgets = budget
+        options.reference = reference
+        options.seeds = seeds
+        options.referenceSeeds = referenceSeeds
+        options.withoutSpaceProxy = withoutSpaceProxy
+        options.seed = seed
+        options.evaluator = evaluator
+        options.workers = runOptions.workers
+        options.data = self.data
+        let config = try options.config(space: parsed, spaceFile: space)
+        let location = storage.location(runDirectory)
+        let search = try Search.create(location: location, spaceText: text, config: config, dataCache: runOptions.cache,
+                                       dataProgress: dataProgress())
+        exitOnInterrupt(resume: location.commandArguments)
+        try search.run(events: SearchProgress(quiet: runOptions.quiet || json).handle)
+        let status = try RunStatus.load(location)
+        guard let result = status.fidelity else { return }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(result.lines.joined(separator: "\n"))
+        }
+    }
+}
