@@ -111,16 +111,19 @@ public struct StudyResult: Codable, Sendable, Hashable {
         func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         let labelWidth = max(12, budgets.map(\.label.count).max() ?? 0)
         func pad(_ text: String) -> String { text.padding(toLength: labelWidth, withPad: " ", startingAt: 0) }
+        func done(_ budget: Budget) -> String {
+            "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
+        }
+        let doneWidth = max(6, budgets.map { done($0).count }.max() ?? 0) + 1
         var lines = ["fidelity study: \(candidates) correlation candidates; the last budget is the reference",
                      "free baselines against the reference: MACs τ \(tau(macsKendall)), parameters τ \(tau(paramsKendall)); ceiling (reference seed vs seed) τ \(tau(referenceSeedKendall))",
-                     pad("budget") + "  seeds  done    s/train  mean acc   τ      ρ      τ top half  top-k overlap  seed τ"]
+                     pad("budget") + "  seeds  " + "done".padding(toLength: doneWidth, withPad: " ", startingAt: 0) + "s/train  mean acc   τ      ρ      τ top half  top-k overlap  seed τ"]
         for budget in budgets {
             let summary = budget.fidelity
-            let done = "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
             let overlap = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
             let seedTau = summary?.proxySeedKendall ?? (summary == nil ? referenceSeedKendall : nil)
-            lines.append(pad(budget.label) + left(String(budget.seeds), 7) + "  " + done.padding(toLength: 7, withPad: " ", startingAt: 0)
-                         + left(Formatting.fixed(budget.secondsPerTraining, digits: 1), 8) + left(Formatting.fixed(budget.meanAccuracy, digits: 4), 10)
+            lines.append(pad(budget.label) + left(String(budget.seeds), 7) + "  " + done(budget).padding(toLength: doneWidth, withPad: " ", startingAt: 0)
+                         + left(Formatting.fixed(budget.secondsPerTraining, digits: 1), 7) + left(Formatting.fixed(budget.meanAccuracy, digits: 4), 10)
                          + left(summary == nil ? "–" : tau(summary?.kendall), 7) + left(summary == nil ? "–" : tau(summary?.spearman), 7)
                          + left(summary == nil ? "–" : tau(summary?.kendallTopHalf), 12) + left(overlap, 15) + left(tau(seedTau), 8))
         }

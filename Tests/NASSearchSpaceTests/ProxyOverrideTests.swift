@@ -1,0 +1,31 @@
+import NASSearchSpace
+import Testing
+
+/// `ProxySettings.overriding`: the budgets of `nas fidelity` as overrides of a space's proxy.
+@Suite struct ProxyOverrideTests {
+    @Test func overridesKeepTheRestAndSwitchBetweenStepsAndEpochs() throws {
+        var base = ProxySettings()
+        base.steps = 300
+        base.width = 0.25
+        let longer = try base.overriding("epochs=5, learning-rate=0.1")
+        #expect(longer.epochs == 5 && longer.steps == nil && longer.learningRate == 0.1 && longer.width == 0.25)
+        #expect(longer.differences(from: base) == "epochs=5,learning-rate=0.1")
+        let shorter = try longer.overriding("steps=50,width=0.5,resolution=64")
+        #expect(shorter.steps == 50 && shorter.width == 0.5 && shorter.resolution == 64)
+        // A step budget ignores the epochs, which keep the base's value.
+        var same = shorter
+        same.epochs = base.epochs
+        #expect(try base.overriding(shorter.differences(from: base)) == same)
+    }
+
+    @Test func badOverridesAreRefusedInOneLine() {
+        let base = ProxySettings()
+        for (text, expected) in [("epochs", "not key=value"), ("", "sets nothing"), ("color=red", "color"),
+                                 ("width=0", "out of range"), ("steps=10,epochs=2", "not both"), ("batch=1", "batch size")] {
+            #expect { try base.overriding(text) } throws: { error in
+                let message = "\(error)"
+                return message.contains(expected) && !message.contains("\n")
+            }
+        }
+    }
+}
