@@ -27,6 +27,9 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// Proxy multipliers applied to the architecture before building it.
     public var width = 1.0
     public var depth = 1.0
+    /// The stem's stride for this training (1 keeps a small image's resolution through the
+    /// stem, so a 32-px proxy has B0's spatial structure at 64 px); nil = the architecture's.
+    public var stemStride: Int?
     /// Overrides of the architecture's dropout and drop-connect rates (nil = the
     /// architecture's). The brief-training defaults are lighter than EfficientNet's 0.2/0.2.
     public var dropout: Double? = 0.1
@@ -84,6 +87,7 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
             "--resolution must be from \(resolutions.lowerBound) to \(resolutions.upperBound)")
         try check(width > 0 && width <= Self.maxMultiplier, "--width must be in (0, \(Int(Self.maxMultiplier))]")
         try check(depth > 0 && depth <= Self.maxMultiplier, "--depth must be in (0, \(Int(Self.maxMultiplier))]")
+        try check(stemStride.map { (1...2).contains($0) } ?? true, "the stem stride must be 1 or 2")
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")

@@ -54,6 +54,9 @@ public struct ProxySettings: Codable, Hashable, Sendable {
     public var dropConnect = TrainingConfig.defaults.dropConnect!
     public var augment = TrainingConfig.defaults.augment
     public var threads = TrainingConfig.defaults.threads
+    /// The stem's stride while training (1 or 2); nil = each candidate's own. MACs for the
+    /// reward are still counted on the candidate as it is.
+    public var stemStride: Int?
 
     public init() {}
 
@@ -64,6 +67,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         case dropout
         case dropConnect = "drop_connect"
         case augment, threads
+        case stemStride = "stem_stride"
     }
 
     /// The trainer's configuration for one trial: `TrainingConfig`'s defaults with these
@@ -82,6 +86,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         config.width = width
         config.depth = depth
         config.threads = threads
+        config.stemStride = stemStride
         config.seed = seed
         return config
     }

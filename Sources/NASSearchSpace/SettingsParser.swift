@@ -112,7 +112,7 @@ extension SpaceParser {
 
     static let proxyKeys = [
         "dataset", "data", "validation", "resolution", "width", "depth", "epochs", "steps", "batch", "learning-rate",
-        "label-smoothing", "dropout", "drop-connect", "augment", "threads",
+        "label-smoothing", "dropout", "drop-connect", "augment", "threads", "stem-stride",
     ]
 
     /// The `proxy:` section, or (`base`) overrides of another proxy: keys not given keep
@@ -175,6 +175,7 @@ extension SpaceParser {
             case "drop-connect": proxy.dropConnect = try real(value, path, { $0 >= 0 && $0 < 1 }, "a rate in [0, 1)")
             case "augment": proxy.augment = try r.bool(value, path)
             case "threads": proxy.threads = try r.int(value, path, in: ProxySettings.threadsRange, what: "a thread count")
+            case "stem-stride": proxy.stemStride = try r.int(value, path, in: 1...2, what: "a stem stride (1 or 2)")
             default: break
             }
         }
@@ -265,6 +266,7 @@ extension ProxySettings {
         add("dropout", dropout, base.dropout, number)
         add("drop-connect", dropConnect, base.dropConnect, number)
         add("augment", augment, base.augment) { String($0) }
+        add("stem-stride", stemStride, base.stemStride) { $0.map(String.init) ?? "~" }
         return parts.joined(separator: ",")
     }
 }

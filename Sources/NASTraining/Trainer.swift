@@ -73,6 +73,7 @@ public final class Trainer {
         self.data = data
         var network = architecture
         if config.width != 1 || config.depth != 1 { network = network.scaled(width: config.width, depth: config.depth) }
+        if let stemStride = config.stemStride { network.stemStride = stemStride }
         network.classes = data.train.classNames.count
         network.inputChannels = data.train.channels
         let resolution = config.resolution ?? data.train.height

@@ -29,3 +29,13 @@ import Testing
         }
     }
 }
+
+@Suite struct ProxyStemStrideTests {
+    @Test func aProxyStemStrideReachesTheTrainersRecipe() throws {
+        let proxy = try ProxySettings().overriding("stem-stride=1")
+        #expect(proxy.stemStride == 1 && proxy.trainingConfig(seed: 1).stemStride == 1)
+        #expect(ProxySettings().trainingConfig(seed: 1).stemStride == nil)
+        #expect(proxy.differences(from: ProxySettings()) == "stem-stride=1")
+        #expect { try ProxySettings().overriding("stem-stride=3") } throws: { "\($0)".contains("stem stride") }
+    }
+}
