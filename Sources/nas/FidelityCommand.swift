@@ -21,6 +21,7 @@ struct FidelityCommand: ParsableCommand {
             Examples:
               nas fidelity --space SearchSpaces/mnasnet.yaml --run Runs/fidelity --reference epochs=5
               nas fidelity --space s.yaml --run r --budget steps=100 --budget epochs=2 --reference epochs=10 --seeds 3
+              nas fidelity --space s.yaml --run r --proxy dataset=cifar10,data=cifar10.tar.gz --budget stem-stride=1
             """
     )
 
@@ -54,8 +55,8 @@ struct FidelityCommand: ParsableCommand {
     @Option(help: "builtin (the shared trainer) or a shell command reading a trial (its budget in `budget`) as JSON on stdin.")
     var evaluator: String = "builtin"
 
-    @Option(help: "Proxy dataset location (cifar10, folder).")
-    var data: String?
+    @Option(help: ArgumentHelp("Overrides of the space's proxy shared by every budget, e.g. dataset=cifar10,data=PATH.", valueName: "key=value,…"))
+    var proxy: String?
 
     @Flag(help: "Print the result as JSON (the `fidelity` object of `nas status --json`).")
     var json = false
@@ -84,7 +85,7 @@ struct FidelityCommand: ParsableCommand {
         options.seed = seed
         options.evaluator = evaluator
         options.workers = runOptions.workers
-        options.data = self.data
+        options.proxy = proxy
         let config = try options.config(space: parsed, spaceFile: space)
         let location = storage.location(runDirectory)
         let search = try Search.create(location: location, spaceText: text, config: config, dataCache: runOptions.cache,

@@ -20,13 +20,17 @@ public struct FidelityOptions: Sendable {
     public var evaluator = "builtin"
     public var timeout: Double?
     public var workers: Int?
-    public var data: String?
+    /// Overrides of the space's proxy that every budget shares (`--proxy`), e.g. another
+    /// dataset: `dataset=cifar10,data=PATH`.
+    public var proxy: String?
 
     public init() {}
 
     public func config(space: SearchSpace, spaceFile: String) throws(SearchError) -> SearchConfig {
         var base = space.proxy
-        if let data { base.data = data }
+        if let proxy {
+            do { base = try base.overriding(proxy) } catch { throw .space(error) }
+        }
         func budget(_ text: String, seeds: Int) throws(SearchError) -> FidelityBudget {
             do {
                 let proxy = try base.overriding(text)
