@@ -30,6 +30,9 @@ public enum SearchEvent: Sendable {
     case updated(batch: Int, statistics: ControllerStatistics)
     /// `leader`: the latest leader evaluations (`TrialRole.leader`), empty when there are none.
     case finished(best: TrialRecord?, leader: [TrialRecord])
+    /// A fidelity study starts (before `started`): its budgets' labels, a trial's batch
+    /// indexing them.
+    case studyStarted(budgets: [String])
     /// A fidelity study's trainings are all finished (`nas status` ranks them).
     case studyFinished(complete: Int, failed: Int)
 }

@@ -19,6 +19,8 @@ final class SearchProgress: @unchecked Sendable {
     private var start = Date()
     private var liveShown = false
     private var waitingSaid: Int?
+    /// A fidelity study's budget labels (by batch); nil for a search.
+    private var studyBudgets: [String]?
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -31,7 +33,7 @@ final class SearchProgress: @unchecked Sendable {
             self.finished = finished
             finishedAtStart = finished
             start = Date()
-            say("\(resumed ? "resuming" : "starting") search \(run): \(finished)/\(total) trials done"
+            say("\(resumed ? "resuming" : "starting") \(studyBudgets == nil ? "search" : "fidelity study") \(run): \(finished)/\(total) trials done"
                 + (released.isEmpty ? "" : "; \(released.count) interrupted trial\(released.count == 1 ? "" : "s") will re-run (\(released.map { "#\($0.number)" }.joined(separator: ", ")))"))
         case .trialStarted(let trial, _):
             running[trial.number] = 0
@@ -77,6 +79,8 @@ final class SearchProgress: @unchecked Sendable {
                 say("search finished in \(elapsed) with no completed trial")
             }
             if let line = Self.leaderLine(leader) { say(line) }
+        case .studyStarted(let budgets):
+            studyBudgets = budgets
         case let .studyFinished(complete, failed):
             say("fidelity study finished in \(Formatting.clock(Date().timeIntervalSince(start))): \(complete) trainings complete, \(failed) failed")
         }
@@ -100,6 +104,10 @@ final class SearchProgress: @unchecked Sendable {
         var text = String(format: "[%@] trial %d  acc %.4f  reward %.4f  %6.1fM MACs  %5.2fM params  %5.1fs",
                           tag, trial.number, result.accuracy, result.reward, Double(result.macs) / 1e6,
                           Double(result.params) / 1e6, result.seconds)
+        if let budgets = studyBudgets {
+            // A study has no best; its budgets differ in cost, so no time estimate either.
+            return text + "  " + (budgets.indices.contains(trial.batch) ? budgets[trial.batch] : "")
+        }
         if let best { text += String(format: "   best %.4f (#%d)", best.reward, best.number) }
         if finished > finishedAtStart, total > finished {
             let perTrial = Date().timeIntervalSince(start) / Double(finished - finishedAtStart)

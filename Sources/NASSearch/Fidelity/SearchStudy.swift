@@ -16,6 +16,7 @@ extension Search {
         guard trials.count == plan.trials else {
             throw .store(.corrupt("the study holds \(trials.count) trials, its plan \(plan.trials)"))
         }
+        emit(.studyStarted(budgets: plan.budgets.map(\.label)))
         emit(.started(run: run.name, resumed: resumed, finished: trials.count { $0.state.isFinished }, total: plan.trials,
                       released: released, best: nil))
         for budget in plan.budgets.indices {
