@@ -113,4 +113,33 @@ final class BudgetEvaluator: TrialEvaluator, @unchecked Sendable {
         let uninterrupted = try #require(try RunStatus.load(RunLocation(run: reference)).fidelity)
         #expect(resumed.rows == uninterrupted.rows && resumed.budgets.map(\.fidelity) == uninterrupted.budgets.map(\.fidelity))
     }
+
+    /// A study started with no workers of its own is served by `Worker`s (as `nas worker
+    /// --run` does), which stop once every budget is done; every trial claimed once.
+    @Test func workersServeAStudy() throws {
+        var options = Self.options(candidates: 4)
+        options.workers = 0
+        options.evaluator = "dry-run:0.002"
+        let config = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml")
+        let directory = Fixtures.temporaryDirectory()
+        let search = try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: config)
+        search.pollInterval = 0.01
+        let summaries = Mutex<[WorkerSummary]>([])
+        let group = DispatchGroup()
+        for index in 0..<2 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                var workerOptions = WorkerOptions(run: directory, storage: nil, name: "thread-\(index)")
+                workerOptions.pollInterval = 0.01
+                if let summary = try? Worker(workerOptions).run() { summaries.withLock { $0.append(summary) } }
+            }.start()
+        }
+        try search.run()
+        group.wait()
+        let status = try RunStatus.load(RunLocation(run: directory))
+        #expect(status.trials.count == config.trials && status.trials.allSatisfy { $0.state == .complete && $0.attempts == 1 })
+        #expect(summaries.withLock { $0.map(\.trials).reduce(0, +) } == config.trials)
+        #expect(summaries.withLock { $0.count == 2 && $0.allSatisfy { $0.stopped == "the run is finished" } })
+    }
 }
