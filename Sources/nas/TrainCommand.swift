@@ -28,6 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training resolution (default: the dataset's image size).") var resolution: Int?
     @Option(help: "Width multiplier for proxy training.") var width = recipe.width
     @Option(help: "Depth multiplier for proxy training.") var depth = recipe.depth
+    @Option(help: "The stem's stride while training, 1 or 2 (default: the architecture's; 1 keeps a 32-px image's resolution through the stem).")
+    var stemStride: Int?
     @Option(help: "Peak learning rate.") var lr = recipe.learningRate
     @Option(help: "sgd (Nesterov momentum) or rmsprop (EfficientNet's).") var optimizer = recipe.optimizer.kind
     @Option(help: "cosine, exponential or constant after warmup.") var schedule = recipe.schedule
@@ -67,6 +69,7 @@ struct TrainCommand: ParsableCommand {
         config.resolution = resolution
         config.width = width
         config.depth = depth
+        config.stemStride = stemStride
         config.dropout = dropout
         config.dropConnect = dropConnect
         return config
