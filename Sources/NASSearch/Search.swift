@@ -125,8 +125,9 @@ public final class Search: @unchecked Sendable {
     }
 
     /// An existing run, continued exactly where it stopped; `trials` raises (or lowers) its
-    /// budget of sampled trials.
+    /// budget of sampled trials; `extendStudy` adds budgets to a fidelity study.
     public static func resume(location: RunLocation, trials: Int? = nil, workers: Int? = nil,
+                              extendStudy: (budgets: [String], seeds: Int)? = nil,
                               evaluator: (any TrialEvaluator)? = nil, dataCache: String? = nil,
                               dataProgress: (@Sendable (Int, Int) -> Void)? = nil) throws(SearchError) -> Search {
         // Overrides out of bounds are refused before the run is even opened.
@@ -144,8 +145,14 @@ public final class Search: @unchecked Sendable {
         if let folderLock { lock = folderLock } else { lock = try location.lockDatabaseRun(store: store, run: run) }
         if let trials { config.trials = trials }
         if let workers { config.workers = workers }
+        if let extendStudy {
+            guard let plan = config.fidelity else { throw .invalid("--extend adds budgets to a fidelity study, and \(location) is a search") }
+            let extended = try plan.extended(with: extendStudy.budgets, seeds: extendStudy.seeds)
+            config.fidelity = extended
+            config.trials = extended.trials
+        }
         try config.validate()
-        if trials != nil || workers != nil {
+        if trials != nil || workers != nil || extendStudy != nil {
             run = try storeCall { try store.updateConfig(run: run.id, config: config.json()) }
         }
         let chosen: any TrialEvaluator

@@ -22,14 +22,18 @@ struct FidelityCommand: ParsableCommand {
               nas fidelity --space SearchSpaces/mnasnet.yaml --run Runs/fidelity --reference epochs=5
               nas fidelity --space s.yaml --run r --budget steps=100 --budget epochs=2 --reference epochs=10 --seeds 3
               nas fidelity --space s.yaml --run r --proxy dataset=cifar10,data=cifar10.tar.gz --budget stem-stride=1
+              nas fidelity --run r --extend --budget epochs=1,width=0.5   (ranked against r's own reference)
             """
     )
 
-    @Option(help: "The search-space file (YAML).")
-    var space: String
+    @Option(help: "The search-space file (YAML); not with --extend.")
+    var space: String?
 
-    @Option(name: .customLong("run"), help: "The run folder to create; with --storage, the new run's name.")
+    @Option(name: .customLong("run"), help: "The run folder to create (with --extend, the study to add to); with --storage, the run's name.")
     var runDirectory: String
+
+    @Flag(help: "Add the --budget recipes to an existing study (same candidates and reference; only the new budgets train).")
+    var extend = false
 
     @Option(help: "Correlation candidates (architectures of the space, spread over its MACs range).")
     var candidates = 20
@@ -67,9 +71,38 @@ struct FidelityCommand: ParsableCommand {
 
     func validate() throws {
         try storage.check(run: runDirectory)
+        if extend {
+            if space != nil || proxy != nil { throw ValidationError("--extend adds to the study's own space and recipe: leave out --space and --proxy.") }
+            if budget.isEmpty { throw ValidationError("--extend needs at least one --budget to add.") }
+        } else if space == nil {
+            throw ValidationError("Missing expected argument '--space <space>' (or --extend to add budgets to a study).")
+        }
     }
 
     func run() throws {
+        let location = storage.location(runDirectory)
+        let search: Search
+        if extend {
+            search = try Search.resume(location: location, workers: runOptions.workers, extendStudy: (budget, seeds),
+                                       dataCache: runOptions.cache, dataProgress: dataProgress())
+        } else {
+            search = try create(location)
+        }
+        exitOnInterrupt(resume: location.commandArguments)
+        try search.run(events: SearchProgress(quiet: runOptions.quiet || json).handle)
+        let status = try RunStatus.load(location)
+        guard let result = status.fidelity else { return }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(result.lines.joined(separator: "\n"))
+        }
+    }
+
+    private func create(_ location: RunLocation) throws -> Search {
+        let space = self.space!
         guard let data = FileManager.default.contents(atPath: space) else {
             throw CommandError("cannot read the space file '\(space)'")
         }
@@ -87,19 +120,7 @@ struct FidelityCommand: ParsableCommand {
         options.workers = runOptions.workers
         options.proxy = proxy
         let config = try options.config(space: parsed, spaceFile: space)
-        let location = storage.location(runDirectory)
-        let search = try Search.create(location: location, spaceText: text, config: config, dataCache: runOptions.cache,
-                                       dataProgress: dataProgress())
-        exitOnInterrupt(resume: location.commandArguments)
-        try search.run(events: SearchProgress(quiet: runOptions.quiet || json).handle)
-        let status = try RunStatus.load(location)
-        guard let result = status.fidelity else { return }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        } else {
-            print(result.lines.joined(separator: "\n"))
-        }
+        return try Search.create(location: location, spaceText: text, config: config, dataCache: runOptions.cache,
+                                 dataProgress: dataProgress())
     }
 }

@@ -142,4 +142,29 @@ final class BudgetEvaluator: TrialEvaluator, @unchecked Sendable {
         #expect(summaries.withLock { $0.map(\.trials).reduce(0, +) } == config.trials)
         #expect(summaries.withLock { $0.count == 2 && $0.allSatisfy { $0.stopped == "the run is finished" } })
     }
+
+    /// Budgets added to a finished study train alone, after everything stored, and are ranked
+    /// against the study's own reference.
+    @Test func anExtendedStudyTrainsOnlyItsNewBudgets() throws {
+        let directory = Fixtures.temporaryDirectory()
+        let config = try Self.options(candidates: 4).config(space: Fixtures.space, spaceFile: "tiny.yaml")
+        try Search.create(location: RunLocation(run: directory), spaceText: Fixtures.spaceText, config: config, evaluator: BudgetEvaluator()).run()
+        let before = try RunStatus.load(RunLocation(run: directory))
+        let evaluator = BudgetEvaluator()
+        try Search.resume(location: RunLocation(run: directory), extendStudy: (["steps=7", "steps=3,batch=4"], 1), evaluator: evaluator).run()
+        let after = try RunStatus.load(RunLocation(run: directory))
+        #expect(Array(after.trials.prefix(before.trials.count)) == before.trials)
+        #expect(after.trials.count == before.trials.count + 8 && Set(evaluator.seen.withLock { $0.keys }) == Set(before.trials.count..<after.trials.count))
+        let study = try #require(after.fidelity)
+        #expect(study.reference == 2 && study.budgets.map(\.label) == ["proxy", "steps=2", "reference steps=20,batch=8", "steps=7", "steps=3,batch=4"])
+        #expect(study.budgets[3].fidelity?.kendall != nil && study.budgets[2].fidelity == nil)
+        #expect {
+            try Search.resume(location: RunLocation(run: directory), extendStudy: (["colour=red"], 1), evaluator: evaluator)
+        } throws: { "\($0)".contains("colour") }
+        let search = Fixtures.temporaryDirectory()
+        try Search.create(location: RunLocation(run: search), spaceText: Fixtures.spaceText, config: try Fixtures.config(trials: 4), evaluator: FakeEvaluator()).run()
+        #expect {
+            try Search.resume(location: RunLocation(run: search), extendStudy: (["steps=7"], 1), evaluator: evaluator)
+        } throws: { "\($0)".contains("is a search") }
+    }
 }

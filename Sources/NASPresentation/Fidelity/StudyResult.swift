@@ -45,8 +45,10 @@ public struct StudyResult: Codable, Sendable, Hashable {
     }
 
     public var candidates: Int
-    /// Cheapest first; the last is the reference.
+    /// In trial order (`FidelityPlan.budgets`).
     public var budgets: [Budget]
+    /// The reference's index in `budgets`.
+    public var reference: Int
     public var rows: [Candidate]
     /// The reference's seed-to-seed τ, MACs and parameters against it: from any budget's
     /// summary (they do not depend on the proxy), repeated here for the reader.
@@ -55,7 +57,7 @@ public struct StudyResult: Codable, Sendable, Hashable {
     public var paramsKendall: Double?
 
     enum CodingKeys: String, CodingKey {
-        case candidates, budgets, rows
+        case candidates, budgets, rows, reference
         case referenceSeedKendall = "reference_seed_kendall", macsKendall = "macs_kendall", paramsKendall = "params_kendall"
     }
 
@@ -64,6 +66,7 @@ public struct StudyResult: Codable, Sendable, Hashable {
         guard let plan = snapshot.config.fidelity else { return nil }
         let records = snapshot.trials.map(\.record)
         candidates = plan.candidates
+        reference = plan.reference
         // accuracies[budget][candidate] = complete trainings' accuracies, in seed order.
         var accuracies = plan.budgets.map { _ in Array(repeating: [Double](), count: plan.candidates) }
         var cost = Array(repeating: (macs: 0, params: 0), count: plan.candidates)
@@ -74,12 +77,12 @@ public struct StudyResult: Codable, Sendable, Hashable {
             accuracies[record.batch][candidate].append(result.accuracy)
             cost[candidate] = (result.macs, result.params)
         }
-        let reference = accuracies[plan.budgets.count - 1]
+        let reference = accuracies[self.reference]
         budgets = plan.budgets.enumerated().map { index, budget in
             let trials = records.filter { $0.batch == index }
             let seconds = trials.compactMap { $0.state == .complete ? $0.result?.seconds : nil }
             let all = accuracies[index].joined()
-            let isReference = index == plan.budgets.count - 1
+            let isReference = index == plan.reference
             let measurements = (0..<plan.candidates).map {
                 FidelityMeasurement(macs: cost[$0].macs, params: cost[$0].params, proxy: accuracies[index][$0], reference: reference[$0])
             }
@@ -115,7 +118,7 @@ public struct StudyResult: Codable, Sendable, Hashable {
             "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
         }
         let doneWidth = max(6, budgets.map { done($0).count }.max() ?? 0) + 1
-        var lines = ["fidelity study: \(candidates) correlation candidates; the last budget is the reference",
+        var lines = ["fidelity study: \(candidates) correlation candidates, every budget ranked against the reference",
                      "free baselines against the reference: MACs τ \(tau(macsKendall)), parameters τ \(tau(paramsKendall)); ceiling (reference seed vs seed) τ \(tau(referenceSeedKendall))",
                      pad("budget") + "  seeds  " + "done".padding(toLength: doneWidth, withPad: " ", startingAt: 0) + "s/train  mean acc   τ      ρ      τ top half  top-k overlap  seed τ"]
         for budget in budgets {

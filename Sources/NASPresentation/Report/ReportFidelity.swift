@@ -9,7 +9,7 @@ extension RunReport {
     func fidelitySection(_ study: StudyResult) -> String {
         let e = escapeHTML
         func tau(_ value: Double?) -> String { Formatting.fixed(value, digits: 3) }
-        var parts = ["<p>\(study.candidates) correlation candidates, trained at every budget; each budget's mean accuracies ranked against the reference's (the last row). "
+        var parts = ["<p>\(study.candidates) correlation candidates, trained at every budget; each budget's mean accuracies ranked against the reference's. "
                      + "Free baselines: MACs alone τ <strong>\(tau(study.macsKendall))</strong>, parameters alone τ \(tau(study.paramsKendall)); "
                      + "the ceiling, the reference's own seed-to-seed τ: <strong>\(tau(study.referenceSeedKendall))</strong>.</p>"]
         parts.append("<table>\n<thead><tr><th>budget</th><th class=\"num\">seeds</th><th class=\"num\">done</th><th class=\"num\">s per training</th><th class=\"num\">mean accuracy</th>"
@@ -27,7 +27,7 @@ extension RunReport {
         parts.append("</tbody>\n</table>")
         parts.append("<table>\n<thead><tr><th class=\"num\">trial</th><th class=\"num\">MACs</th><th class=\"num\">params</th>"
                      + study.budgets.map { "<th class=\"num\"><code>\(e($0.label))</code></th>" }.joined() + "<th class=\"num\">reference seeds</th></tr></thead>\n<tbody>")
-        func referenceMean(_ row: StudyResult.Candidate) -> Double { (row.accuracy.last ?? nil) ?? -1 }
+        func referenceMean(_ row: StudyResult.Candidate) -> Double { row.accuracy[study.reference] ?? -1 }
         for row in study.rows.sorted(by: { referenceMean($0) > referenceMean($1) }) {
             let range = row.referenceRange.map { "\(Formatting.fixed($0[0], digits: 4))–\(Formatting.fixed($0[1], digits: 4))" } ?? "–"
             parts.append("<tr><td class=\"num\">#\(row.trial)</td><td class=\"num\">\(Formatting.macs(row.macs))</td><td class=\"num\">\(Formatting.params(row.params))</td>"

@@ -43,7 +43,7 @@ public struct FidelityOptions: Sendable {
         }
         budgets.append(try budget(reference, seeds: referenceSeeds))
         budgets[budgets.count - 1].label = "reference " + budgets[budgets.count - 1].label
-        let plan = FidelityPlan(candidates: candidates, budgets: budgets, seed: seed)
+        let plan = FidelityPlan(candidates: candidates, budgets: budgets, seed: seed, base: base)
         var controller = ControllerConfig.recommended(policy: ControllerConfig.recommendedPolicy)
         controller.strategy = .random
         var config = SearchConfig(

@@ -17,8 +17,9 @@ public struct FidelityBudget: Codable, Hashable, Sendable {
 }
 
 /// A fidelity study (`nas fidelity`): `candidates` correlation candidates of the space, each
-/// trained at every budget with that budget's seeds. The last budget is the reference every
-/// other one is ranked against. Stored in the run's config; its trials are ordinary trials of
+/// trained at every budget with that budget's seeds. One budget is the reference every other
+/// one is ranked against: the last one given when the study started; budgets added later
+/// (`nas fidelity --extend`) go after it, so the trials already stored keep their numbers. Stored in the run's config; its trials are ordinary trials of
 /// the run, so the study resumes after a kill and `nas worker` processes can serve it.
 ///
 /// A study's trial is in the batch of its budget (budget 0 = batch 0, cheapest first) and
@@ -26,17 +27,41 @@ public struct FidelityBudget: Codable, Hashable, Sendable {
 /// `(number - first(b)) % candidates`, seed index `(number - first(b)) / candidates`.
 public struct FidelityPlan: Codable, Hashable, Sendable {
     public var candidates: Int
-    /// Cheapest first; the last is the reference.
+    /// In trial order: the space's proxy and the `--budget`s, the reference, then any added.
     public var budgets: [FidelityBudget]
     /// Seed of the candidates' pick (`CorrelationCandidates.pick`).
     public var seed: UInt64
+    /// The reference's index in `budgets`; nil (the first studies' configs) = the last.
+    public var referenceIndex: Int?
+    /// The recipe every budget overrides (the space's proxy with `--proxy`), for budgets added
+    /// later; nil = the first budget's.
+    public var base: ProxySettings?
+
+    public var reference: Int { referenceIndex ?? budgets.count - 1 }
+    public var baseProxy: ProxySettings { base ?? budgets[0].proxy }
 
     public static let candidatesRange = 4...200
     public static let seedsRange = 1...10
     public static let budgetsRange = 2...12
 
-    public init(candidates: Int, budgets: [FidelityBudget], seed: UInt64) {
-        (self.candidates, self.budgets, self.seed) = (candidates, budgets, seed)
+    public init(candidates: Int, budgets: [FidelityBudget], seed: UInt64, base: ProxySettings? = nil) {
+        (self.candidates, self.budgets, self.seed, self.base) = (candidates, budgets, seed, base)
+        referenceIndex = budgets.count - 1
+    }
+
+    /// The plan with more budgets after the existing ones, each `key=value,…` over the base
+    /// recipe with `seeds` seeds: stored trials keep their numbers, the new ones come after.
+    public func extended(with texts: [String], seeds: Int) throws(SearchError) -> FidelityPlan {
+        var plan = self
+        plan.referenceIndex = reference
+        for text in texts {
+            do {
+                let proxy = try baseProxy.overriding(text)
+                plan.budgets.append(FidelityBudget(label: proxy.differences(from: baseProxy), proxy: proxy, seeds: seeds))
+            } catch { throw .space(error) }
+        }
+        try plan.validate()
+        return plan
     }
 
     /// Trials in all.
@@ -53,6 +78,7 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
         try check(range.contains(candidates), "--candidates must be from \(range.lowerBound) to \(range.upperBound), got \(candidates)")
         try check(budgetCount.contains(budgets.count),
                   "a fidelity study needs from \(budgetCount.lowerBound) budgets (a proxy and the reference) to \(budgetCount.upperBound), got \(budgets.count)")
+        try check(budgets.indices.contains(reference), "the study's reference budget \(reference) is not one of its \(budgets.count)")
         for budget in budgets {
             try check(seeds.contains(budget.seeds), "seeds per budget must be from \(seeds.lowerBound) to \(seeds.upperBound), got \(budget.seeds) for \(budget.label)")
         }

@@ -9,9 +9,15 @@ extension Search {
     func runStudy(emit: @escaping @Sendable (SearchEvent) -> Void, resumed: Bool, released: [TrialRecord]) throws(SearchError) {
         guard let plan = config.fidelity else { return }
         var trials = try storeCall { try store.trials(run: run.id) }
-        if trials.isEmpty {
+        if trials.count < plan.trials {
+            // A new study, or one extended with budgets (`--extend`): what is stored must be
+            // the plan's first trials, and the rest are enqueued in one transaction.
             let planned = try plan.trials(space: space, seed: config.trialSeed)
-            trials = try storeCall { try store.enqueue(planned, run: run.id) }
+            let stored = trials.map { [$0.batch, $0.architecture, $0.seed] as [AnyHashable] }
+            guard stored == planned.prefix(trials.count).map({ [$0.batch, $0.architecture, $0.seed] as [AnyHashable] }) else {
+                throw .store(.corrupt("the study's stored trials are not its plan's"))
+            }
+            trials += try storeCall { try store.enqueue(Array(planned.dropFirst(trials.count)), run: run.id) }
         }
         guard trials.count == plan.trials else {
             throw .store(.corrupt("the study holds \(trials.count) trials, its plan \(plan.trials)"))
