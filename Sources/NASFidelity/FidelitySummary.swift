@@ -19,6 +19,8 @@ public struct FidelitySummary: Sendable, Hashable, Codable {
     public var candidates: Int
     /// Proxy against reference, over every kept candidate.
     public var kendall: Double?
+    /// τ's 90% bootstrap interval over the candidates, and how often it beats MACs' τ there.
+    public var kendallBootstrap: KendallBootstrap?
     public var spearman: Double?
     /// Proxy against reference among the reference's better half: does it rank the leaders?
     public var kendallTopHalf: Double?
@@ -40,6 +42,7 @@ public struct FidelitySummary: Sendable, Hashable, Codable {
         let proxy = kept.map { mean($0.proxy) }, reference = kept.map { mean($0.reference) }
         candidates = kept.count
         kendall = RankCorrelation.kendall(proxy, reference)
+        kendallBootstrap = KendallBootstrap(proxy: proxy, reference: reference, macs: kept.map { Double($0.macs) })
         spearman = RankCorrelation.spearman(proxy, reference)
         let better = kept.indices.sorted { reference[$0] > reference[$1] }.prefix(max(2, kept.count / 2))
         kendallTopHalf = RankCorrelation.kendall(better.map { proxy[$0] }, better.map { reference[$0] })

@@ -120,14 +120,17 @@ public struct StudyResult: Codable, Sendable, Hashable {
         let doneWidth = max(6, budgets.map { done($0).count }.max() ?? 0) + 1
         var lines = ["fidelity study: \(candidates) correlation candidates, every budget ranked against the reference",
                      "free baselines against the reference: MACs τ \(tau(macsKendall)), parameters τ \(tau(paramsKendall)); ceiling (reference seed vs seed) τ \(tau(referenceSeedKendall))",
-                     pad("budget") + "  seeds  " + "done".padding(toLength: doneWidth, withPad: " ", startingAt: 0) + "s/train  mean acc   τ      ρ      τ top half  top-k overlap  seed τ"]
+                     pad("budget") + "  seeds  " + "done".padding(toLength: doneWidth, withPad: " ", startingAt: 0) + "s/train  mean acc   τ      90% interval     > MACs   ρ      τ top half  top-k overlap  seed τ"]
         for budget in budgets {
             let summary = budget.fidelity
             let overlap = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
             let seedTau = summary?.proxySeedKendall ?? (summary == nil ? referenceSeedKendall : nil)
             lines.append(pad(budget.label) + left(String(budget.seeds), 7) + "  " + done(budget).padding(toLength: doneWidth, withPad: " ", startingAt: 0)
                          + left(Formatting.fixed(budget.secondsPerTraining, digits: 1), 7) + left(Formatting.fixed(budget.meanAccuracy, digits: 4), 10)
-                         + left(summary == nil ? "–" : tau(summary?.kendall), 7) + left(summary == nil ? "–" : tau(summary?.spearman), 7)
+                         + left(summary == nil ? "–" : tau(summary?.kendall), 7)
+                         + left(summary?.kendallBootstrap.map { "[\(tau($0.low)), \(tau($0.high))]" } ?? "–", 17)
+                         + left(summary?.kendallBootstrap.map { "\(Int(($0.aboveMACs * 100).rounded()))%" } ?? "–", 8)
+                         + left(summary == nil ? "–" : tau(summary?.spearman), 7)
                          + left(summary == nil ? "–" : tau(summary?.kendallTopHalf), 12) + left(overlap, 15) + left(tau(seedTau), 8))
         }
         return lines

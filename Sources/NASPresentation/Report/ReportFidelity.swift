@@ -13,15 +13,19 @@ extension RunReport {
                      + "Free baselines: MACs alone τ <strong>\(tau(study.macsKendall))</strong>, parameters alone τ \(tau(study.paramsKendall)); "
                      + "the ceiling, the reference's own seed-to-seed τ: <strong>\(tau(study.referenceSeedKendall))</strong>.</p>"]
         parts.append("<table>\n<thead><tr><th>budget</th><th class=\"num\">seeds</th><th class=\"num\">done</th><th class=\"num\">s per training</th><th class=\"num\">mean accuracy</th>"
-                     + "<th class=\"num\">Kendall τ</th><th class=\"num\">Spearman ρ</th><th class=\"num\">τ, reference's better half</th><th class=\"num\">top-k overlap</th><th class=\"num\">seed vs seed τ</th></tr></thead>\n<tbody>")
+                     + "<th class=\"num\">Kendall τ</th><th class=\"num\">τ, 90% interval</th><th class=\"num\">τ above MACs'</th><th class=\"num\">Spearman ρ</th><th class=\"num\">τ, reference's better half</th><th class=\"num\">top-k overlap</th><th class=\"num\">seed vs seed τ</th></tr></thead>\n<tbody>")
         for budget in study.budgets {
             let summary = budget.fidelity
             let seedTau = summary == nil ? study.referenceSeedKendall : summary?.proxySeedKendall
-            let cells = [
-                String(budget.seeds), "\(budget.complete)/\(budget.seeds * study.candidates)", Formatting.fixed(budget.secondsPerTraining, digits: 1),
-                Formatting.fixed(budget.meanAccuracy, digits: 4), summary == nil ? "–" : tau(summary?.kendall), summary == nil ? "–" : tau(summary?.spearman),
-                summary == nil ? "–" : tau(summary?.kendallTopHalf), summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–", tau(seedTau),
-            ]
+            let bootstrap = summary?.kendallBootstrap
+            let interval: String = bootstrap.map { "\(tau($0.low))–\(tau($0.high))" } ?? "–"
+            let above: String = bootstrap.map { "\(Int(($0.aboveMACs * 100).rounded()))% of resamples" } ?? "–"
+            let overlap: String = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
+            let measured: [String] = summary == nil ? ["–", "–", "–", "–", "–", "–"]
+                : [tau(summary?.kendall), interval, above, tau(summary?.spearman), tau(summary?.kendallTopHalf), overlap]
+            let cells: [String] = [String(budget.seeds), "\(budget.complete)/\(budget.seeds * study.candidates)",
+                                   Formatting.fixed(budget.secondsPerTraining, digits: 1), Formatting.fixed(budget.meanAccuracy, digits: 4)]
+                + measured + [tau(seedTau)]
             parts.append("<tr><td><code>\(e(budget.label))</code></td>" + cells.map { "<td class=\"num\">\(e($0))</td>" }.joined() + "</tr>")
         }
         parts.append("</tbody>\n</table>")
@@ -33,7 +37,7 @@ extension RunReport {
             parts.append("<tr><td class=\"num\">#\(row.trial)</td><td class=\"num\">\(Formatting.macs(row.macs))</td><td class=\"num\">\(Formatting.params(row.params))</td>"
                          + row.accuracy.map { "<td class=\"num\">\(Formatting.fixed($0, digits: 4))</td>" }.joined() + "<td class=\"num\">\(range)</td></tr>")
         }
-        parts.append("</tbody>\n</table>\n<p>Rows sorted by the reference's mean accuracy; MACs at the space's resolution. Kendall τ is τ-b (ties counted); the better half is the reference's; top-k overlap is the share of the reference's k best that are also the budget's k best.</p>")
+        parts.append("</tbody>\n</table>\n<p>Rows sorted by the reference's mean accuracy; MACs at the space's resolution. Kendall τ is τ-b (ties counted); its interval is a 90% percentile bootstrap over the candidates (2,000 resamples), and “above MACs'” is the share of those resamples in which the budget's τ exceeds that of MACs alone; the better half is the reference's; top-k overlap is the share of the reference's k best that are also the budget's k best.</p>")
         return parts.joined(separator: "\n")
     }
 }
