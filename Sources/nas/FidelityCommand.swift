@@ -103,11 +103,7 @@ struct FidelityCommand: ParsableCommand {
 
     private func create(_ location: RunLocation) throws -> Search {
         let space = self.space!
-        guard let data = FileManager.default.contents(atPath: space) else {
-            throw CommandError("cannot read the space file '\(space)'")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        let parsed = try SearchSpace.parse(text, file: space)
+        let (text, parsed) = try readSpace(space)
         var options = FidelityOptions()
         options.candidates = candidates
         options.budgets = budget

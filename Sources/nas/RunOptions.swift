@@ -1,5 +1,16 @@
 import ArgumentParser
+import Foundation
 import NASSearch
+import NASSearchSpace
+
+/// A space file's text (stored with a new run) and the space it parses to.
+func readSpace(_ path: String) throws -> (text: String, space: SearchSpace) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandError("cannot read the space file '\(path)'")
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    return (text, try SearchSpace.parse(text, file: path))
+}
 
 /// Options of the commands that run a search (`search`, `resume`).
 struct RunOptions: ParsableArguments {

@@ -113,11 +113,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: space) else {
-            throw CommandError("cannot read the space file '\(space)'")
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        let parsed = try SearchSpace.parse(text, file: space)
+        let (text, parsed) = try readSpace(space)
         var options = SearchOptions()
         options.trials = trials
         options.batch = batch
