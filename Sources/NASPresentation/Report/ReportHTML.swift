@@ -20,8 +20,12 @@ extension RunReport {
         var body: [String] = []
         let run = status.run
         body.append("<header><h1>SwiftNAS report: \(e(run.name))</h1>")
-        body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
-                    + (bestSample.map { "; best trial #\($0.id), reward \(Formatting.fraction($0.reward))" } ?? "") + "</p></header>")
+        if let study = status.fidelity {
+            body.append("<p class=\"subtitle\">\(e(run.space)) space, fidelity study of \(study.candidates) candidates at \(study.budgets.count) budgets, \(status.finished) of \(run.trials) trainings finished</p></header>")
+        } else {
+            body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
+                        + (bestSample.map { "; best trial #\($0.id), reward \(Formatting.fraction($0.reward))" } ?? "") + "</p></header>")
+        }
         if let study = status.fidelity {
             // A study has no controller or winner: its result is the table.
             let sections = [(Self.sectionTitles[0], runSection()), (Self.fidelityTitle, fidelitySection(study)),
@@ -88,8 +92,8 @@ extension RunReport {
         var rows: [(String, String)] = []
         rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.place))</code>, created \(e(Formatting.date(run.created)))"))
         rows.append(("space", "\(e(run.space)) (<code>\(e(run.spaceFile))</code>), costs counted at \(run.resolution)×\(run.resolution)"))
-        var strategy = e(strategyText)
-        if config.controller.strategy == .reinforce {
+        var strategy = status.fidelity == nil ? e(strategyText) : "none: a fidelity study (<code>nas fidelity</code>) trains every candidate at every budget"
+        if config.controller.strategy == .reinforce, status.fidelity == nil {
             strategy += ", learning rate \(Formatting.compact(config.controller.learningRate)), entropy weight \(Formatting.compact(config.controller.entropyWeight)), baseline decay \(Formatting.compact(config.controller.baselineDecay))"
         }
         rows.append(("strategy", strategy))
@@ -102,15 +106,21 @@ extension RunReport {
             ? "built-in trainer: \(e(proxy.dataset)) at \(proxy.resolution)×\(proxy.resolution), width \(Formatting.compact(proxy.width)), \(budget), batch \(proxy.batch)"
             : "<code>\(e(run.evaluator))</code>" + (config.timeout.map { ", timeout \(Formatting.compact($0)) s" } ?? "")
         rows.append(("evaluator", evaluator))
-        rows.append(("budget", "\(run.trials) sampled trials in batches of \(run.batch), \(run.workers) worker\(run.workers == 1 ? "" : "s")"
-                     + (referenceNames.isEmpty ? "" : "; references: " + referenceNames.sorted { $0.key < $1.key }.map { e($0.value) }.joined(separator: ", "))))
         let c = status.counts
-        rows.append(("trials", "\(status.finished)/\(run.trials) sampled trials finished: \(c["complete"] ?? 0) complete, \(c["failed"] ?? 0) failed, \(c["running"] ?? 0) running, \(c["queued"] ?? 0) queued (references included); \(status.updates) controller update\(status.updates == 1 ? "" : "s")"))
+        let states = "\(c["complete"] ?? 0) complete, \(c["failed"] ?? 0) failed, \(c["running"] ?? 0) running, \(c["queued"] ?? 0) queued"
+        if let study = status.fidelity {
+            rows.append(("budget", "\(study.candidates) correlation candidates × \(study.budgets.count) budgets (the first above; all in section 2), \(run.workers) worker\(run.workers == 1 ? "" : "s")"))
+            rows.append(("trainings", "\(status.finished)/\(run.trials) finished: \(states)"))
+        } else {
+            rows.append(("budget", "\(run.trials) sampled trials in batches of \(run.batch), \(run.workers) worker\(run.workers == 1 ? "" : "s")"
+                         + (referenceNames.isEmpty ? "" : "; references: " + referenceNames.sorted { $0.key < $1.key }.map { e($0.value) }.joined(separator: ", "))))
+            rows.append(("trials", "\(status.finished)/\(run.trials) sampled trials finished: \(states) (references included); \(status.updates) controller update\(status.updates == 1 ? "" : "s")"))
+        }
         let computeSeconds = status.trials.compactMap(\.seconds).reduce(0, +)
         let elapsed = lastFinished.map { Formatting.spelledDuration($0.timeIntervalSince(started)) } ?? "–"
         rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(Formatting.spelledDuration(computeSeconds)) of evaluation in all"))
-        rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision"))
-        if let best = bestSample {
+        if status.fidelity == nil { rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision")) }
+        if let best = bestSample, status.fidelity == nil {
             rows.append(("best", "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
         }
         if let leader = status.leader {

@@ -177,9 +177,13 @@ public struct RunStatus: Codable, Sendable {
         func number(_ value: Double?) -> String { Formatting.fixed(value, digits: 4) }
         var lines: [String] = []
         let reward = run.reward
-        lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(run.strategy)\(run.policy.map { "/\($0)" } ?? ""), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
+        let kind = fidelity == nil ? "\(run.strategy)\(run.policy.map { "/\($0)" } ?? "")" : "fidelity study"
+        lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(kind), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
         lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
-        lines.append("trials: \(finished)/\(run.trials) sampled trials finished; \(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued (batches of \(run.batch), \(updates) controller updates)")
+        let states = "\(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued"
+        lines.append(fidelity == nil
+            ? "trials: \(finished)/\(run.trials) sampled trials finished; \(states) (batches of \(run.batch), \(updates) controller updates)"
+            : "trainings: \(finished)/\(run.trials) finished; \(states)")
         if let fidelity {
             lines.append(contentsOf: fidelity.lines)
         } else {
