@@ -36,7 +36,10 @@ struct FidelityCommand: ParsableCommand {
     var extend = false
 
     @Option(help: "Correlation candidates (architectures of the space, spread over its MACs range).")
-    var candidates = 20
+    var candidates: Int?
+
+    @Option(help: ArgumentHelp("A candidate of your own instead of a pick from the space: a named model or an architecture file (repeatable; at least 4).", valueName: "arch"))
+    var architecture: [String] = []
 
     @Option(help: ArgumentHelp("A further proxy budget to rank, key=value pairs over the space's proxy (repeatable).", valueName: "key=value,…"))
     var budget: [String] = []
@@ -71,8 +74,9 @@ struct FidelityCommand: ParsableCommand {
 
     func validate() throws {
         try storage.check(run: runDirectory)
+        if candidates != nil, !architecture.isEmpty { throw ValidationError("--candidates picks from the space and --architecture names them: give one.") }
         if extend {
-            if space != nil || proxy != nil { throw ValidationError("--extend adds to the study's own space and recipe: leave out --space and --proxy.") }
+            if space != nil || proxy != nil || candidates != nil || !architecture.isEmpty { throw ValidationError("--extend adds to the study's own space and recipe: leave out --space, --proxy, --candidates and --architecture.") }
             if budget.isEmpty { throw ValidationError("--extend needs at least one --budget to add.") }
         } else if space == nil {
             throw ValidationError("Missing expected argument '--space <space>' (or --extend to add budgets to a study).")
@@ -105,7 +109,8 @@ struct FidelityCommand: ParsableCommand {
         let space = self.space!
         let (text, parsed) = try readSpace(space)
         var options = FidelityOptions()
-        options.candidates = candidates
+        if let candidates { options.candidates = candidates }
+        options.architectures = try architecture.map(ArchitectureOptions.load)
         options.budgets = budget
         options.reference = reference
         options.seeds = seeds

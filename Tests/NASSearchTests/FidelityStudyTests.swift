@@ -1,4 +1,5 @@
 import Foundation
+import NASArchitecture
 import NASEvaluation
 import NASPresentation
 import NASSearchSpace
@@ -166,5 +167,25 @@ final class BudgetEvaluator: TrialEvaluator, @unchecked Sendable {
         #expect {
             try Search.resume(location: RunLocation(run: search), extendStudy: (["steps=7"], 1), evaluator: evaluator)
         } throws: { "\($0)".contains("is a search") }
+    }
+
+    /// Candidates of the user's own: trained in the order given, the space's choices kept for
+    /// those that are points of it.
+    @Test func aStudyOfGivenArchitectures() throws {
+        let space = Fixtures.space
+        var options = Self.options()
+        let points = try [[0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1], [0, 1, 1, 2, 0, 1, 2]].map { choices in
+            try space.architecture(for: Array(choices.prefix(space.decisionSizes.count)))
+        }
+        var outside = points[0]
+        outside.headFilters = 48
+        options.architectures = points + [outside]
+        let config = try options.config(space: space, spaceFile: "tiny.yaml")
+        #expect(config.fidelity?.candidates == 4 && config.trials == 28)
+        let trials = try #require(config.fidelity).trials(space: space, seed: config.trialSeed)
+        #expect(trials.prefix(4).map(\.architecture) == options.architectures.map(ArchitectureFile.encode))
+        #expect(trials[0].decisions.count == space.decisionSizes.count && trials[3].decisions.isEmpty)
+        options.architectures = [points[0], points[0], points[1], points[2]]
+        #expect { try options.config(space: space, spaceFile: "tiny.yaml") } throws: { "\($0)".contains("given twice") }
     }
 }

@@ -88,7 +88,10 @@ public struct RunReport: Sendable {
             names[trial.number] = (try? trial.network.get())?.name ?? "reference"
         }
         return RunReport(
-            status: RunStatus(snapshot), replay: ControllerReplay.replay(config: snapshot.config, space: snapshot.space, records: records),
+            status: RunStatus(snapshot),
+            // A study has no controller to replay.
+            replay: snapshot.config.fidelity != nil ? ControllerReplay(points: [], problem: nil)
+                : ControllerReplay.replay(config: snapshot.config, space: snapshot.space, records: records),
             config: snapshot.config, started: snapshot.run.createdAt, lastFinished: records.compactMap(\.finishedAt).max(),
             referenceNames: names, decisionSizes: snapshot.space.decisionSizes)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NASArchitecture
 import NASController
 import NASSearchSpace
 
@@ -7,6 +8,8 @@ import NASSearchSpace
 public struct FidelityOptions: Sendable {
     /// Correlation candidates (the study's architectures).
     public var candidates = 20
+    /// The candidates themselves instead of a pick from the space (`--architecture`).
+    public var architectures: [Network] = []
     /// Cheaper budgets besides the space's proxy, each `key=value,…` over the space's proxy.
     public var budgets: [String] = []
     /// The reference budget over the space's proxy.
@@ -43,7 +46,11 @@ public struct FidelityOptions: Sendable {
         }
         budgets.append(try budget(reference, seeds: referenceSeeds))
         budgets[budgets.count - 1].label = "reference " + budgets[budgets.count - 1].label
-        let plan = FidelityPlan(candidates: candidates, budgets: budgets, seed: seed, base: base)
+        var plan = FidelityPlan(candidates: architectures.isEmpty ? candidates : architectures.count, budgets: budgets, seed: seed, base: base)
+        if !architectures.isEmpty {
+            plan.architectures = architectures.map(ArchitectureFile.encode)
+            if Set(plan.architectures!).count < architectures.count { throw .invalid("--architecture: the same network is given twice") }
+        }
         var controller = ControllerConfig.recommended(policy: ControllerConfig.recommendedPolicy)
         controller.strategy = .random
         var config = SearchConfig(

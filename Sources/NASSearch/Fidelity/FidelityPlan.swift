@@ -36,6 +36,9 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
     /// The recipe every budget overrides (the space's proxy with `--proxy`), for budgets added
     /// later; nil = the first budget's.
     public var base: ProxySettings?
+    /// Candidates given by the user (`--architecture`), as architecture files; nil = picked
+    /// from the space (`CorrelationCandidates`).
+    public var architectures: [String]?
 
     public var reference: Int { referenceIndex ?? budgets.count - 1 }
     public var baseProxy: ProxySettings { base ?? budgets[0].proxy }
@@ -92,8 +95,7 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
     /// seed index by seed index, each a pass over the candidates. Trial seeds are the run's
     /// (`SearchConfig.trialSeed`), so every training has its own.
     public func trials(space: SearchSpace, seed: (Int) -> UInt64) throws(SearchError) -> [NewTrial] {
-        let picked: [CorrelationCandidate]
-        do { picked = try CorrelationCandidates.pick(from: space, count: candidates, seed: self.seed) } catch { throw .space(error) }
+        let picked = try self.candidates(space: space)
         guard picked.count == candidates else {
             throw .invalid("the space holds only \(picked.count) distinct architectures in its sample; ask for --candidates \(picked.count) or fewer")
         }
@@ -107,5 +109,22 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
             }
         }
         return trials
+    }
+
+    /// The given architectures (with the space's choices when they are points of it), or a
+    /// pick from the space.
+    private func candidates(space: SearchSpace) throws(SearchError) -> [(network: Network, choices: [Int])] {
+        guard let architectures else {
+            do {
+                return try CorrelationCandidates.pick(from: space, count: candidates, seed: seed).map { ($0.network, $0.choices) }
+            } catch { throw .space(error) }
+        }
+        return try architectures.enumerated().map { index, text throws(SearchError) in
+            let network: Network
+            do { network = try ArchitectureFile.decode(text, name: "candidate-\(index)") } catch {
+                throw .invalid("candidate \(index) does not decode: \(error)")
+            }
+            return (network, space.choices(matching: network) ?? [])
+        }
     }
 }
