@@ -510,6 +510,7 @@ extension RunReport {
         svg .label { font-size: 11.5px; font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
         svg .dot { fill: #4c78a8; fill-opacity: 0.75; stroke: #fff; stroke-width: 0.6; }
         svg .average { fill: none; stroke: #1f3f66; stroke-width: 2; }
+        svg .interval { fill: none; stroke: #4c78a8; stroke-width: 1.6; }
         svg .failed { fill: none; stroke: #c62828; stroke-width: 2; }
         svg .reference { stroke: #e45756; stroke-width: 1.6; stroke-dasharray: 6 4; fill: none; }
         svg .reference-label { fill: #b8322f; }
