@@ -61,8 +61,12 @@ struct ReportCommand: ParsableCommand {
             }
             throw CommandError("cannot write \(path): \(error.localizedDescription)")
         }
-        let best = report.bestSample.map { ", best trial \($0.id)" } ?? ", no complete trial yet"
-        print("wrote \(path): \(report.status.trials.count) trials\(best)")
+        if let study = report.status.fidelity {
+            print("wrote \(path): a fidelity study, \(report.status.finished) of \(report.status.trials.count) trainings at \(study.budgets.count) budgets")
+        } else {
+            let best = report.bestSample.map { ", best trial \($0.id)" } ?? ", no complete trial yet"
+            print("wrote \(path): \(report.status.trials.count) trials\(best)")
+        }
     }
 
     /// A folder run's report goes into its folder. A database run's name is any text (it may
