@@ -57,6 +57,15 @@ public struct ProxySettings: Codable, Hashable, Sendable {
     /// The stem's stride while training (1 or 2); nil = each candidate's own. MACs for the
     /// reward are still counted on the candidate as it is.
     public var stemStride: Int?
+    /// Learning-rate schedule after warmup, warmup as a fraction of all steps, and training
+    /// batches over which batch-norm statistics are re-estimated before scoring (0 = the
+    /// running averages); nil = the trainer's (cosine, 0.05, 20).
+    public var schedule: LearningRateSchedule.Kind?
+    public var warmup: Double?
+    public var recalibration: Int?
+
+    /// Re-estimating batch-norm statistics: at most this many training batches.
+    public static let recalibrationRange = 0...10_000
 
     public init() {}
 
@@ -68,6 +77,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         case dropConnect = "drop_connect"
         case augment, threads
         case stemStride = "stem_stride"
+        case schedule, warmup, recalibration
     }
 
     /// The trainer's configuration for one trial: `TrainingConfig`'s defaults with these
@@ -87,6 +97,9 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         config.depth = depth
         config.threads = threads
         config.stemStride = stemStride
+        if let schedule { config.schedule = schedule }
+        if let warmup { config.warmupFraction = warmup }
+        if let recalibration { config.recalibrationBatches = recalibration }
         config.seed = seed
         return config
     }

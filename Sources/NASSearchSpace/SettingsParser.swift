@@ -1,6 +1,7 @@
 import Foundation
 import NASFormatting
 import NASArchitecture
+import NASRecipe
 import Yams
 
 /// The reward, proxy and search sections of a space file.
@@ -113,6 +114,7 @@ extension SpaceParser {
     static let proxyKeys = [
         "dataset", "data", "validation", "resolution", "width", "depth", "epochs", "steps", "batch", "learning-rate",
         "label-smoothing", "dropout", "drop-connect", "augment", "threads", "stem-stride",
+        "schedule", "warmup", "recalibration",
     ]
 
     /// The `proxy:` section, or (`base`) overrides of another proxy: keys not given keep
@@ -176,6 +178,15 @@ extension SpaceParser {
             case "augment": proxy.augment = try r.bool(value, path)
             case "threads": proxy.threads = try r.int(value, path, in: ProxySettings.threadsRange, what: "a thread count")
             case "stem-stride": proxy.stemStride = try r.int(value, path, in: 1...2, what: "a stem stride (1 or 2)")
+            case "schedule":
+                let text = try r.string(value, path, what: "a schedule")
+                guard let kind = LearningRateSchedule.Kind(rawValue: text) else {
+                    throw r.fail(value, path, "unknown schedule '\(text)' (expected \(LearningRateSchedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                proxy.schedule = kind
+            case "warmup": proxy.warmup = try real(value, path, { $0 >= 0 && $0 < 1 }, "a fraction of the steps in [0, 1)")
+            case "recalibration":
+                proxy.recalibration = try r.int(value, path, in: ProxySettings.recalibrationRange, what: "a number of batches (0: the running averages)")
             default: break
             }
         }
@@ -267,6 +278,9 @@ extension ProxySettings {
         add("drop-connect", dropConnect, base.dropConnect, number)
         add("augment", augment, base.augment) { String($0) }
         add("stem-stride", stemStride, base.stemStride) { $0.map(String.init) ?? "~" }
+        add("schedule", schedule, base.schedule) { $0?.rawValue ?? "~" }
+        add("warmup", warmup, base.warmup) { $0.map(number) ?? "~" }
+        add("recalibration", recalibration, base.recalibration) { $0.map(String.init) ?? "~" }
         return parts.joined(separator: ",")
     }
 }

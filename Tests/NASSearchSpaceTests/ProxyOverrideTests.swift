@@ -39,3 +39,16 @@ import Testing
         #expect { try ProxySettings().overriding("stem-stride=3") } throws: { "\($0)".contains("stem stride") }
     }
 }
+
+@Suite struct ProxyScheduleTests {
+    @Test func scheduleWarmupAndRecalibrationReachTheRecipe() throws {
+        let proxy = try ProxySettings().overriding("schedule=constant,warmup=0.2,recalibration=0")
+        let config = proxy.trainingConfig(seed: 1)
+        #expect(config.schedule == .constant && config.warmupFraction == 0.2 && config.recalibrationBatches == 0)
+        #expect(ProxySettings().trainingConfig(seed: 1).recalibrationBatches == 20)
+        #expect(proxy.differences(from: ProxySettings()) == "schedule=constant,warmup=0.2,recalibration=0")
+        for (text, expected) in [("schedule=linear", "unknown schedule"), ("warmup=1", "fraction"), ("recalibration=-1", "batches")] {
+            #expect { try ProxySettings().overriding(text) } throws: { "\($0)".contains(expected) }
+        }
+    }
+}
