@@ -18,6 +18,9 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     /// An evaluation of the controller's most likely architecture after the budget
     /// (`TrialRole.leader`).
     public var leader: Bool
+    /// The promotion rung it was evaluated at (`TrialRole.promoted`); nil at the proxy's
+    /// budget (rung 0), so runs without promotion print as before.
+    public var rung: Int?
     /// timm arch-def.
     public var arch: [[String]]
     /// The canonical architecture file text (Docs/FORMATS.md).
@@ -39,7 +42,7 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     public var seed: UInt64
 
     public var number: Int { id }
-    public var role: TrialRole { leader ? .leader : reference ? .reference : .sampled }
+    public var role: TrialRole { rung != nil ? .promoted : leader ? .leader : reference ? .reference : .sampled }
     public var completeReward: Double? { state == .complete ? reward : nil }
 
     init(_ trial: StoredTrial, space: SearchSpace) {
@@ -49,6 +52,7 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
         batch = record.batch
         reference = record.role == .reference
         leader = record.role == .leader
+        rung = record.rung > 0 ? record.rung : nil
         arch = (try? trial.network.get())?.timmArchDef ?? []
         architecture = record.architecture
         decisions = record.role == .reference || record.decisions.count != space.decisions.count
