@@ -57,6 +57,19 @@ import Testing
         #expect(records.last!.batch == records.filter { $0.rung > 0 }.map(\.batch).max()! + 1)
         let status = try RunStatus.load(RunLocation(run: directory))
         #expect(status.trials.filter { $0.role == .promoted }.allSatisfy { $0.rung! > 0 } && status.leader != nil)
+        // The result: the best mean at the highest rung, beside the reference there.
+        let promotion = try #require(status.promotion)
+        #expect(promotion.top == 2 && promotion.rungs.map(\.label) == ["steps=10", "steps=20"])
+        #expect(promotion.rungs.map(\.evaluations) == [records.count { $0.rung == 1 }, records.count { $0.rung == 2 }])
+        let best = try #require(promotion.best)
+        let atTop = records.filter { $0.rung == 2 && $0.architecture != records[0].architecture }
+        let means = Dictionary(grouping: atTop, by: \.architecture).mapValues { $0.map { $0.result!.reward }.reduce(0, +) / 2 }
+        #expect(best.reward == means.values.max() && best.complete == 2 && status.trials[best.first!].role == .sampled)
+        #expect(promotion.references.count == 1 && promotion.references[0].first == 0)
+        #expect(status.text().contains("promoted: the best at rung 2") && status.json().contains("\"promotion\":{"))
+        let (exported, _, _) = try Export.trial(RunLocation(run: directory), selector: "promoted")
+        #expect(best.trials.contains(exported.id) && exported.role == .promoted)
+        #expect(try RunReport.load(RunLocation(run: directory)).html().contains("promoted: the best at rung 2"))
     }
 
     /// Killed mid-batch and resumed: the same trials, promotions included.

@@ -124,10 +124,12 @@ public struct RunStatus: Codable, Sendable {
     public var leader: LeaderSummary?
     /// A fidelity study's outcome (`nas fidelity`); nil for a search.
     public var fidelity: StudyResult?
+    /// Promotion's rungs and the best at the highest one reached; nil without promotion.
+    public var promotion: PromotionSummary?
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
-        case run, counts, finished, updates, best, leader, trials, baseline, fidelity
+        case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion
         case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
@@ -166,6 +168,7 @@ public struct RunStatus: Codable, Sendable {
         best = trials.bestSampled
         leader = LeaderSummary(trials.leaderEvaluations, all: trials)
         fidelity = StudyResult(snapshot)
+        promotion = PromotionSummary(trials, plan: config.promotion)
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -198,6 +201,7 @@ public struct RunStatus: Codable, Sendable {
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
         if let leader { lines.append(contentsOf: leader.lines) }
+        if let promotion { lines.append(contentsOf: promotion.lines) }
         for reference in trials where reference.reference {
             lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(Formatting.millions(reference.macs)) MACs")
         }
