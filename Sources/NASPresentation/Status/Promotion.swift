@@ -81,7 +81,7 @@ public struct PromotionSummary: Codable, Sendable, Hashable {
                 + "over \(entry.complete) of \(entry.trials.count) evaluations, \(Formatting.millions(entry.macs)) MACs"
         }
         if let best {
-            lines.append("promoted: the best at rung \(top), trial \(best.first.map(String.init) ?? "?")'s architecture (trials \(best.trials.map(String.init).joined(separator: ", "))): " + describe(best))
+            lines.append("promoted: the best at rung \(top), trial \(best.first.map(String.init) ?? "?")'s architecture (\(best.trials.count == 1 ? "trial" : "trials") \(best.trials.map(String.init).joined(separator: ", "))): " + describe(best))
             lines.append("        " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
         for reference in references {
