@@ -66,9 +66,10 @@ extension TrialRecord {
 extension NewTrial {
     /// A trial of `network`, stored as its canonical architecture file. A reference goes in
     /// batch 0 and a leader evaluation in a later one (`TrialRole`).
-    public init(batch: Int, network: Network, decisions: [Int], seed: UInt64, role: TrialRole = .sampled) {
-        precondition(TrialRole(isReference: role != .sampled, batch: batch) == role, "a \(role.rawValue) trial cannot go in batch \(batch)")
+    public init(batch: Int, network: Network, decisions: [Int], seed: UInt64, role: TrialRole = .sampled, rung: Int = 0) {
+        precondition(TrialRole(isReference: role != .sampled, batch: batch, rung: rung) == role,
+                     "a \(role.rawValue) trial cannot go in batch \(batch) at rung \(rung)")
         self.init(batch: batch, architecture: ArchitectureFile.encode(network), decisions: decisions, seed: seed,
-                  isReference: role != .sampled)
+                  isReference: role != .sampled, rung: rung)
     }
 }

@@ -308,11 +308,13 @@ public final class Search: @unchecked Sendable {
         return trials
     }
 
-    /// What follows a batch: the controller's next proposals while the budget lasts, then
-    /// once the leader evaluations (`leaderTrials`), then nothing.
+    /// What follows a batch: the controller's next proposals while the budget lasts, with the
+    /// promotions of the batch before (`PromotionPlan.trials`) until no rung has any left,
+    /// then once the leader evaluations (`leaderTrials`), then nothing.
     private func nextBatch(_ controller: inout Controller, batch: Int, after all: [TrialRecord]) throws(SearchError) -> [NewTrial] {
         let next = try proposals(&controller, batch: batch, sampled: all.count { $0.role == .sampled }, firstNumber: all.count)
-        return next.isEmpty ? try leaderTrials(controller, batch: batch, after: all) : next
+        let promoted = config.promotion?.trials(after: all, batch: batch, firstNumber: all.count + next.count, seed: config.trialSeed) ?? []
+        return next.isEmpty && promoted.isEmpty ? try leaderTrials(controller, batch: batch, after: all) : next + promoted
     }
 
     /// The controller's most likely architecture (`Controller.mostLikely`: REINFORCE's greedy
@@ -321,7 +323,7 @@ public final class Search: @unchecked Sendable {
     /// Empty when the run asks for none or the last trials already are those evaluations.
     private func leaderTrials(_ controller: Controller, batch: Int, after all: [TrialRecord]) throws(SearchError) -> [NewTrial] {
         let evaluations = config.leaderEvaluations ?? 0
-        guard evaluations > 0, let last = all.last, last.role == .sampled else { return [] }
+        guard evaluations > 0, let last = all.last, last.role != .leader else { return [] }
         let choices = controller.mostLikely()
         let network: Network
         do { network = try space.architecture(for: choices) } catch { throw .space(error) }

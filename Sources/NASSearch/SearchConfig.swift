@@ -50,10 +50,21 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// the run is created, train at the plan's budgets; no controller runs. nil = a search.
     public var fidelity: FidelityPlan?
 
+    /// Promotion of each batch's best to larger budgets (`PromotionPlan`); nil (older runs,
+    /// command evaluators unless asked) = none.
+    public var promotion: PromotionPlan?
+
     /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
     public func proxy(forBatch batch: Int) -> ProxySettings {
         guard let fidelity, fidelity.budgets.indices.contains(batch) else { return proxy }
         return fidelity.budgets[batch].proxy
+    }
+
+    /// The recipe a trial is evaluated with: its rung's (promotion), its study budget's, or
+    /// the proxy. The one place a trial's budget is chosen.
+    public func proxy(batch: Int, rung: Int) -> ProxySettings {
+        if rung > 0, let promotion, promotion.rungs.indices.contains(rung - 1) { return promotion.rungs[rung - 1].proxy }
+        return proxy(forBatch: batch)
     }
 
     public var usesBuiltinTrainer: Bool { (try? EvaluatorChoice(evaluator)) == .builtin }
@@ -100,6 +111,10 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         try check(leaders.contains(leaderEvaluations ?? 0),
                   "--leader-evaluations must be from \(leaders.lowerBound) to \(leaders.upperBound), got \(leaderEvaluations ?? 0)")
         do { try controller.validate() } catch { throw .controller(error) }
+        if let promotion {
+            try promotion.validate(proxy: proxy)
+            try check(fidelity == nil, "a fidelity study trains every budget already; it has no promotion")
+        }
         if let fidelity {
             try fidelity.validate()
             try check(trials == fidelity.trials, "a fidelity study's trials are its plan's (\(fidelity.trials)), got \(trials)")

@@ -32,6 +32,9 @@ public struct SearchOptions: Sendable {
     /// Leader evaluations at the end (`SearchConfig.leaderEvaluations`); nil = the
     /// recommended number for REINFORCE, none for the other strategies.
     public var leaderEvaluations: Int?
+    /// Promotion rungs (`--promote`, each `top=F,seeds=N,KEY=VALUE…`), `["none"]` for none;
+    /// nil = `PromotionPlan.recommended` with the built-in trainer, none with a command.
+    public var promote: [String]?
 
     public init() {}
 
@@ -96,8 +99,19 @@ public struct SearchOptions: Sendable {
         config.submit = submit
         let leaders = leaderEvaluations ?? (controller.strategy == .reinforce ? SearchConfig.recommendedLeaderEvaluations : 0)
         config.leaderEvaluations = leaders == 0 ? nil : leaders
+        config.promotion = try promotion(proxy: proxy, builtin: config.usesBuiltinTrainer)
         try config.validate()
         return config
+    }
+
+    /// The run's promotion: as `--promote` says, else the recommended one for the built-in
+    /// trainer (whose proxy is known to rank poorly), none for a command (its budgets are its own).
+    func promotion(proxy: ProxySettings, builtin: Bool) throws(SearchError) -> PromotionPlan? {
+        guard let promote else { return builtin ? PromotionPlan.recommended(proxy: proxy) : nil }
+        if promote == ["none"] { return nil }
+        var rungs: [PromotionRung] = []
+        for text in promote { rungs.append(try PromotionPlan.rung(text, over: proxy)) }
+        return PromotionPlan(rungs: rungs)
     }
 
     /// `controller` with `field=value` settings applied: each field is one of ControllerConfig's

@@ -72,7 +72,7 @@ public struct TrialRunner: Sendable {
             do { network = try trial.decodedNetwork() } catch {
                 throw EvaluationFailure("the stored architecture does not decode: \(error)")
             }
-            let proxy = config.proxy(forBatch: trial.batch)
+            let proxy = config.proxy(batch: trial.batch, rung: trial.rung)
             let job = EvaluationJob(
                 trial: trial.number, seed: trial.seed, network: network,
                 decisions: trial.role == .reference ? [] : space.describe(trial.decisions), proxy: proxy,

@@ -180,6 +180,9 @@ public final class Worker: @unchecked Sendable {
     /// leaders' included) in the same transaction that records its update.
     static func isFinished(_ tally: TrialTally, config: SearchConfig) -> Bool {
         tally.sampled >= config.trials && tally.unfinished == 0 && ((config.leaderEvaluations ?? 0) == 0 || tally.finalLeaders > 0)
+            // Promotions come a batch after the results they follow: done only once the
+            // controller saved after the last batch (and so enqueued nothing more).
+            && (config.promotion == nil || (tally.controllerBatch ?? -1) >= tally.lastBatch)
     }
 
     private func candidateRuns() throws(SearchError) -> [RunRecord] {

@@ -1,8 +1,9 @@
 /// A trial's part in its run.
 ///
-/// Stored as `isReference` and the batch, with no column of its own, so runs written before
-/// leaders existed read unchanged: hand-picked references are enqueued with the first batch
-/// (0), leader evaluations only after a sampled batch, so never in batch 0.
+/// Stored as `isReference`, the batch and the rung, with no column of its own, so runs
+/// written before leaders existed read unchanged: hand-picked references are enqueued with the
+/// first batch (0), leader and promoted evaluations only after a sampled batch, so never in
+/// batch 0, and only promoted ones at a rung above 0.
 public enum TrialRole: String, Codable, Sendable, CaseIterable {
     /// Proposed by the controller; counts against the budget and teaches the controller.
     case sampled
@@ -12,14 +13,17 @@ public enum TrialRole: String, Codable, Sendable, CaseIterable {
     /// (`SearchConfig.leaderEvaluations`): several, with seeds of their own, so the search's
     /// result is decided by a mean, not by the luckiest single training.
     case leader
+    /// A sampled architecture evaluated again at a larger budget (rung 1, 2, … of
+    /// `SearchConfig.promotion`), so the search's result is decided at a budget that ranks.
+    case promoted
 
-    public init(isReference: Bool, batch: Int) {
-        self = !isReference ? .sampled : batch == 0 ? .reference : .leader
+    public init(isReference: Bool, batch: Int, rung: Int = 0) {
+        self = !isReference ? .sampled : batch == 0 ? .reference : rung > 0 ? .promoted : .leader
     }
 }
 
 extension TrialRecord {
-    public var role: TrialRole { TrialRole(isReference: isReference, batch: batch) }
+    public var role: TrialRole { TrialRole(isReference: isReference, batch: batch, rung: rung) }
 }
 
 /// What "best" and "leader" read of a trial. The stored record and every view of it (status,
@@ -45,7 +49,7 @@ extension Sequence where Element: RankedTrial {
 
     /// The complete sampled or reference trial with the highest reward (the earliest of
     /// equals): whether any sampled trial has beaten the references yet.
-    public var bestIncludingReferences: Element? { best { $0.role != .leader } }
+    public var bestIncludingReferences: Element? { best { $0.role == .sampled || $0.role == .reference } }
 
     /// The latest leader evaluations: every leader trial of the last batch that has any, in
     /// number order (empty when the run has none). A budget raised on resume samples more and

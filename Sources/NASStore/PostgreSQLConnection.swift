@@ -223,6 +223,8 @@ struct PostgreSQLRow: StoreRow {
 
     func bool(_ column: String) throws -> Bool { try string(column) == "t" }
 
+    func has(_ column: String) -> Bool { columns[column] != nil }
+
     /// A timestamptz selected as `extract(epoch FROM …)::float8`.
     func date(_ column: String) throws -> Date? {
         guard let text = try text(column) else { return nil }

@@ -71,6 +71,8 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
             updated_at TIMESTAMPTZ NOT NULL
         );
         """,
+        // The evaluation's rung (promotion, `TrialRecord.rung`): 0 for every trial before it.
+        "ALTER TABLE swiftnas.trial ADD COLUMN rung INTEGER NOT NULL DEFAULT 0",
     ]
 
     /// Our advisory-lock namespace ("SNAS"): migrations and the run lock use it.
@@ -185,13 +187,13 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
             let rows = try db.execute(
                 """
                 INSERT INTO swiftnas.trial (run, number, batch, state, architecture, decisions, seed,
-                                            is_reference, attempts, created_at)
-                VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, 0, now())
+                                            is_reference, rung, attempts, created_at)
+                VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, 0, now())
                 RETURNING \(trialColumns)
                 """,
                 [String(run), String(next + offset), String(trial.batch), trial.architecture,
                  try RecordMapping.json(decisions: trial.decisions), String(RecordMapping.stored(seed: trial.seed)),
-                 SQLText.bool(trial.isReference)])
+                 SQLText.bool(trial.isReference), String(trial.rung)])
             records.append(try trialRecord(rows.first!))
         }
         return records
@@ -340,12 +342,15 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
                        COUNT(*) FILTER (WHERE state = 'queued') AS queued,
                        COUNT(*) FILTER (WHERE state = 'running') AS running,
                        -- leaders: references after batch 0 (TrialRole), after the last sample
-                       COUNT(*) FILTER (WHERE is_reference AND batch > 0 AND number > (
-                           SELECT COALESCE(MAX(number), -1) FROM swiftnas.trial WHERE run = $1 AND NOT is_reference)) AS leaders
+                       COUNT(*) FILTER (WHERE is_reference AND batch > 0 AND rung = 0 AND number > (
+                           SELECT COALESCE(MAX(number), -1) FROM swiftnas.trial WHERE run = $1 AND NOT is_reference)) AS leaders,
+                       COALESCE(MAX(batch), -1) AS last_batch,
+                       (SELECT batch FROM swiftnas.controller_state WHERE run = $1) AS controller_batch
                 FROM swiftnas.trial WHERE run = $1
                 """, [String(run)]).first!
             return TrialTally(sampled: try row.int("sampled"), queued: try row.int("queued"), running: try row.int("running"),
-                              finalLeaders: try row.int("leaders"))
+                              finalLeaders: try row.int("leaders"), lastBatch: try row.int("last_batch"),
+                              controllerBatch: try row.text("controller_batch").map { _ in try row.int("controller_batch") })
         }
     }
 
@@ -429,7 +434,7 @@ public final class PostgreSQLTrialStore: TrialStore, @unchecked Sendable {
 
     /// Times come back as epoch seconds (microsecond precision), like they went in.
     private static let trialColumns = """
-        id, run, number, batch, state, architecture, decisions, seed, is_reference, accuracy, reward, macs, params,
+        id, run, number, batch, state, architecture, decisions, seed, is_reference, rung, accuracy, reward, macs, params,
         components, seconds, failure, worker, attempts,
         extract(epoch FROM lease_expires_at)::float8 AS lease_expires_at,
         extract(epoch FROM created_at)::float8 AS created_at,

@@ -44,7 +44,9 @@ public final class SQLiteTrialStore: TrialStore {
             var configuration = Self.configuration(busyTimeout)
             configuration.readonly = true
             let queue = try Self.mapErrors { try DatabaseQueue(path: Self.readablePath(path), configuration: configuration) }
-            let current = try Self.mapErrors { try queue.read { try Self.migrator.hasCompletedMigrations($0) } }
+            // A log without the later, additive migrations reads as it is (`RecordMapping` fills
+            // in what they add); one without the first is not ours to read.
+            let current = try Self.mapErrors { try queue.read { try Self.migrator.appliedIdentifiers($0).contains("v1") } }
             guard current else {
                 throw .database("\(path) has an older schema than this SwiftNAS's; `nas resume` on its run upgrades it")
             }
@@ -201,6 +203,10 @@ public final class SQLiteTrialStore: TrialStore {
                 );
                 """)
         }
+        // The evaluation's rung (promotion, `TrialRecord.rung`): 0 for every trial before it.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: "ALTER TABLE trial ADD COLUMN rung INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -250,12 +256,12 @@ public final class SQLiteTrialStore: TrialStore {
             try db.execute(
                 sql: """
                     INSERT INTO trial (run, number, batch, state, architecture, decisions, seed,
-                                       is_reference, attempts, created_at)
-                    VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, 0, ?)
+                                       is_reference, rung, attempts, created_at)
+                    VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, 0, ?)
                     """,
                 arguments: [run, next + offset, trial.batch, trial.architecture,
                             try RecordMapping.json(decisions: trial.decisions), RecordMapping.stored(seed: trial.seed),
-                            trial.isReference, now])
+                            trial.isReference, trial.rung, now])
             ids.append(db.lastInsertedRowID)
         }
         return try ids.map { try fetchTrial(db, $0) }
@@ -408,13 +414,16 @@ public final class SQLiteTrialStore: TrialStore {
                            COALESCE(SUM(state = 'queued'), 0) AS queued,
                            COALESCE(SUM(state = 'running'), 0) AS running,
                            -- leaders: references after batch 0 (TrialRole), after the last sample
-                           COALESCE(SUM(is_reference AND batch > 0 AND number > (
-                               SELECT COALESCE(MAX(number), -1) FROM trial WHERE run = ?1 AND NOT is_reference)), 0) AS leaders
+                           COALESCE(SUM(is_reference AND batch > 0 AND rung = 0 AND number > (
+                               SELECT COALESCE(MAX(number), -1) FROM trial WHERE run = ?1 AND NOT is_reference)), 0) AS leaders,
+                           COALESCE(MAX(batch), -1) AS last_batch,
+                           (SELECT batch FROM controller_state WHERE run = ?1) AS controller_batch
                     FROM trial WHERE run = ?1
                     """,
                 arguments: [run])!
             return TrialTally(sampled: try row.decode(forColumn: "sampled"), queued: try row.decode(forColumn: "queued"),
-                              running: try row.decode(forColumn: "running"), finalLeaders: try row.decode(forColumn: "leaders"))
+                              running: try row.decode(forColumn: "running"), finalLeaders: try row.decode(forColumn: "leaders"),
+                              lastBatch: try row.decode(forColumn: "last_batch"), controllerBatch: try row.decode(Int?.self, forColumn: "controller_batch"))
         }
     }
 
@@ -505,4 +514,5 @@ private struct SQLiteRow: StoreRow {
     func bool(_ column: String) throws -> Bool { try row.decode(Bool.self, forColumn: column) }
     func date(_ column: String) throws -> Date? { try row.decode(Date?.self, forColumn: column) }
     func requiredDate(_ column: String) throws -> Date { try row.decode(Date.self, forColumn: column) }
+    func has(_ column: String) -> Bool { row.hasColumn(column) }
 }

@@ -37,16 +37,20 @@ public struct NewTrial: Sendable, Hashable {
     /// The controller's decisions that produced the architecture, needed to update it later.
     public let decisions: [Int]
     public let seed: UInt64
-    /// Not sampled by the controller: a hand-picked baseline (e.g. B0, batch 0) or a leader
-    /// evaluation (a later batch); see `TrialRole`.
+    /// Not sampled by the controller: a hand-picked baseline (e.g. B0, batch 0), a leader
+    /// evaluation or a promoted one (a later batch); see `TrialRole`.
     public let isReference: Bool
+    /// The budget it is evaluated at: 0 the search's proxy, 1… a promotion's rungs
+    /// (`SearchConfig.promotion`).
+    public let rung: Int
 
-    public init(batch: Int, architecture: String, decisions: [Int], seed: UInt64, isReference: Bool = false) {
+    public init(batch: Int, architecture: String, decisions: [Int], seed: UInt64, isReference: Bool = false, rung: Int = 0) {
         self.batch = batch
         self.architecture = architecture
         self.decisions = decisions
         self.seed = seed
         self.isReference = isReference
+        self.rung = rung
     }
 }
 
@@ -85,6 +89,8 @@ public struct TrialRecord: Sendable, Hashable {
     public let seed: UInt64
     /// Not sampled by the controller (see `role`).
     public let isReference: Bool
+    /// The budget it was evaluated at (`NewTrial.rung`).
+    public let rung: Int
     /// Set only when `state == .complete`.
     public let result: TrialResult?
     /// Why the trial failed, or — on a trial that is not failed — why it was last requeued.
@@ -101,7 +107,7 @@ public struct TrialRecord: Sendable, Hashable {
     public let finishedAt: Date?
 
     public init(id: Int64, run: Int64, number: Int, batch: Int, state: TrialState, architecture: String,
-                decisions: [Int], seed: UInt64, isReference: Bool, result: TrialResult?, failure: String?,
+                decisions: [Int], seed: UInt64, isReference: Bool, rung: Int = 0, result: TrialResult?, failure: String?,
                 worker: String?, attempts: Int, leaseExpiresAt: Date?, createdAt: Date, startedAt: Date?,
                 finishedAt: Date?) {
         self.id = id
@@ -113,6 +119,7 @@ public struct TrialRecord: Sendable, Hashable {
         self.decisions = decisions
         self.seed = seed
         self.isReference = isReference
+        self.rung = rung
         self.result = result
         self.failure = failure
         self.worker = worker
@@ -133,12 +140,19 @@ public struct TrialTally: Sendable, Hashable {
     /// Leader trials numbered after the last sampled one: the current leader's evaluations,
     /// once the controller has enqueued them (0 before, and after a budget raised on resume).
     public var finalLeaders: Int
+    /// The highest batch any trial is in (-1 for none), and the batch the controller last
+    /// saved its state after (nil before its first save): the controller has nothing more to
+    /// enqueue once it saved after the last batch with nothing new (promotion needs this).
+    public var lastBatch: Int
+    public var controllerBatch: Int?
 
-    public init(sampled: Int, queued: Int, running: Int, finalLeaders: Int = 0) {
+    public init(sampled: Int, queued: Int, running: Int, finalLeaders: Int = 0, lastBatch: Int = -1, controllerBatch: Int? = nil) {
         self.sampled = sampled
         self.queued = queued
         self.running = running
         self.finalLeaders = finalLeaders
+        self.lastBatch = lastBatch
+        self.controllerBatch = controllerBatch
     }
 
     public var unfinished: Int { queued + running }

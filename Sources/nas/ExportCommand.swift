@@ -24,7 +24,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var storage: StorageOptions
 
-    @Option(help: "best (the best sampled trial), leader (the controller's most likely architecture, evaluated after the budget), or a trial number.")
+    @Option(help: "best (the best sampled trial), leader (the controller's most likely architecture, evaluated after the budget), promoted (the best at the highest promotion rung), or a trial number.")
     var trial = "best"
 
     @Option(help: "json, timm, tf, markdown (a run's trial) or onnx (a trained model, or a trial of a --keep-weights run).")

@@ -96,6 +96,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Evaluations of the controller's most likely architecture once the budget is spent; their mean is the search's result beside the best single trial (default: 3 for REINFORCE, 0 otherwise; 0 turns it off).")
     var leaderEvaluations: Int?
 
+    @Option(help: ArgumentHelp("A promotion rung: each batch's best `top` fraction of the previous rung evaluated again at this budget with `seeds` seeds, e.g. --promote top=0.34,epochs=3 (repeatable, in order; 'none' for none; default with the built-in trainer: the best third at 3× the proxy's budget, 1 seed).", valueName: "top=F,seeds=N,key=value…"))
+    var promote: [String] = []
+
     @Flag(help: "Save every trial's trained model in RUN/models (about 0.1–2 MB each at proxy width) for `nas export RUN --trial N --format onnx`.")
     var keepWeights = false
 
@@ -134,6 +137,7 @@ struct SearchCommand: ParsableCommand {
         options.data = self.data
         options.keepWeights = keepWeights
         options.leaderEvaluations = leaderEvaluations
+        options.promote = promote.isEmpty ? nil : promote
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil
                 ? (runDirectory as NSString).appendingPathComponent("slurm-jobs")

@@ -16,9 +16,10 @@ public enum Fixtures {
     public static let defaultLeaders = SearchConfig.recommendedLeaderEvaluations
 
     public static func config(trials: Int = 12, batch: Int = 4, workers: Int = 1, seed: UInt64 = 7,
-                       evaluator: String? = nil, strategy: String? = nil, leaders: Int = 0) throws -> SearchConfig {
+                       evaluator: String? = nil, strategy: String? = nil, leaders: Int = 0, promote: [String] = ["none"]) throws -> SearchConfig {
         var options = SearchOptions()
         options.leaderEvaluations = leaders
+        options.promote = promote
         options.trials = trials
         options.batch = batch
         options.workers = workers

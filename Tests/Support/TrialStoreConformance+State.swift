@@ -116,13 +116,21 @@ extension TrialStoreConformance {
         // The tally and one batch's trials, read without the whole log.
         _ = try store.enqueue([trial(1, 0, reference: true), trial(1, 1)], run: run.id)
         _ = try store.claim(run: run.id, worker: "w", lease: 60, now: t0)
-        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 2, running: 1), "tally")
+        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 2, running: 1, lastBatch: 1), "tally")
         try expectEqual(try store.trials(run: run.id, batch: 1).map(\.number), [5, 6], "batch 1")
         try expectEqual(try store.trials(run: run.id, batch: 0).count, 5, "batch 0 size")
         try expect(try store.trials(run: run.id, batch: 9).isEmpty, "no trials in batch 9")
         try expectEqual(try store.tally(run: 9999), TrialTally(sampled: 0, queued: 0, running: 0), "tally of a missing run")
         // Leader evaluations count once they follow the last sampled trial.
         _ = try store.enqueue([trial(2, 0, reference: true), trial(2, 1, reference: true)], run: run.id)
-        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 4, running: 1, finalLeaders: 2), "leaders last")
+        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 4, running: 1, finalLeaders: 2, lastBatch: 2), "leaders last")
+        // Promoted evaluations (rung > 0) are not leaders; the rung is stored and read back.
+        let promoted = try store.enqueue([NewTrial(batch: 3, architecture: "arch 0.1", decisions: [0, 1, 3], seed: 7, isReference: true, rung: 2)], run: run.id)
+        try expectEqual(promoted.map(\.rung), [2], "rung stored")
+        try expectEqual(try store.trials(run: run.id).last?.rung, 2, "rung read back")
+        try expectEqual(try store.trials(run: run.id).first?.rung, 0, "rung 0 by default")
+        try store.saveControllerState(run: run.id, batch: 2, state: Data("s".utf8))
+        try expectEqual(try store.tally(run: run.id), TrialTally(sampled: 6, queued: 5, running: 1, finalLeaders: 2, lastBatch: 3, controllerBatch: 2),
+                        "promoted, and the controller's batch")
     }
 }

@@ -27,7 +27,8 @@ public enum Export {
 
     /// The trial `selector` names in a run folder or a run in a database: "best" (the best
     /// sampled trial, as `nas status` shows it), "leader" (the leader's best evaluation:
-    /// the controller's most likely architecture) or a trial number.
+    /// the controller's most likely architecture), "promoted" (the best evaluation of the
+    /// best architecture at the highest promotion rung) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
         let directory = location.description
         let snapshot = try RunSnapshot.load(location)
@@ -45,8 +46,16 @@ public enum Export {
                 throw .noSuchTrial("\(directory) has no leader evaluations (a search evaluates its controller's most likely architecture once its budget is spent, with --leader-evaluations N)")
             }
             summary = leader
+        } else if selector == "promoted" {
+            // The best evaluation of the best architecture at the highest rung reached.
+            guard let entry = status.promotion?.best,
+                  let trial = entry.trials.compactMap({ id in status.trials.first { $0.id == id } })
+                      .max(by: { ($0.completeReward ?? -.infinity, -$0.id) < ($1.completeReward ?? -.infinity, -$1.id) }) else {
+                throw .noSuchTrial("\(directory) has no promoted evaluation yet (a search with --promote evaluates each batch's best again at larger budgets)")
+            }
+            summary = trial
         } else {
-            guard let number = Int(selector) else { throw .invalid("--trial must be 'best', 'leader' or a trial number, got '\(selector)'") }
+            guard let number = Int(selector) else { throw .invalid("--trial must be 'best', 'leader', 'promoted' or a trial number, got '\(selector)'") }
             guard let found = status.trials.first(where: { $0.id == number }) else {
                 throw .noSuchTrial("\(directory) has no trial \(number) (trials are numbered 0…\(max(0, status.trials.count - 1)))")
             }

@@ -130,6 +130,9 @@ extension RunReport {
                          + "mean accuracy \(Formatting.fraction(leader.accuracy)), \(Formatting.macs(leader.macs)) MACs"
                          + (leader.sampledAs.map { "; sampled as trial #\($0)" } ?? "")))
         }
+        if let promotion = status.promotion {
+            rows.append(("promotion", e(promotion.lines.joined(separator: "\n")).replacingOccurrences(of: "\n", with: "<br>")))
+        }
         for reference in status.trials where reference.reference {
             let name = referenceNames[reference.id] ?? "reference"
             let result = reference.state == .complete

@@ -18,6 +18,9 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     /// An evaluation of the controller's most likely architecture after the budget
     /// (`TrialRole.leader`).
     public var leader: Bool
+    /// The promotion rung it was evaluated at (`TrialRole.promoted`); nil at the proxy's
+    /// budget (rung 0), so runs without promotion print as before.
+    public var rung: Int?
     /// timm arch-def.
     public var arch: [[String]]
     /// The canonical architecture file text (Docs/FORMATS.md).
@@ -39,7 +42,7 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
     public var seed: UInt64
 
     public var number: Int { id }
-    public var role: TrialRole { leader ? .leader : reference ? .reference : .sampled }
+    public var role: TrialRole { rung != nil ? .promoted : leader ? .leader : reference ? .reference : .sampled }
     public var completeReward: Double? { state == .complete ? reward : nil }
 
     init(_ trial: StoredTrial, space: SearchSpace) {
@@ -49,6 +52,7 @@ public struct TrialSummary: Codable, Sendable, Hashable, RankedTrial {
         batch = record.batch
         reference = record.role == .reference
         leader = record.role == .leader
+        rung = record.rung > 0 ? record.rung : nil
         arch = (try? trial.network.get())?.timmArchDef ?? []
         architecture = record.architecture
         decisions = record.role == .reference || record.decisions.count != space.decisions.count
@@ -120,10 +124,12 @@ public struct RunStatus: Codable, Sendable {
     public var leader: LeaderSummary?
     /// A fidelity study's outcome (`nas fidelity`); nil for a search.
     public var fidelity: StudyResult?
+    /// Promotion's rungs and the best at the highest one reached; nil without promotion.
+    public var promotion: PromotionSummary?
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
-        case run, counts, finished, updates, best, leader, trials, baseline, fidelity
+        case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion
         case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
@@ -162,6 +168,7 @@ public struct RunStatus: Codable, Sendable {
         best = trials.bestSampled
         leader = LeaderSummary(trials.leaderEvaluations, all: trials)
         fidelity = StudyResult(snapshot)
+        promotion = PromotionSummary(trials, plan: config.promotion)
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -194,6 +201,7 @@ public struct RunStatus: Codable, Sendable {
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
         if let leader { lines.append(contentsOf: leader.lines) }
+        if let promotion { lines.append(contentsOf: promotion.lines) }
         for reference in trials where reference.reference {
             lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(Formatting.millions(reference.macs)) MACs")
         }

@@ -15,6 +15,8 @@ public protocol StoreRow {
     func date(_ column: String) throws -> Date?
     /// A time in a NOT NULL column.
     func requiredDate(_ column: String) throws -> Date
+    /// Whether the row has the column at all (a log written before the column existed).
+    func has(_ column: String) -> Bool
 }
 
 extension StoreRow {
@@ -53,7 +55,9 @@ public enum RecordMapping {
             id: id, run: try row.int64("run"), number: try row.int("number"), batch: try row.int("batch"), state: state,
             architecture: try row.string("architecture"),
             decisions: try decodeJSON([Int].self, try row.string("decisions"), trial: id),
-            seed: seed(stored: try row.int64("seed")), isReference: try row.bool("is_reference"), result: result,
+            seed: seed(stored: try row.int64("seed")), isReference: try row.bool("is_reference"),
+            // Logs from before promotion have no rung column: every trial there is at rung 0.
+            rung: row.has("rung") ? try row.int("rung") : 0, result: result,
             failure: try row.text("failure"), worker: try row.text("worker"), attempts: try row.int("attempts"),
             leaseExpiresAt: try row.date("lease_expires_at"), createdAt: try row.requiredDate("created_at"),
             startedAt: try row.date("started_at"), finishedAt: try row.date("finished_at"))

@@ -1,0 +1,92 @@
+import NASFormatting
+import NASSearch
+import NASStore
+
+/// A search's promotion (`SearchConfig.promotion`) as one result: how many architectures
+/// reached each rung, and the best at the highest rung reached — a mean over its seeds at a
+/// budget that ranks better than the proxy — beside the references at that rung.
+public struct PromotionSummary: Codable, Sendable, Hashable {
+    public struct Rung: Codable, Sendable, Hashable {
+        public var rung: Int
+        /// What the rung changes from the proxy.
+        public var label: String
+        public var architectures: Int
+        public var evaluations: Int
+        public var complete: Int
+    }
+
+    /// One architecture's evaluations at the summary's rung.
+    public struct Entry: Codable, Sendable, Hashable {
+        public var trials: [Int]
+        public var complete: Int
+        public var reward: Double?
+        public var accuracy: Double?
+        /// The lowest and highest reward over its complete evaluations (the seeds' spread).
+        public var rewardRange: [Double]?
+        public var macs: Int?
+        public var arch: [[String]]
+        /// The architecture's first trial at rung 0 (the sampled one, or the reference trial).
+        public var first: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case trials, complete, reward, accuracy, macs, arch, first
+            case rewardRange = "reward_range"
+        }
+    }
+
+    public var rungs: [Rung]
+    /// The highest rung with a complete evaluation (0: nothing promoted yet).
+    public var top: Int
+    /// The best non-reference architecture at `top` by mean reward; nil before any completes.
+    public var best: Entry?
+    /// The references' evaluations at `top`.
+    public var references: [Entry]
+
+    /// Nil when the run has no promotion.
+    init?(_ trials: [TrialSummary], plan: PromotionPlan?) {
+        guard let plan else { return nil }
+        let promoted = trials.filter { $0.role == .promoted }
+        rungs = plan.rungs.enumerated().map { index, rung in
+            let at = promoted.filter { $0.rung == index + 1 }
+            return Rung(rung: index + 1, label: rung.label, architectures: Set(at.map(\.architecture)).count, evaluations: at.count,
+                        complete: at.count { $0.state == .complete })
+        }
+        let top = promoted.filter { $0.state == .complete }.compactMap(\.rung).max() ?? 0
+        self.top = top
+        let referenceArchitectures = Set(trials.filter { $0.role == .reference }.map(\.architecture))
+        let atTop = Dictionary(grouping: promoted.filter { $0.rung == top }, by: \.architecture)
+        func entry(_ evaluations: [TrialSummary]) -> Entry {
+            let done = evaluations.filter { $0.state == .complete && $0.reward != nil }
+            let rewards = done.compactMap(\.reward)
+            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+            let architecture = evaluations[0].architecture
+            return Entry(trials: evaluations.map(\.id), complete: done.count, reward: mean(rewards), accuracy: mean(done.compactMap(\.accuracy)),
+                         rewardRange: rewards.isEmpty ? nil : [rewards.min()!, rewards.max()!], macs: done.first?.macs, arch: evaluations[0].arch,
+                         first: trials.first { $0.architecture == architecture && ($0.role == .sampled || $0.role == .reference) }?.id)
+        }
+        let entries = atTop.values.map { entry($0.sorted { $0.id < $1.id }) }
+        best = entries.filter { $0.first.map { !referenceArchitectures.contains(trials[$0].architecture) } ?? true && $0.reward != nil }
+            .max { ($0.reward!, -$0.trials[0]) < ($1.reward!, -$1.trials[0]) }
+        references = entries.filter { entry in entry.first.map { referenceArchitectures.contains(trials[$0].architecture) } ?? false }
+            .sorted { $0.trials[0] < $1.trials[0] }
+    }
+
+    /// `nas status`'s lines.
+    var lines: [String] {
+        let reached = rungs.map { "rung \($0.rung) (\($0.label)): \($0.architectures) architectures, \($0.complete)/\($0.evaluations) evaluations" }
+        var lines = ["promotion: " + reached.joined(separator: "; ")]
+        func describe(_ entry: Entry) -> String {
+            let range = entry.rewardRange.map { " (\(Formatting.fixed($0[0], digits: 4))–\(Formatting.fixed($0[1], digits: 4)))" } ?? ""
+            return "mean reward \(Formatting.fixed(entry.reward, digits: 4))\(range), mean accuracy \(Formatting.fixed(entry.accuracy, digits: 4)) "
+                + "over \(entry.complete) of \(entry.trials.count) evaluations, \(Formatting.millions(entry.macs)) MACs"
+        }
+        if let best {
+            lines.append("promoted: the best at rung \(top), trial \(best.first.map(String.init) ?? "?")'s architecture (\(best.trials.count == 1 ? "trial" : "trials") \(best.trials.map(String.init).joined(separator: ", "))): " + describe(best))
+            lines.append("        " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
+        }
+        for reference in references {
+            lines.append("reference at rung \(top), trial \(reference.first.map(String.init) ?? "?")'s architecture: " + describe(reference))
+        }
+        return lines
+    }
+}
