@@ -14,21 +14,25 @@ public struct EvaluationJob: Sendable {
     public let decisions: [(name: String, value: String)]
     public let proxy: ProxySettings
     public let isReference: Bool
+    /// The promotion rung the trial is evaluated at (0: the proxy); `proxy` is its recipe.
+    public let rung: Int
 
     public init(trial: Int, seed: UInt64, network: Network, decisions: [(name: String, value: String)], proxy: ProxySettings,
-                isReference: Bool) {
+                isReference: Bool, rung: Int = 0) {
         self.trial = trial
         self.seed = seed
         self.network = network
         self.decisions = decisions
         self.proxy = proxy
         self.isReference = isReference
+        self.rung = rung
     }
 
     /// The object an external command reads on its stdin (Docs/SEARCH.md): `trial`, `seed`,
     /// `arch` (timm arch-def), `tf` (TF block strings, or null when a block has none),
-    /// `decisions`, `budget` (the proxy settings), `architecture` (the canonical architecture
-    /// file text) and `reference`.
+    /// `decisions`, `budget` (the proxy settings: the trial's own recipe, a promotion rung's or
+    /// a fidelity study budget's), `rung` (0, or the promotion rung), `architecture` (the
+    /// canonical architecture file text) and `reference`.
     /// What an external evaluator finds in its environment.
     var environment: [String: String] { ["SWIFTNAS_TRIAL": String(trial), "SWIFTNAS_SEED": String(seed)] }
 
@@ -45,6 +49,7 @@ public struct EvaluationJob: Sendable {
             "budget": budget,
             "architecture": ArchitectureFile.encode(network),
             "reference": isReference,
+            "rung": rung,
         ]
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }

@@ -76,7 +76,7 @@ public struct TrialRunner: Sendable {
             let job = EvaluationJob(
                 trial: trial.number, seed: trial.seed, network: network,
                 decisions: trial.role == .reference ? [] : space.describe(trial.decisions), proxy: proxy,
-                isReference: trial.isReference)
+                isReference: trial.isReference, rung: trial.rung)
             var measurement = try evaluator.evaluate(job, progress: progress)
             let cost = network.resolved(resolution: space.resolution).cost
             measurement.measureMissing(
