@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The committed fidelity studies of Docs/PROXY.md, by name. Each is a run folder under Runs/;
+# The committed fidelity studies of Docs/PROXY.md, by name. (Their --proxy pins the recipe
+# they were run with: mnasnet.yaml's proxy was Fashion-MNIST, 1 epoch, stem stride 2 then.) Each is a run folder under Runs/;
 # run this again after a kill (or in pieces, across sessions) and it resumes where it stopped.
 #   bash Benchmarks/fidelity/studies.sh fashion-mnist|fashion-mnist-extend|cifar10 [NAS]
 set -euo pipefail
@@ -12,12 +13,12 @@ study() {  # RUN ARGS…: start the study, or resume it when its folder exists
 case ${1:?which study: fashion-mnist, fashion-mnist-extend or cifar10} in
 fashion-mnist)  # SearchSpaces/mnasnet.yaml's own proxy (1 epoch) and two others against 5 epochs
     study Runs/fidelity-fashion-mnist --space SearchSpaces/mnasnet.yaml --candidates 20 \
-        --budget steps=100 --budget epochs=2 --reference epochs=5 ;;
+        --proxy dataset=fashion-mnist,data=~,stem-stride=2 --budget steps=100 --budget epochs=2 --reference epochs=5 ;;
 fashion-mnist-extend)  # more budgets against the same reference (only they train)
     "$nas" fidelity --run Runs/fidelity-fashion-mnist --extend --workers 2 --budget stem-stride=1 ;;
 cifar10)  # the same candidates on CIFAR-10 at 32 px, against 3 epochs with a stride-1 stem
     study Runs/fidelity-cifar10 --space SearchSpaces/mnasnet.yaml --candidates 20 \
-        --proxy dataset=cifar10,data=../shared/datasets/cifar10-jpeg.tar.gz \
+        --proxy dataset=cifar10,data=../shared/datasets/cifar10-jpeg.tar.gz,stem-stride=2 \
         --budget stem-stride=1 --reference stem-stride=1,epochs=3 ;;
 *) echo "unknown study '$1'" >&2; exit 2 ;;
 esac

@@ -149,7 +149,8 @@ extension SpaceParser {
                 }
                 proxy.dataset = text
                 datasetNode = value
-            case "data": proxy.data = try r.string(value, path, what: "a path")
+            // `~` unsets it (an override back to Fashion-MNIST's default files).
+            case "data": proxy.data = r.isNull(value) ? nil : try r.string(value, path, what: "a path")
             case "validation":
                 proxy.validation = try r.int(value, path, in: ProxySettings.validationRange, what: "a number of images")
             case "resolution":

@@ -37,6 +37,11 @@ import Testing
         #expect(ProxySettings().trainingConfig(seed: 1).stemStride == nil)
         #expect(proxy.differences(from: ProxySettings()) == "stem-stride=1")
         #expect { try ProxySettings().overriding("stem-stride=3") } throws: { "\($0)".contains("stem stride") }
+        var cifar = ProxySettings()
+        cifar.dataset = "cifar10"
+        cifar.data = "c.tar.gz"
+        let back = try cifar.overriding("dataset=fashion-mnist,data=~")
+        #expect(back.dataset == "fashion-mnist" && back.data == nil)
     }
 }
 

@@ -22,7 +22,7 @@ import NASRandom
         #expect(space.decisions.allSatisfy { space.fixedSettings(ofBlock: $0.block).isEmpty })
         #expect(space.reward == RewardSettings(metric: .macs, target: 400_000_000, preset: .soft))
         #expect(space.reward.alpha == -0.07 && space.reward.beta == -0.07)
-        #expect(space.proxy.dataset == "fashion-mnist" && space.proxy.resolution == 32 && space.proxy.width == 0.25)
+        #expect(space.proxy.dataset == "cifar10" && space.proxy.resolution == 32 && space.proxy.width == 0.25 && space.proxy.stemStride == 1)
         #expect(space.proxy.epochs == 1 && space.proxy.steps == nil && space.proxy.threads == 1)
         #expect(space.search.batch == 8 && space.search.strategy == "reinforce")
         #expect(space.search.references == ["efficientnet-b0"])
