@@ -44,7 +44,8 @@ final class SearchProgress: @unchecked Sendable {
         case .trialFinished(let trial):
             running[trial.number] = nil
             if trial.role == .sampled { finished += 1 }
-            if trial.role != .leader, let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) {
+            // The best at the proxy's budget: leaders and promoted evaluations train longer.
+            if trial.role == .sampled || trial.role == .reference, let reward = trial.result?.reward, reward > (best?.reward ?? -.infinity) {
                 best = (trial.number, reward)
             }
             say(line(trial))
