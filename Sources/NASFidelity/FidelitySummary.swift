@@ -55,7 +55,7 @@ public struct FidelitySummary: Sendable, Hashable, Codable {
     }
 
     /// Kendall τ between the first and second seed, over candidates that have both.
-    static func seedAgreement(_ values: [[Double]]) -> Double? {
+    public static func seedAgreement(_ values: [[Double]]) -> Double? {
         let pairs = values.filter { $0.count >= 2 }
         return RankCorrelation.kendall(pairs.map { $0[0] }, pairs.map { $0[1] })
     }

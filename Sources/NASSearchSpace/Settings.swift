@@ -69,6 +69,12 @@ public struct ProxySettings: Codable, Hashable, Sendable {
 
     public init() {}
 
+    /// Whether `other` trains and scores on the same images (dataset, location, held-out
+    /// split): budgets compared with each other (a study's, a promotion's rungs) must.
+    public func usesSameData(as other: ProxySettings) -> Bool {
+        (dataset, data, validation) == (other.dataset, other.data, other.validation)
+    }
+
     enum CodingKeys: String, CodingKey {
         case dataset, data, validation, resolution, width, depth, epochs, steps, batch
         case learningRate = "learning_rate"

@@ -93,19 +93,35 @@ public struct StudyResult: Codable, Sendable, Hashable {
                 meanAccuracy: all.isEmpty ? nil : all.reduce(0, +) / Double(all.count),
                 fidelity: isReference ? nil : FidelitySummary(measurements))
         }
-        let referenceOnly = (0..<plan.candidates).map {
-            FidelityMeasurement(macs: cost[$0].macs, params: cost[$0].params, proxy: reference[$0], reference: reference[$0])
-        }
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
         rows = (0..<plan.candidates).map { candidate in
-            let means = accuracies.map { $0[candidate].isEmpty ? nil : $0[candidate].reduce(0, +) / Double($0[candidate].count) }
             let seeds = reference[candidate]
             return Candidate(trial: plan.firstTrial(ofBudget: 0) + candidate, macs: cost[candidate].macs, params: cost[candidate].params,
-                             accuracy: means, referenceRange: seeds.isEmpty ? nil : [seeds.min()!, seeds.max()!])
+                             accuracy: accuracies.map { mean($0[candidate]) }, referenceRange: seeds.isEmpty ? nil : [seeds.min()!, seeds.max()!])
         }
-        let baseline = FidelitySummary(referenceOnly)
-        referenceSeedKendall = baseline.referenceSeedKendall
-        macsKendall = baseline.macsKendall
-        paramsKendall = baseline.paramsKendall
+        // The baselines against the reference's seed means, over the candidates it has.
+        let measured = (0..<plan.candidates).filter { !reference[$0].isEmpty }
+        let means = measured.map { mean(reference[$0])! }
+        macsKendall = RankCorrelation.kendall(measured.map { Double(cost[$0].macs) }, means)
+        paramsKendall = RankCorrelation.kendall(measured.map { Double(cost[$0].params) }, means)
+        referenceSeedKendall = FidelitySummary.seedAgreement(measured.map { reference[$0] })
+    }
+
+    /// A budget's row as the text table and the report show it: seeds, trainings done,
+    /// seconds per training, mean accuracy, τ, its 90% interval, the share of resamples above
+    /// MACs' τ, ρ, τ in the reference's better half, top-k overlap and the budget's own
+    /// seed-vs-seed τ (the reference's is the ceiling); "–" where there is nothing to show.
+    public func cells(_ budget: Budget) -> [String] {
+        func tau(_ value: Double?) -> String { Formatting.fixed(value, digits: 3) }
+        let done = "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
+        let head = [String(budget.seeds), done, Formatting.fixed(budget.secondsPerTraining, digits: 1), Formatting.fixed(budget.meanAccuracy, digits: 4)]
+        guard let summary = budget.fidelity else { return head + Array(repeating: "–", count: 6) + [tau(referenceSeedKendall)] }
+        let bootstrap = summary.kendallBootstrap
+        return head + [
+            tau(summary.kendall), bootstrap.map { "[\(tau($0.low)), \(tau($0.high))]" } ?? "–",
+            bootstrap.map { "\(Int(($0.aboveMACs * 100).rounded()))%" } ?? "–", tau(summary.spearman), tau(summary.kendallTopHalf),
+            "\(Formatting.fixed(summary.topOverlap, digits: 2)) of \(summary.topK)", tau(summary.proxySeedKendall),
+        ]
     }
 
     /// The table `nas fidelity` and `nas status` print.
@@ -113,25 +129,17 @@ public struct StudyResult: Codable, Sendable, Hashable {
         func tau(_ value: Double?) -> String { Formatting.fixed(value, digits: 3) }
         func left(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         let labelWidth = max(12, budgets.map(\.label.count).max() ?? 0)
-        func pad(_ text: String) -> String { text.padding(toLength: labelWidth, withPad: " ", startingAt: 0) }
-        func done(_ budget: Budget) -> String {
-            "\(budget.complete)/\(budget.seeds * candidates)" + (budget.failed > 0 ? " (\(budget.failed) failed)" : "")
-        }
-        let doneWidth = max(6, budgets.map { done($0).count }.max() ?? 0) + 1
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        let rows = budgets.map(cells)
+        // Right-aligned columns of these widths; the second ("done") is left-aligned.
+        let doneWidth = max(6, rows.map { $0[1].count }.max() ?? 0) + 1
+        let widths = [7, doneWidth, 7, 10, 7, 17, 8, 7, 12, 15, 8]
         var lines = ["fidelity study: \(candidates) correlation candidates, every budget ranked against the reference",
                      "free baselines against the reference: MACs τ \(tau(macsKendall)), parameters τ \(tau(paramsKendall)); ceiling (reference seed vs seed) τ \(tau(referenceSeedKendall))",
-                     pad("budget") + "  seeds  " + "done".padding(toLength: doneWidth, withPad: " ", startingAt: 0) + "s/train  mean acc   τ      90% interval     > MACs   ρ      τ top half  top-k overlap  seed τ"]
-        for budget in budgets {
-            let summary = budget.fidelity
-            let overlap = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
-            let seedTau = summary?.proxySeedKendall ?? (summary == nil ? referenceSeedKendall : nil)
-            lines.append(pad(budget.label) + left(String(budget.seeds), 7) + "  " + done(budget).padding(toLength: doneWidth, withPad: " ", startingAt: 0)
-                         + left(Formatting.fixed(budget.secondsPerTraining, digits: 1), 7) + left(Formatting.fixed(budget.meanAccuracy, digits: 4), 10)
-                         + left(summary == nil ? "–" : tau(summary?.kendall), 7)
-                         + left(summary?.kendallBootstrap.map { "[\(tau($0.low)), \(tau($0.high))]" } ?? "–", 17)
-                         + left(summary?.kendallBootstrap.map { "\(Int(($0.aboveMACs * 100).rounded()))%" } ?? "–", 8)
-                         + left(summary == nil ? "–" : tau(summary?.spearman), 7)
-                         + left(summary == nil ? "–" : tau(summary?.kendallTopHalf), 12) + left(overlap, 15) + left(tau(seedTau), 8))
+                     pad("budget", labelWidth) + "  seeds  " + pad("done", doneWidth) + "s/train  mean acc   τ      90% interval     > MACs   ρ      τ top half  top-k overlap  seed τ"]
+        for (budget, row) in zip(budgets, rows) {
+            let columns = zip(row, widths).enumerated().map { index, cell in index == 1 ? "  " + pad(cell.0, cell.1) : left(cell.0, cell.1) }
+            lines.append(pad(budget.label, labelWidth) + columns.joined())
         }
         return lines
     }

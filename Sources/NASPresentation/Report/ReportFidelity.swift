@@ -15,17 +15,7 @@ extension RunReport {
         parts.append("<table>\n<thead><tr><th>budget</th><th class=\"num\">seeds</th><th class=\"num\">done</th><th class=\"num\">s per training</th><th class=\"num\">mean accuracy</th>"
                      + "<th class=\"num\">Kendall τ</th><th class=\"num\">τ, 90% interval</th><th class=\"num\">resamples with τ above MACs'</th><th class=\"num\">Spearman ρ</th><th class=\"num\">τ, better half</th><th class=\"num\">top-k overlap</th><th class=\"num\">seed vs seed τ</th></tr></thead>\n<tbody>")
         for budget in study.budgets {
-            let summary = budget.fidelity
-            let seedTau = summary == nil ? study.referenceSeedKendall : summary?.proxySeedKendall
-            let bootstrap = summary?.kendallBootstrap
-            let interval: String = bootstrap.map { "\(tau($0.low))–\(tau($0.high))" } ?? "–"
-            let above: String = bootstrap.map { "\(Int(($0.aboveMACs * 100).rounded()))%" } ?? "–"
-            let overlap: String = summary.map { "\(Formatting.fixed($0.topOverlap, digits: 2)) of \($0.topK)" } ?? "–"
-            let measured: [String] = summary == nil ? ["–", "–", "–", "–", "–", "–"]
-                : [tau(summary?.kendall), interval, above, tau(summary?.spearman), tau(summary?.kendallTopHalf), overlap]
-            let cells: [String] = [String(budget.seeds), "\(budget.complete)/\(budget.seeds * study.candidates)",
-                                   Formatting.fixed(budget.secondsPerTraining, digits: 1), Formatting.fixed(budget.meanAccuracy, digits: 4)]
-                + measured + [tau(seedTau)]
+            let cells = study.cells(budget)
             parts.append("<tr><td><code>\(e(budget.label))</code></td>" + cells.map { "<td class=\"num\">\(e($0))</td>" }.joined() + "</tr>")
         }
         parts.append("</tbody>\n</table>")

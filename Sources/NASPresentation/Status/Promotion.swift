@@ -64,10 +64,9 @@ public struct PromotionSummary: Codable, Sendable, Hashable {
                          rewardRange: rewards.isEmpty ? nil : [rewards.min()!, rewards.max()!], macs: done.first?.macs, arch: evaluations[0].arch,
                          first: trials.first { $0.architecture == architecture && ($0.role == .sampled || $0.role == .reference) }?.id)
         }
-        let entries = atTop.values.map { entry($0.sorted { $0.id < $1.id }) }
-        best = entries.filter { $0.first.map { !referenceArchitectures.contains(trials[$0].architecture) } ?? true && $0.reward != nil }
-            .max { ($0.reward!, -$0.trials[0]) < ($1.reward!, -$1.trials[0]) }
-        references = entries.filter { entry in entry.first.map { referenceArchitectures.contains(trials[$0].architecture) } ?? false }
+        let candidates = atTop.filter { !referenceArchitectures.contains($0.key) }.values.map { entry($0.sorted { $0.id < $1.id }) }
+        best = candidates.filter { $0.reward != nil }.max { ($0.reward!, -$0.trials[0]) < ($1.reward!, -$1.trials[0]) }
+        references = atTop.filter { referenceArchitectures.contains($0.key) }.values.map { entry($0.sorted { $0.id < $1.id }) }
             .sorted { $0.trials[0] < $1.trials[0] }
     }
 

@@ -34,17 +34,9 @@ public struct FidelityOptions: Sendable {
         if let proxy {
             do { base = try base.overriding(proxy) } catch { throw .space(error) }
         }
-        func budget(_ text: String, seeds: Int) throws(SearchError) -> FidelityBudget {
-            do {
-                let proxy = try base.overriding(text)
-                return FidelityBudget(label: proxy.differences(from: base), proxy: proxy, seeds: seeds)
-            } catch { throw .space(error) }
-        }
         var budgets = withoutSpaceProxy ? [] : [FidelityBudget(label: "proxy", proxy: base, seeds: seeds)]
-        for text in self.budgets {
-            budgets.append(try budget(text, seeds: seeds))
-        }
-        budgets.append(try budget(reference, seeds: referenceSeeds))
+        for text in self.budgets { budgets.append(try FidelityBudget(text, over: base, seeds: seeds)) }
+        budgets.append(try FidelityBudget(reference, over: base, seeds: referenceSeeds))
         budgets[budgets.count - 1].label = "reference " + budgets[budgets.count - 1].label
         var plan = FidelityPlan(candidates: architectures.isEmpty ? candidates : architectures.count, budgets: budgets, seed: seed, base: base)
         if !architectures.isEmpty {
@@ -60,8 +52,7 @@ public struct FidelityOptions: Sendable {
         config.evaluator = evaluator
         config.timeout = timeout
         config.fidelity = plan
-        try plan.validate()
-        try config.validate()
+        try config.validate()  // the plan's checks included
         return config
     }
 }

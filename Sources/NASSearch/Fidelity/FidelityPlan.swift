@@ -14,15 +14,23 @@ public struct FidelityBudget: Codable, Hashable, Sendable {
     public init(label: String, proxy: ProxySettings, seeds: Int) {
         (self.label, self.proxy, self.seeds) = (label, proxy, seeds)
     }
+
+    /// `text` (`key=value,…`) over `base`, labelled by what it changes.
+    public init(_ text: String, over base: ProxySettings, seeds: Int) throws(SearchError) {
+        do { proxy = try base.overriding(text) } catch { throw .space(error) }
+        label = proxy.differences(from: base)
+        self.seeds = seeds
+    }
 }
 
 /// A fidelity study (`nas fidelity`): `candidates` correlation candidates of the space, each
 /// trained at every budget with that budget's seeds. One budget is the reference every other
 /// one is ranked against: the last one given when the study started; budgets added later
-/// (`nas fidelity --extend`) go after it, so the trials already stored keep their numbers. Stored in the run's config; its trials are ordinary trials of
-/// the run, so the study resumes after a kill and `nas worker` processes can serve it.
+/// (`nas fidelity --extend`) go after it, so the trials already stored keep their numbers.
+/// Stored in the run's config; its trials are ordinary trials of the run, so the study
+/// resumes after a kill and `nas worker` processes can serve it.
 ///
-/// A study's trial is in the batch of its budget (budget 0 = batch 0, cheapest first) and
+/// A study's trial is in the batch of its budget (budget 0 = batch 0, in `budgets` order) and
 /// numbered candidate-major within it: trial `number` of budget `b` is candidate
 /// `(number - first(b)) % candidates`, seed index `(number - first(b)) / candidates`.
 public struct FidelityPlan: Codable, Hashable, Sendable {
@@ -57,12 +65,7 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
     public func extended(with texts: [String], seeds: Int) throws(SearchError) -> FidelityPlan {
         var plan = self
         plan.referenceIndex = reference
-        for text in texts {
-            do {
-                let proxy = try baseProxy.overriding(text)
-                plan.budgets.append(FidelityBudget(label: proxy.differences(from: baseProxy), proxy: proxy, seeds: seeds))
-            } catch { throw .space(error) }
-        }
+        for text in texts { plan.budgets.append(try FidelityBudget(text, over: baseProxy, seeds: seeds)) }
         try plan.validate()
         return plan
     }
@@ -85,13 +88,12 @@ public struct FidelityPlan: Codable, Hashable, Sendable {
         for budget in budgets {
             try check(seeds.contains(budget.seeds), "seeds per budget must be from \(seeds.lowerBound) to \(seeds.upperBound), got \(budget.seeds) for \(budget.label)")
         }
-        let data = budgets[0].proxy
-        for budget in budgets.dropFirst() where (budget.proxy.dataset, budget.proxy.data, budget.proxy.validation) != (data.dataset, data.data, data.validation) {
+        for budget in budgets.dropFirst() where !budget.proxy.usesSameData(as: budgets[0].proxy) {
             throw .invalid("every budget of a study trains on the same data (its reference ranks the same validation images): \(budget.label) changes the dataset")
         }
     }
 
-    /// The study's trials, in number order: every budget's, cheapest first; within one,
+    /// The study's trials, in number order: every budget's, in `budgets` order; within one,
     /// seed index by seed index, each a pass over the candidates. Trial seeds are the run's
     /// (`SearchConfig.trialSeed`), so every training has its own.
     public func trials(space: SearchSpace, seed: (Int) -> UInt64) throws(SearchError) -> [NewTrial] {

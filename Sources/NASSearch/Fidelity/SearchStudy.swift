@@ -3,8 +3,8 @@ import NASStore
 
 extension Search {
     /// A fidelity study's run (`SearchConfig.fidelity`): every trial is enqueued in one
-    /// transaction when the run starts, then evaluated budget by budget, cheapest first, so
-    /// the proxies' results come early. No controller: nothing depends on results, so a
+    /// transaction when the run starts, then evaluated budget by budget in the plan's order
+    /// (the proxies before the reference, so their results come early). No controller: nothing depends on results, so a
     /// study killed at any moment resumes with the same trials, and workers anywhere serve it.
     func runStudy(emit: @escaping @Sendable (SearchEvent) -> Void, resumed: Bool, released: [TrialRecord]) throws(SearchError) {
         guard let plan = config.fidelity else { return }
@@ -13,8 +13,8 @@ extension Search {
             // A new study, or one extended with budgets (`--extend`): what is stored must be
             // the plan's first trials, and the rest are enqueued in one transaction.
             let planned = try plan.trials(space: space, seed: config.trialSeed)
-            let stored = trials.map { [$0.batch, $0.architecture, $0.seed] as [AnyHashable] }
-            guard stored == planned.prefix(trials.count).map({ [$0.batch, $0.architecture, $0.seed] as [AnyHashable] }) else {
+            let matches = zip(trials, planned).allSatisfy { $0.batch == $1.batch && $0.architecture == $1.architecture && $0.seed == $1.seed }
+            guard matches else {
                 throw .store(.corrupt("the study's stored trials are not its plan's"))
             }
             trials += try storeCall { try store.enqueue(Array(planned.dropFirst(trials.count)), run: run.id) }

@@ -73,7 +73,7 @@ public struct PromotionPlan: Codable, Hashable, Sendable {
         for rung in rungs {
             try check(rung.fraction > 0 && rung.fraction <= 1, "a rung's top fraction must be in (0, 1], got \(rung.fraction)")
             try check(Self.seedsRange.contains(rung.seeds), "a rung's seeds must be from \(Self.seedsRange.lowerBound) to \(Self.seedsRange.upperBound), got \(rung.seeds)")
-            try check((rung.proxy.dataset, rung.proxy.data, rung.proxy.validation) == (proxy.dataset, proxy.data, proxy.validation),
+            try check(rung.proxy.usesSameData(as: proxy),
                       "a rung trains on the proxy's data (its accuracies are compared on the same images): \(rung.label) changes it")
         }
     }
