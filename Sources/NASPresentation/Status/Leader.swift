@@ -30,16 +30,9 @@ public struct LeaderSummary: Codable, Sendable, Hashable {
     /// sampled trials.
     init?(_ evaluations: [TrialSummary], all: [TrialSummary]) {
         guard let first = evaluations.first else { return nil }
-        let done = evaluations.filter { $0.state == .complete && $0.reward != nil }
-        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-        let rewards = done.compactMap(\.reward)
+        let mean = EvaluationMean(evaluations)
         trials = evaluations.map(\.id)
-        complete = done.count
-        reward = mean(rewards)
-        accuracy = mean(done.compactMap(\.accuracy))
-        rewardRange = rewards.isEmpty ? nil : [rewards.min()!, rewards.max()!]
-        macs = done.first?.macs
-        params = done.first?.params
+        (complete, reward, accuracy, rewardRange, macs, params) = (mean.complete, mean.reward, mean.accuracy, mean.rewardRange, mean.macs, mean.params)
         arch = first.arch
         sampledAs = all.filter { $0.role == .sampled && $0.architecture == first.architecture }.bestSampled?.id
     }
@@ -54,5 +47,28 @@ public struct LeaderSummary: Codable, Sendable, Hashable {
                 + "\(Formatting.millions(macs)) MACs" + (sampledAs.map { "; sampled as trial \($0)" } ?? "; never sampled"),
             "        " + arch.map { $0.joined(separator: " ") }.joined(separator: " | "),
         ]
+    }
+}
+
+/// Several evaluations of one architecture summed up (the leader's, a promoted one's): means
+/// over the complete ones, the rewards' range (the seeds' spread), its counts.
+struct EvaluationMean {
+    var complete: Int
+    var reward: Double?
+    var accuracy: Double?
+    var rewardRange: [Double]?
+    var macs: Int?
+    var params: Int?
+
+    init(_ evaluations: [TrialSummary]) {
+        let done = evaluations.filter { $0.state == .complete && $0.reward != nil }
+        func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+        let rewards = done.compactMap(\.reward)
+        complete = done.count
+        reward = mean(rewards)
+        accuracy = mean(done.compactMap(\.accuracy))
+        rewardRange = rewards.isEmpty ? nil : [rewards.min()!, rewards.max()!]
+        macs = done.first?.macs
+        params = done.first?.params
     }
 }

@@ -56,12 +56,9 @@ public struct PromotionSummary: Codable, Sendable, Hashable {
         let referenceArchitectures = Set(trials.filter { $0.role == .reference }.map(\.architecture))
         let atTop = Dictionary(grouping: promoted.filter { $0.rung == top }, by: \.architecture)
         func entry(_ evaluations: [TrialSummary]) -> Entry {
-            let done = evaluations.filter { $0.state == .complete && $0.reward != nil }
-            let rewards = done.compactMap(\.reward)
-            func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
-            let architecture = evaluations[0].architecture
-            return Entry(trials: evaluations.map(\.id), complete: done.count, reward: mean(rewards), accuracy: mean(done.compactMap(\.accuracy)),
-                         rewardRange: rewards.isEmpty ? nil : [rewards.min()!, rewards.max()!], macs: done.first?.macs, arch: evaluations[0].arch,
+            let mean = EvaluationMean(evaluations), architecture = evaluations[0].architecture
+            return Entry(trials: evaluations.map(\.id), complete: mean.complete, reward: mean.reward, accuracy: mean.accuracy,
+                         rewardRange: mean.rewardRange, macs: mean.macs, arch: evaluations[0].arch,
                          first: trials.first { $0.architecture == architecture && ($0.role == .sampled || $0.role == .reference) }?.id)
         }
         let candidates = atTop.filter { !referenceArchitectures.contains($0.key) }.values.map { entry($0.sorted { $0.id < $1.id }) }
