@@ -103,12 +103,21 @@ final class Heartbeat: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var lostReason: String?
+    /// Dropped by the thread before it says it finished: the thread outlives `stop` by a
+    /// moment, and holding the last reference to the store then would close it (checkpointing
+    /// SQLite's log into the database file) after the search has returned.
+    private var store: (any TrialStore)?
 
     init(store: any TrialStore, trial: Int64, worker: String, lease: TimeInterval) {
+        self.store = store
         let interval = max(0.05, lease / 3)
         let thread = Thread { [self] in
-            defer { finished.signal() }
+            defer {
+                lock.withLock { self.store = nil }
+                finished.signal()
+            }
             while stopped.wait(timeout: .now() + interval) == .timedOut {
+                guard let store = lock.withLock({ self.store }) else { return }
                 do throws(StoreError) {
                     try store.heartbeat(trial: trial, worker: worker, lease: lease, now: Date())
                 } catch {

@@ -74,7 +74,7 @@ final class SearchProgress: @unchecked Sendable {
         case let .finished(best, leader):
             let elapsed = Formatting.clock(Date().timeIntervalSince(start))
             if let best, let result = best.result {
-                say(String(format: "search finished in %@: best trial %d, reward %.4f, accuracy %.4f, %.1fM MACs", elapsed, best.number,
+                say(String(format: "search finished in %@: best sampled trial %d, reward %.4f, accuracy %.4f, %.1fM MACs", elapsed, best.number,
                            result.reward, result.accuracy, Double(result.macs) / 1e6))
             } else {
                 say("search finished in \(elapsed) with no completed trial")

@@ -20,7 +20,7 @@ import Testing
                                   "--promote", "top=0.5,steps=20", "--promote", "top=0.5,seeds=2,steps=40", "--workers", "2", "--quiet"])
         #expect(search.status == 0, "\(search.stderr)")
         let status = try Nas.run(["status", run])
-        #expect(status.stdout.contains("promotion: rung 1 (steps=20)") && status.stdout.contains("promoted: the best at rung 2"), "\(status.stdout)")
+        #expect(status.stdout.contains("promotion: rung 1 (steps=20)") && status.stdout.contains("'s architecture at rung 2 (steps=40)"), "\(status.stdout)")
         let exported = try Nas.run(["export", run, "--trial", "promoted", "--format", "json"])
         #expect(exported.status == 0 && exported.stdout.contains("\"rung\" : 2"), "\(exported.stderr)")
         let bad = try Nas.run(["search", "--space", setup.space, "--run", setup.run("bad"), "--promote", "top=2,steps=9"])

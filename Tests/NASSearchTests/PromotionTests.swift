@@ -66,10 +66,15 @@ import Testing
         let means = Dictionary(grouping: atTop, by: \.architecture).mapValues { $0.map { $0.result!.reward }.reduce(0, +) / 2 }
         #expect(best.reward == means.values.max() && best.complete == 2 && status.trials[best.first!].role == .sampled)
         #expect(promotion.references.count == 1 && promotion.references[0].first == 0)
-        #expect(status.text().contains("promoted: the best at rung 2") && status.json().contains("\"promotion\":{"))
+        // "best" is that architecture, decided at rung 2, everywhere: status, JSON, export, report.
+        #expect(status.best?.id == best.first && status.bestRung == 2 && status.json().contains("\"best_rung\":2"))
+        #expect(status.text().contains("best: trial \(best.first!)'s architecture at rung 2 (steps=20)") && status.json().contains("\"promotion\":{"))
+        #expect(status.text().contains("reference: trial 0's architecture at rung 2"))
         let (exported, _, _) = try Export.trial(RunLocation(run: directory), selector: "promoted")
         #expect(best.trials.contains(exported.id) && exported.role == .promoted)
-        #expect(try RunReport.load(RunLocation(run: directory)).html().contains("promoted: the best at rung 2"))
+        #expect(try Export.trial(RunLocation(run: directory), selector: "best").0.id == best.first)
+        let html = try RunReport.load(RunLocation(run: directory)).html()
+        #expect(html.contains("best: trial #\(best.first!)'s architecture, mean reward") && html.contains("at promotion rung 2"))
     }
 
     /// Killed mid-batch and resumed: the same trials, promotions included.

@@ -25,8 +25,9 @@ public enum Export {
             + "`nas export DIR --format onnx`"
     }
 
-    /// The trial `selector` names in a run folder or a run in a database: "best" (the best
-    /// sampled trial, as `nas status` shows it), "leader" (the leader's best evaluation:
+    /// The trial `selector` names in a run folder or a run in a database: "best" (the sampled
+    /// trial of the search's best architecture, `RunStatus.best`: decided at the highest
+    /// promotion rung when there is one), "leader" (the leader's best evaluation:
     /// the controller's most likely architecture), "promoted" (the best evaluation of the
     /// best architecture at the highest promotion rung) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {

@@ -1,6 +1,7 @@
 import Foundation
 import NASSearch
 import NASArchitecture
+import NASFormatting
 import NASController
 import NASSearchSpace
 import NASStore
@@ -101,8 +102,21 @@ public struct RunReport: Sendable {
         status.trials.filter { $0.role == .sampled && $0.state == .complete && $0.reward != nil }
     }
 
-    /// The best sampled trial (`bestSampled`, the one `nas status` and `nas export` show).
-    public var bestSample: TrialSummary? { status.trials.bestSampled }
+    /// The search's best architecture as its sampled trial (`RunStatus.best`: decided at the
+    /// highest promotion rung when there is one), the one `nas status` and `nas export` show.
+    public var bestSample: TrialSummary? { status.best }
+
+    /// The best architecture's result as the report's header and summary say it: its mean at
+    /// the promotion rung it was decided at, or its single proxy training.
+    var bestResult: String? {
+        guard let best = bestSample else { return nil }
+        if status.bestRung > 0, let promoted = status.promotion?.best {
+            let range = promoted.rewardRange.map { " (\(Formatting.fraction($0[0]))–\(Formatting.fraction($0[1])))" } ?? ""
+            return "best: trial #\(best.id)'s architecture, mean reward \(Formatting.fraction(promoted.reward))\(range) over \(promoted.complete) "
+                + "evaluations at promotion rung \(status.bestRung)"
+        }
+        return "best trial #\(best.id), reward \(Formatting.fraction(best.reward))"
+    }
 
     /// The reference the best architecture is compared with: EfficientNet-B0 when the run has
     /// it, otherwise the first complete reference trial, otherwise the first reference.

@@ -24,7 +24,7 @@ extension RunReport {
             body.append("<p class=\"subtitle\">\(e(run.space)) space, fidelity study of \(study.candidates) candidates at \(study.budgets.count) budgets, \(status.finished) of \(run.trials) trainings finished</p></header>")
         } else {
             body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
-                        + (bestSample.map { "; best trial #\($0.id), reward \(Formatting.fraction($0.reward))" } ?? "") + "</p></header>")
+                        + (bestResult.map { "; " + $0 } ?? "") + "</p></header>")
         }
         if let study = status.fidelity {
             // A study has no controller or winner: its result is the table.
@@ -121,7 +121,9 @@ extension RunReport {
         rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(Formatting.spelledDuration(computeSeconds)) of evaluation in all"))
         if status.fidelity == nil { rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision")) }
         if let best = bestSample, status.fidelity == nil {
-            rows.append(("best", "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
+            let promoted = status.bestRung > 0 ? status.promotion.flatMap { promotion in promotion.best.map(promotion.describe) } : nil
+            rows.append(("best", promoted.map(e)
+                         ?? "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
         }
         if let leader = status.leader {
             let range = leader.rewardRange.map { " (\(Formatting.fraction($0[0]))–\(Formatting.fraction($0[1])))" } ?? ""

@@ -67,22 +67,21 @@ public struct PromotionSummary: Codable, Sendable, Hashable {
             .sorted { $0.trials[0] < $1.trials[0] }
     }
 
-    /// `nas status`'s lines.
+    /// One architecture's result at `top`: "trial N's architecture at rung R (label), trials …:
+    /// mean reward … (spread) …".
+    func describe(_ entry: Entry) -> String {
+        let range = entry.rewardRange.map { " (\(Formatting.fixed($0[0], digits: 4))–\(Formatting.fixed($0[1], digits: 4)))" } ?? ""
+        let label = rungs.first { $0.rung == top }.map { " (\($0.label))" } ?? ""
+        return "trial \(entry.first.map(String.init) ?? "?")'s architecture at rung \(top)\(label), "
+            + "\(entry.trials.count == 1 ? "trial" : "trials") \(entry.trials.map(String.init).joined(separator: ", ")): "
+            + "mean reward \(Formatting.fixed(entry.reward, digits: 4))\(range), mean accuracy \(Formatting.fixed(entry.accuracy, digits: 4)) "
+            + "over \(entry.complete) of \(entry.trials.count) evaluations, \(Formatting.millions(entry.macs)) MACs"
+    }
+
+    /// `nas status`'s lines: the rungs and the references at `top` (the best there is
+    /// `nas status`'s "best").
     var lines: [String] {
         let reached = rungs.map { "rung \($0.rung) (\($0.label)): \($0.architectures) architectures, \($0.complete)/\($0.evaluations) evaluations" }
-        var lines = ["promotion: " + reached.joined(separator: "; ")]
-        func describe(_ entry: Entry) -> String {
-            let range = entry.rewardRange.map { " (\(Formatting.fixed($0[0], digits: 4))–\(Formatting.fixed($0[1], digits: 4)))" } ?? ""
-            return "mean reward \(Formatting.fixed(entry.reward, digits: 4))\(range), mean accuracy \(Formatting.fixed(entry.accuracy, digits: 4)) "
-                + "over \(entry.complete) of \(entry.trials.count) evaluations, \(Formatting.millions(entry.macs)) MACs"
-        }
-        if let best {
-            lines.append("promoted: the best at rung \(top), trial \(best.first.map(String.init) ?? "?")'s architecture (\(best.trials.count == 1 ? "trial" : "trials") \(best.trials.map(String.init).joined(separator: ", "))): " + describe(best))
-            lines.append("        " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
-        }
-        for reference in references {
-            lines.append("reference at rung \(top), trial \(reference.first.map(String.init) ?? "?")'s architecture: " + describe(reference))
-        }
-        return lines
+        return ["promotion: " + reached.joined(separator: "; ")] + references.map { "reference: " + describe($0) }
     }
 }

@@ -118,7 +118,13 @@ public struct RunStatus: Codable, Sendable {
     /// The controller's policy entropy in nats per decision (see Docs/CONTROLLER.md).
     public var policyEntropy: Double?
     public var baseline: Double?
+    /// The search's best architecture, as its sampled trial: with promotion, the architecture
+    /// with the best mean at the highest rung reached (`promotion.best`, its seeds' spread
+    /// there); otherwise, or before anything is promoted, the best sampled trial. What
+    /// `nas export --trial best` exports.
     public var best: TrialSummary?
+    /// The rung `best` was decided at (0: a single training at the proxy's budget).
+    public var bestRung: Int
     /// The controller's most likely architecture, evaluated several times after the budget;
     /// nil when the run has no leader evaluations (yet).
     public var leader: LeaderSummary?
@@ -130,7 +136,7 @@ public struct RunStatus: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion
-        case rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
+        case bestRung = "best_rung", rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
     /// Reads a run folder or a run in a database, changing nothing (no lock: SQLite's WAL
@@ -164,11 +170,14 @@ public struct RunStatus: Codable, Sendable {
         rewardMovingAverage = average
         policyEntropy = statistics?.entropy
         baseline = statistics?.baseline
-        trials = snapshot.trials.map { TrialSummary($0, space: space) }
-        best = trials.bestSampled
+        let trials = snapshot.trials.map { TrialSummary($0, space: space) }, promotion = PromotionSummary(trials, plan: config.promotion)
+        let promoted = promotion?.best?.first.flatMap { first in trials.first { $0.id == first } }
+        self.trials = trials
+        self.promotion = promotion
         leader = LeaderSummary(trials.leaderEvaluations, all: trials)
         fidelity = StudyResult(snapshot)
-        promotion = PromotionSummary(trials, plan: config.promotion)
+        best = promoted ?? trials.bestSampled
+        bestRung = promoted == nil ? 0 : promotion?.top ?? 0
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -196,7 +205,13 @@ public struct RunStatus: Codable, Sendable {
         } else {
             lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
         }
-        if let best, fidelity == nil {
+        if let promotion, let promoted = promotion.best, bestRung > 0 {
+            lines.append("best: " + promotion.describe(promoted))
+            lines.append("      " + promoted.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
+            if let single = trials.bestSampled, single.id != best?.id {
+                lines.append("best single proxy training: trial \(single.id): reward \(number(single.reward)), accuracy \(number(single.accuracy)), \(Formatting.millions(single.macs)) MACs (not confirmed at rung \(bestRung))")
+            }
+        } else if let best, fidelity == nil {
             lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
