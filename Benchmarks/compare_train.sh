@@ -6,9 +6,9 @@
 # then a table with images/s, GFLOP/s, peak memory and the ratio SwiftNAS / PyTorch per layout.
 #
 # Usage: Benchmarks/compare_train.sh [--arch A] [--resolution R] [--channels C] [--batch B]
-#            [--steps N] [--threads T] [--classes K] [--width W] [--warmup W]
+#            [--steps N] [--threads T] [--classes K] [--width W] [--stem-stride S] [--warmup W]
 #            [--torch-only | --swift-only] [--out DIR]
-# --classes and --width go to both sides; --warmup only to PyTorch (nas warms up 3 steps).
+# --classes, --width and --stem-stride go to both sides; --warmup only to PyTorch (nas warms up 3 steps).
 # Defaults: --arch efficientnet-b0 --resolution 32 --channels 3 --batch 64 --steps 20 --threads 2
 # Environment: NAS = the nas binary (default .build/release/nas); PYTHON (default python3).
 # The raw JSON lines are kept in DIR (default: a temporary folder, printed at the end).
@@ -20,7 +20,7 @@ PYTHON="${PYTHON:-python3}"
 NAS="${NAS:-$REPO/.build/release/nas}"
 
 ARCH=efficientnet-b0 RESOLUTION=32 CHANNELS=3 BATCH=64 STEPS=20 THREADS=2
-CLASSES="" WIDTH="" WARMUP="" OUT="" RUN_SWIFT=1 RUN_TORCH=1
+CLASSES="" WIDTH="" STEM_STRIDE="" WARMUP="" OUT="" RUN_SWIFT=1 RUN_TORCH=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --arch) ARCH="$2"; shift 2 ;;
@@ -31,6 +31,7 @@ while [ $# -gt 0 ]; do
         --threads) THREADS="$2"; shift 2 ;;
         --classes) CLASSES="$2"; shift 2 ;;
         --width) WIDTH="$2"; shift 2 ;;
+        --stem-stride) STEM_STRIDE="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
         --torch-only) RUN_SWIFT=0; shift ;;
@@ -44,6 +45,7 @@ COMMON=(--arch "$ARCH" --resolution "$RESOLUTION" --channels "$CHANNELS" --batch
         --threads "$THREADS")
 [ -n "$CLASSES" ] && COMMON+=(--classes "$CLASSES")
 [ -n "$WIDTH" ] && COMMON+=(--width "$WIDTH")
+[ -n "$STEM_STRIDE" ] && COMMON+=(--stem-stride "$STEM_STRIDE")
 TORCH_EXTRA=()
 [ -n "$WARMUP" ] && TORCH_EXTRA+=(--warmup "$WARMUP")   # nas bench train warms up 3 steps, fixed
 

@@ -57,7 +57,7 @@ def resolve(args: argparse.Namespace) -> dict:
     extra = []
     for flag, value in (("--resolution", args.resolution), ("--channels", args.channels),
                         ("--classes", args.classes), ("--width", args.width), ("--depth", args.depth),
-                        ("--variant", args.variant)):
+                        ("--variant", args.variant), ("--stem-stride", args.stem_stride)):
         if value is not None:
             extra += [flag, str(value)]
     if nas is not None:
@@ -187,6 +187,7 @@ def main() -> None:
     ap.add_argument("--width", type=float, help="width multiplier (applied by nas arch)")
     ap.add_argument("--depth", type=float, help="depth multiplier (applied by nas arch)")
     ap.add_argument("--variant", help="EfficientNet variant b0..b7 (applied by nas arch)")
+    ap.add_argument("--stem-stride", type=int, help="the stem's stride, 1 or 2 (applied by nas arch)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--steps", type=int, default=20, help="timed steps (default 20)")
     ap.add_argument("--warmup", type=int, default=5, help="untimed steps first (default 5)")

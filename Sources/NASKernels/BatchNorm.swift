@@ -53,28 +53,17 @@ public enum BatchNorm {
             a[ch] = gamma[ch] * invstd[ch]
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
-        switch activation {
-        case .identity: affineRows(IdentityActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
-        case .swish: affineRows(SwishActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
-        case .relu: affineRows(ReLUActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
-        case .relu6: affineRows(ReLU6Activation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
-        case .sigmoid: affineRows(SigmoidActivation.self, x: x, y: y, rows: rows, channels: c, a: a, b: b)
-        }
-    }
-
-    @inline(__always)
-    static func affineRows<F: ActivationFunction>(
-        _: F.Type, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>
-    ) {
+        // The closure is not generic, so the activation (and its exp) inlines into the loop,
+        // which LLVM then unswitches per activation; a generic closure specialized late kept a
+        // call to the sigmoid per vector.
         parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
             for row in range {
                 let xr = x + row * c
                 let yr = y + row * c
                 var ch = 0
                 while ch < c {
-                    let z = load(xr + ch) * load(a + ch) + load(b + ch)
-                    store(F.apply(z), yr + ch, c - ch)
+                    let z = load(b + ch).addingProduct(load(xr + ch), load(a + ch))
+                    store(activation.apply(z), yr + ch, c - ch)
                     ch += vecWidth
                 }
             }
@@ -100,14 +89,7 @@ public enum BatchNorm {
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
         // Pass 1: dz = act'(z) · dy, stored in dx; per-thread Σdz and Σdz·xhat.
-        let chunks: Int
-        switch activation {
-        case .identity: chunks = backwardSums(IdentityActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
-        case .swish: chunks = backwardSums(SwishActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
-        case .relu: chunks = backwardSums(ReLUActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
-        case .relu6: chunks = backwardSums(ReLU6Activation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
-        case .sigmoid: chunks = backwardSums(SigmoidActivation.self, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
-        }
+        let chunks = backwardSums(activation, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
         for t in 1..<chunks {
             let other = workspace + t * stride
             for ch in 0..<(2 * c + vecWidth) { workspace[ch] += other[ch] }
@@ -141,9 +123,8 @@ public enum BatchNorm {
         }
     }
 
-    @inline(__always)
-    static func backwardSums<F: ActivationFunction>(
-        _: F.Type, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ rows: Int,
+    static func backwardSums(
+        _ activation: ActivationKind, _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ rows: Int,
         _ c: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
         _ invstd: UnsafePointer<Float>, _ rowScale: UnsafePointer<Float>?, _ rowsPerScale: Int,
         _ workspace: UnsafeMutablePointer<Float>, _ stride: Int
@@ -160,8 +141,8 @@ public enum BatchNorm {
                 var ch = 0
                 while ch < c {
                     let xv = load(xr + ch)
-                    let z = xv * load(a + ch) + load(b + ch)
-                    let dz = F.backward(z, load(dyr + ch) * s)
+                    let z = load(b + ch).addingProduct(xv, load(a + ch))
+                    let dz = activation.backward(z, load(dyr + ch) * s)
                     let xhat = (xv - load(mean + ch)) * load(invstd + ch)
                     // The slack lanes past c accumulate garbage that is never read.
                     store(load(sumDz + ch) + dz, sumDz + ch)

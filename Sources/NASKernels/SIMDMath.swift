@@ -4,7 +4,7 @@ public let vecWidth = 16
 
 /// e^x for 16 lanes: range reduction to r in [-ln2/2, ln2/2] and Cephes' degree-6
 /// polynomial; relative error about 2e-7, no libm calls.
-@inline(__always)
+@inlinable @inline(__always)
 public func vexp(_ x: Vec) -> Vec {
     let x = vclamp(x, -87.3, 88.3)
     // Round x·log2(e) to an integer n with the 1.5·2^23 trick: adding it leaves n in the low
@@ -26,13 +26,13 @@ public func vexp(_ x: Vec) -> Vec {
 }
 
 /// Clamp with compare-and-blend: stdlib's SIMD min/max/clamped go lane by lane (NaN rules).
-@inline(__always)
+@inlinable @inline(__always)
 public func vclamp(_ x: Vec, _ low: Float, _ high: Float) -> Vec {
     let lowered = x.replacing(with: low, where: x .< low)
     return lowered.replacing(with: high, where: lowered .> high)
 }
 
-@inline(__always) public func vsigmoid(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
+@inlinable @inline(__always) public func vsigmoid(_ x: Vec) -> Vec { 1 / (1 + vexp(-x)) }
 
 /// Activations the kernels fuse with batch norm. `.identity` is for projection convs.
 public enum ActivationKind: Sendable, Hashable {
@@ -63,41 +63,41 @@ public enum ActivationKind: Sendable, Hashable {
     }
 }
 
-/// Activation functions as types, so a kernel's inner loop is specialized for one of them
-/// (no switch per vector, and the exp inlined).
+/// Activation functions as types: one definition of each, which kernels reach through
+/// `ActivationKind` (a switch LLVM hoists out of their loops).
 public protocol ActivationFunction {
     static func apply(_ z: Vec) -> Vec
     static func backward(_ z: Vec, _ dy: Vec) -> Vec
 }
 
 public enum IdentityActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { z }
-    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy }
+    @inlinable @inline(__always) public static func apply(_ z: Vec) -> Vec { z }
+    @inlinable @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy }
 }
 
 public enum SwishActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { z * vsigmoid(z) }
-    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+    @inlinable @inline(__always) public static func apply(_ z: Vec) -> Vec { z * vsigmoid(z) }
+    @inlinable @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
         let s = vsigmoid(z)
         return dy * s * (1 + z * (1 - s))
     }
 }
 
 public enum ReLUActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { z.replacing(with: 0, where: z .< 0) }
-    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy.replacing(with: 0, where: z .<= 0) }
+    @inlinable @inline(__always) public static func apply(_ z: Vec) -> Vec { z.replacing(with: 0, where: z .< 0) }
+    @inlinable @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec { dy.replacing(with: 0, where: z .<= 0) }
 }
 
 public enum ReLU6Activation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { vclamp(z, 0, 6) }
-    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+    @inlinable @inline(__always) public static func apply(_ z: Vec) -> Vec { vclamp(z, 0, 6) }
+    @inlinable @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
         dy.replacing(with: 0, where: (z .<= 0) .| (z .>= 6))
     }
 }
 
 public enum SigmoidActivation: ActivationFunction {
-    @inline(__always) public static func apply(_ z: Vec) -> Vec { vsigmoid(z) }
-    @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
+    @inlinable @inline(__always) public static func apply(_ z: Vec) -> Vec { vsigmoid(z) }
+    @inlinable @inline(__always) public static func backward(_ z: Vec, _ dy: Vec) -> Vec {
         let s = vsigmoid(z)
         return dy * s * (1 - s)
     }
@@ -143,13 +143,13 @@ public func applyActivationBackward(_ kind: ActivationKind, _ z: UnsafePointer<F
 
 /// Loads 16 floats (buffers carry 16 floats of slack, so a row's last vector may read
 /// past its end).
-@inline(__always)
+@inlinable @inline(__always)
 public func load(_ p: UnsafePointer<Float>) -> Vec { UnsafeRawPointer(p).loadUnaligned(as: Vec.self) }
 
 /// Stores the first `count` lanes. Channel counts are multiples of 8, so the tail is half a
 /// vector; anything else goes through a separate function that keeps lane-by-lane access
 /// (which forces the vector through memory) out of the hot loops.
-@inline(__always)
+@inlinable @inline(__always)
 public func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>, _ count: Int = vecWidth) {
     if count >= vecWidth {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)

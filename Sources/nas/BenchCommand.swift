@@ -18,6 +18,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Input channels.") var channels = 3
     @Option(help: "Classes.") var classes = 10
     @Option(help: "Width multiplier.") var width = 1.0
+    @Option(help: "The stem's stride, 1 or 2 (default: the architecture's; 1 keeps a 32-px proxy's spatial structure).") var stemStride: Int?
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Timed steps (after 3 warmup steps).") var steps = 20
     @Option(help: "Threads for the kernels and OpenBLAS.") var threads = TrainingConfig.defaults.threads
@@ -42,14 +43,15 @@ struct BenchTrainCommand: ParsableCommand {
         if width != 1 { network = network.scaled(width: width, depth: 1) }
         network.inputChannels = channels
         network.classes = classes
+        if let stemStride { network.stemStride = stemStride }
         try network.validate()
         let result = TrainingBenchmark.run(network: network, resolution: resolution, batch: batch, steps: steps, threads: threads)
         if json {
             try printJSON(result)
         } else {
             print(String(
-                format: "%@ at %dx%dx%d, batch %d, %d threads: %.0f images/s, %.1f ms/step, %.1f GFLOP/s, peak %.0f MB",
-                network.name, resolution, resolution, channels, batch, threads, result.imagesPerSecond,
+                format: "%@ at %dx%dx%d, stem stride %d, batch %d, %d threads: %.0f images/s, %.1f ms/step, %.1f GFLOP/s, peak %.0f MB",
+                network.name, resolution, resolution, channels, network.stemStride, batch, threads, result.imagesPerSecond,
                 result.millisecondsPerStep, result.gflopsPerSecond, Double(result.peakMemoryBytes) / 1e6))
         }
     }

@@ -68,7 +68,7 @@ import NASRandom
         for i in 0..<(rows * c) { #expect(abs(y[i] * factor - y2[i]) < 1e-4) }
     }
 
-    @Test(arguments: [(3, 1, 5, 6, 20), (5, 2, 7, 7, 16), (7, 2, 8, 6, 24), (3, 2, 4, 4, 40)])
+    @Test(arguments: [(3, 1, 5, 6, 20), (5, 2, 7, 7, 16), (7, 2, 8, 6, 24), (3, 2, 4, 4, 40), (5, 1, 2, 1, 8), (5, 2, 1, 3, 8), (3, 2, 2, 2, 4)])
     func depthwise(kernel: Int, stride: Int, height: Int, width: Int, channels: Int) {
         var g = SeededGenerator(seed: 3)
         let s = DepthwiseShape(batch: 2, height: height, width: width, channels: channels, kernel: kernel, stride: stride)
@@ -197,5 +197,14 @@ import NASRandom
         defer { configureThreads(1) }
         Depthwise.forward(s, x: x.pointer, weight: w.pointer, y: y2.pointer)
         #expect(y1.array == y2.array)
+        // Backward split over threads: dx exactly, dw up to the order of its partial sums.
+        let dy = Buffer(random: y1.count, generator: &g), workspace = Buffer(2 * (25 * 32 + 16))
+        let dx1 = Buffer(x.count), dx2 = Buffer(x.count), dw1 = Buffer(w.count), dw2 = Buffer(w.count)
+        configureThreads(1)
+        Depthwise.backward(s, x: x.pointer, weight: w.pointer, dy: dy.pointer, dx: dx1.pointer, dweight: dw1.pointer, workspace: workspace.pointer)
+        configureThreads(2)
+        Depthwise.backward(s, x: x.pointer, weight: w.pointer, dy: dy.pointer, dx: dx2.pointer, dweight: dw2.pointer, workspace: workspace.pointer)
+        #expect(dx1.array == dx2.array)
+        for t in 0..<w.count { #expect(abs(dw1[t] - dw2[t]) <= 1e-4 * max(1, abs(dw1[t]))) }
     }
 }
