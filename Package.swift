@@ -76,7 +76,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "NASRecipe", "Yams"]),
-        .target(name: "NASController", dependencies: ["NASRandom"]),
+        // Native code generation like the kernels: the LSTM policy's dot products are its cost.
+        .target(name: "NASController", dependencies: ["NASRandom"], swiftSettings: kernelSettings),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         // A trained model folder is exported from here too (ModelFolderExport).
         .target(

@@ -161,8 +161,17 @@ struct LSTMPolicy: Policy {
     func accumulateGradient(
         _ theta: [Double], actions: [Int], advantage: Double, entropyWeight: Double, into gradient: inout [Double]
     ) -> (logProb: Double, entropy: Double) {
+        accumulateGradient(theta, actions: actions, advantage: { _ in advantage }, entropyWeight: entropyWeight, into: &gradient)
+    }
+
+    func accumulateGradient(
+        _ theta: [Double], actions: [Int], advantage weight: (Double) -> Double, entropyWeight: Double,
+        into gradient: inout [Double]
+    ) -> (logProb: Double, entropy: Double) {
         let H = hidden
         let steps = forward(theta) { t, _ in actions[t] }
+        let logProb = Self.logProbability(steps, actions)
+        let advantage = weight(logProb)
         var dhNext = [Double](repeating: 0, count: H), dcNext = dhNext
         var dz = [Double](repeating: 0, count: 4 * H)
         var dxh = [Double](repeating: 0, count: 2 * H)
@@ -216,7 +225,7 @@ struct LSTMPolicy: Policy {
                 }
             }
         }
-        return (Self.logProbability(steps, actions), steps.reduce(0) { $0 + $1.entropy })
+        return (logProb, steps.reduce(0) { $0 + $1.entropy })
     }
 }
 

@@ -17,9 +17,23 @@ protocol Policy: Sendable {
     func accumulateGradient(
         _ theta: [Double], actions: [Int], advantage: Double, entropyWeight: Double, into gradient: inout [Double]
     ) -> (logProb: Double, entropy: Double)
+    /// The same with the advantage a function of log π_θ(actions) (PPO's clipped weight), from
+    /// the forward pass the gradient needs anyway where the policy can.
+    func accumulateGradient(
+        _ theta: [Double], actions: [Int], advantage: (Double) -> Double, entropyWeight: Double, into gradient: inout [Double]
+    ) -> (logProb: Double, entropy: Double)
     /// Where each decision's own logit offsets lie in θ (one per option): the parameters that
     /// act like independent softmaxes (`ControllerConfig.biasLearningRate`).
     var outputBiases: [Range<Int>] { get }
+}
+
+extension Policy {
+    func accumulateGradient(
+        _ theta: [Double], actions: [Int], advantage: (Double) -> Double, entropyWeight: Double, into gradient: inout [Double]
+    ) -> (logProb: Double, entropy: Double) {
+        let weight = advantage(logProbability(theta, actions: actions))
+        return accumulateGradient(theta, actions: actions, advantage: weight, entropyWeight: entropyWeight, into: &gradient)
+    }
 }
 
 func makePolicy(_ config: ControllerConfig, _ sizes: [Int]) -> any Policy {

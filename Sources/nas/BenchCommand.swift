@@ -6,7 +6,7 @@ import NASTraining
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the trainer's speed.", subcommands: [BenchTrainCommand.self])
+        abstract: "Measure the trainer's and the controller's speed.", subcommands: [BenchTrainCommand.self, BenchControllerCommand.self])
 }
 
 struct BenchTrainCommand: ParsableCommand {

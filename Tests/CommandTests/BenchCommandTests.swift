@@ -11,4 +11,16 @@ extension TrainCommandTests {
         #expect((object["gflops_per_second"] as? Double ?? 0) > 0)
         #expect((object["peak_memory_bytes"] as? Int ?? 0) > 0)
     }
+
+    @Test func benchControllerTimesBothPolicies() throws {
+        for policy in ["softmax", "lstm"] {
+            let result = try Nas.run(["bench", "controller", "--space", SearchCommandTests.root.appendingPathComponent("Tests/Support/Fixtures/tiny.yaml").path, "--policy", policy, "--batch", "4", "--batches", "2", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            #expect(object["policy"] as? String == policy && (object["update_and_save_ms"] as? Double ?? -1) >= 0)
+            #expect((object["state_bytes"] as? Int ?? 0) > 0)
+        }
+        let bad = try Nas.run(["bench", "controller", "--space", SearchCommandTests.root.appendingPathComponent("Tests/Support/Fixtures/tiny.yaml").path, "--batch", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--batch"))
+    }
 }

@@ -34,32 +34,31 @@ struct ReinforceStrategy: SearchStrategy {
     mutating func update(evaluated: [Member]) {
         let advantages = advantages(evaluated.map(\.reward))
         let passes = config.ppoEpochs ?? 1
-        guard passes > 1 else { return step(evaluated, weights: advantages) }
         let clip = config.ppoClip ?? 0.2
-        let old = evaluated.map { logProbability($0.decisions) }
-        for _ in 0..<passes {
-            // d/dθ min(r·A, clip(r)·A) is r·A·∇log π where the unclipped term is the smaller
-            // one, and 0 where clipping holds it (the sample has moved far enough).
-            let weights = zip(zip(evaluated, old), advantages).map { pair, advantage -> Double in
-                let ratio = exp(logProbability(pair.0.decisions) - pair.1)
+        // log π_old of each sample: what the first pass's forward gives, its ratio exactly 1.
+        var old = [Double](repeating: 0, count: evaluated.count)
+        for pass in 0..<passes {
+            step(evaluated) { index, logProbability in
+                guard pass > 0 else {
+                    old[index] = logProbability
+                    return advantages[index]
+                }
+                // d/dθ min(r·A, clip(r)·A) is r·A·∇log π where the unclipped term is the smaller
+                // one, and 0 where clipping holds it (the sample has moved far enough).
+                let advantage = advantages[index], ratio = exp(logProbability - old[index])
                 let clipped = min(max(ratio, 1 - clip), 1 + clip)
                 return ratio * advantage <= clipped * advantage ? ratio * advantage : 0
             }
-            step(evaluated, weights: weights)
         }
     }
 
-    /// log π_θ(decisions).
-    private func logProbability(_ decisions: [Int]) -> Double {
-        policy.logProbability(parameters, actions: decisions)
-    }
-
-    /// One Adam step on −(1/N) Σ_i [w_i·log π(a_i) + λ·H_i], the gradient clipped by global norm.
-    private mutating func step(_ evaluated: [Member], weights: [Double]) {
+    /// One Adam step on −(1/N) Σ_i [w_i·log π(a_i) + λ·H_i], the gradient clipped by global
+    /// norm; w_i = weight(i, log π(a_i)).
+    private mutating func step(_ evaluated: [Member], weight: (Int, Double) -> Double) {
         var gradient = [Double](repeating: 0, count: parameters.count)
-        for (member, weight) in zip(evaluated, weights) {
+        for (index, member) in evaluated.enumerated() {
             _ = policy.accumulateGradient(
-                parameters, actions: member.decisions, advantage: weight, entropyWeight: config.entropyWeight,
+                parameters, actions: member.decisions, advantage: { weight(index, $0) }, entropyWeight: config.entropyWeight,
                 into: &gradient)
         }
         var scale = -1 / Double(evaluated.count)
