@@ -53,26 +53,38 @@ public enum BatchNorm {
             a[ch] = gamma[ch] * invstd[ch]
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
-        // The closure is not generic, so the activation (and its exp) inlines into the loop,
-        // which LLVM then unswitches per activation; a generic closure specialized late kept a
-        // call to the sigmoid per vector.
         parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
-            for row in range {
-                let xr = x + row * c
-                let yr = y + row * c
-                var ch = 0
-                while ch < c {
-                    let z = load(b + ch).addingProduct(load(xr + ch), load(a + ch))
-                    store(activation.apply(z), yr + ch, c - ch)
-                    ch += vecWidth
-                }
+            affineRows(activation, x: x, y: y, rows: range, channels: c, a: a, b: b)
+        }
+    }
+
+    /// y = act(x · a + b) over `rows`. Never inlined: inside a function this small the
+    /// activation (and its exp) inlines into the loop; inside the bigger kernels Swift's
+    /// inliner left a call per vector, the vector spilled around it.
+    @inline(never)
+    static func affineRows(
+        _ activation: ActivationKind, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Range<Int>, channels c: Int,
+        a: UnsafePointer<Float>, b: UnsafePointer<Float>
+    ) {
+        for row in rows {
+            let (xr, yr) = (x + row * c, y + row * c)
+            var ch = 0
+            while ch < c {
+                store(activation.apply(load(b + ch).addingProduct(load(xr + ch), load(a + ch))), yr + ch, c - ch)
+                ch += vecWidth
             }
         }
     }
 
+    /// Floats of workspace `backward` needs: per thread the partial sums, and the folded scale
+    /// and shift.
+    public static func backwardWorkspace(channels c: Int, threads: Int = kernelThreads) -> Int {
+        max(1, threads) * (2 * c + 2 * vecWidth) + 2 * (c + vecWidth)
+    }
+
     /// Given dy = ∂L/∂y, writes dx = ∂L/∂x (dx may be dy) and adds ∂L/∂gamma, ∂L/∂beta.
     /// `rowScale` multiplies dy row by row in blocks of `rowsPerScale` (drop-connect's
-    /// per-sample mask). `workspace`: 2 · kernelThreads · C + 2 · C floats.
+    /// per-sample mask). `workspace`: `backwardWorkspace(channels:)` floats.
     public static func backward(
         dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int,
         channels c: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafePointer<Float>,
@@ -133,23 +145,42 @@ public enum BatchNorm {
             let sumDz = workspace + chunk * stride
             let sumDzX = sumDz + c + vecWidth
             sumDz.update(repeating: 0, count: stride)
-            for row in range {
-                let xr = x + row * c
-                let dyr = dy + row * c
-                let dxr = dx + row * c
-                let s = rowScale?[row / rowsPerScale] ?? 1
-                var ch = 0
-                while ch < c {
-                    let xv = load(xr + ch)
-                    let z = load(b + ch).addingProduct(xv, load(a + ch))
-                    let dz = activation.backward(z, load(dyr + ch) * s)
-                    let xhat = (xv - load(mean + ch)) * load(invstd + ch)
-                    // The slack lanes past c accumulate garbage that is never read.
-                    store(load(sumDz + ch) + dz, sumDz + ch)
-                    store(load(sumDzX + ch) + dz * xhat, sumDzX + ch)
-                    store(dz, dxr + ch, c - ch)
-                    ch += vecWidth
+            // A run at a time, so the second pass reads what the first wrote from L1.
+            forEachRun(range, channels: c) { run in
+                activationGradient(activation, dy: dy, x: x, dx: dx, rows: run, channels: c, a: a, b: b, rowScale: rowScale,
+                                   rowsPerScale: rowsPerScale)
+                for row in run {
+                    let (xr, dxr) = (x + row * c, dx + row * c)
+                    var ch = 0
+                    while ch < c {
+                        let dz = load(dxr + ch)
+                        let xhat = (load(xr + ch) - load(mean + ch)) * load(invstd + ch)
+                        // The slack lanes past c accumulate garbage that is never read.
+                        store(load(sumDz + ch) + dz, sumDz + ch)
+                        store(load(sumDzX + ch) + dz * xhat, sumDzX + ch)
+                        ch += vecWidth
+                    }
                 }
+            }
+        }
+    }
+
+    /// dx = act'(x · a + b) · dy · s over `rows` (dx may be dy), s = rowScale[row / rowsPerScale]
+    /// or 1. Never inlined, as `affineRows`.
+    @inline(never)
+    static func activationGradient(
+        _ activation: ActivationKind, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        rows: Range<Int>, channels c: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowScale: UnsafePointer<Float>?,
+        rowsPerScale: Int
+    ) {
+        for row in rows {
+            let s = rowScale?[row / rowsPerScale] ?? 1
+            let (xr, dyr, dxr) = (x + row * c, dy + row * c, dx + row * c)
+            var ch = 0
+            while ch < c {
+                let z = load(b + ch).addingProduct(load(xr + ch), load(a + ch))
+                store(activation.backward(z, load(dyr + ch) * s), dxr + ch, c - ch)
+                ch += vecWidth
             }
         }
     }

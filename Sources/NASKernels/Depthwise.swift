@@ -13,9 +13,11 @@ public struct DepthwiseShape: Sendable, Hashable {
 }
 
 public enum Depthwise {
-    /// y[N, Ho, Wo, C] = Σ_ij x[n, oh·s − p + i, ow·s − p + j, c] · w[i, j, c]
+    /// y[N, Ho, Wo, C] = Σ_ij x[n, oh·s − p + i, ow·s − p + j, c] · w[i, j, c], or with a bias
+    /// act(Σ … + bias[c]) in the same pass (inference's folded batch norm).
     public static func forward(
-        _ s: DepthwiseShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+        _ s: DepthwiseShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, activation: ActivationKind = .identity
     ) {
         let (h, w, c, k, st, p) = (s.height, s.width, s.channels, s.kernel, s.stride, s.padding)
         let (ho, wo) = (s.outHeight, s.outWidth)
@@ -39,10 +41,12 @@ public enum Depthwise {
                                 acc = acc.addingProduct(load(xrow + j * c), load(wrow + j * c))
                             }
                         }
+                        if let bias { acc = acc + load(bias + ch) }
                         store(acc, out + ch, min(vecWidth, c - ch))
                         ch += vecWidth
                     }
                 }
+                if bias != nil, activation != .identity { applyActivation(activation, y + row * wo * c, y + row * wo * c, count: wo * c) }
             }
         }
     }

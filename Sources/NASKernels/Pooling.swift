@@ -44,19 +44,24 @@ public enum GlobalAveragePool {
 
 /// Elementwise helpers on flat buffers.
 public enum Elementwise {
-    /// y = act(x + bias[col]) over [rows, cols] (bias may be nil).
+    /// y = act(x + bias[col]) over [rows, cols] in place (bias may be nil), split by rows.
     public static func biasActivation(
         _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: ActivationKind
     ) {
-        for r in 0..<rows {
-            let row = x + r * cols
-            var c = 0
-            while c < cols {
-                let n = min(vecWidth, cols - c)
-                var v = load(row + c)
-                if let bias { v = v + load(bias + c) }
-                store(activation.apply(v), row + c, n)
-                c += vecWidth
+        parallelChunks(rows, minimumPerChunk: rowsPerChunk(cols)) { _, range in
+            forEachRun(range, channels: cols) { run in
+                if let bias {
+                    for r in run {
+                        let row = x + r * cols
+                        var c = 0
+                        while c < cols {
+                            store(load(row + c) + load(bias + c), row + c, min(vecWidth, cols - c))
+                            c += vecWidth
+                        }
+                    }
+                }
+                let start = x + run.lowerBound * cols
+                if activation != .identity { applyActivation(activation, start, start, count: run.count * cols) }
             }
         }
     }

@@ -88,7 +88,7 @@ final class ConvBN {
         columns = kind == .dense && patches > 0 ? FloatBuffer(patches) : nil
         context.noteActivation(maxBatch * max(inSize * inSize * inChannels, outSize * outSize * outChannels))
         let threads = max(2, kernelThreads)
-        var workspace = (threads + 2) * (2 * outChannels + 4 * vecWidth)
+        var workspace = max((threads + 2) * (2 * outChannels + 4 * vecWidth), BatchNorm.backwardWorkspace(channels: outChannels, threads: threads))
         if kind == .depthwise {
             workspace = max(workspace, threads * (kernel * kernel * outChannels + vecWidth))
         } else {

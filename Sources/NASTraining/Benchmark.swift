@@ -65,23 +65,75 @@ public struct TrainingBenchmark: Codable, Sendable {
     }
 }
 
-/// CPU inference latency of a network with SwiftNAS's own kernels: the MnasNet reward's F
-/// when the space asks for measured latency.
-public enum InferenceBenchmark {
-    /// Median milliseconds of a batch-`batch` forward pass (inference mode) over `runs` runs,
-    /// after `warmup` unmeasured ones. Weights are random: latency does not depend on them.
+/// Inference speed of a network with SwiftNAS's own kernels, on the folded network
+/// (`InferenceModel`: what an ONNX export holds): throughput at a batch and the latency of one
+/// image. Weights are random (speed does not depend on them).
+public struct InferenceBenchmark: Codable, Sendable {
+    public var imagesPerSecond: Double
+    /// Median milliseconds of one batch-`batch` forward pass.
+    public var millisecondsPerBatch: Double
+    /// Median milliseconds of a batch-1 forward pass.
+    public var latencyMilliseconds: Double
+    /// 2 × forward MACs × images per second.
+    public var gflopsPerSecond: Double
+    public var peakMemoryBytes: Int
+    public var params: Int
+    public var macs: Int
+    public var batch: Int
+    public var runs: Int
+    public var threads: Int
+
+    enum CodingKeys: String, CodingKey {
+        case imagesPerSecond = "images_per_second", millisecondsPerBatch = "ms_per_batch", latencyMilliseconds = "latency_ms"
+        case gflopsPerSecond = "gflops_per_second", peakMemoryBytes = "peak_memory_bytes"
+        case params, macs, batch, runs, threads
+    }
+
+    /// The folded network of `network` with random weights (what `run` times and
+    /// `nas bench infer --onnx` writes).
+    public static func folded(network: Network, resolution: Int, seed: UInt64 = 1) -> FoldedNetwork {
+        var generator = SeededGenerator(seed: seed)
+        return Model(network.resolved(resolution: resolution), maxBatch: 1, generator: &generator).folded()
+    }
+
+    /// `runs` timed passes at `batch` and at batch 1, after `warmup` each.
+    public static func run(network: Network, resolution: Int, batch: Int, runs: Int, threads: Int, warmup: Int = 3) -> InferenceBenchmark {
+        configureThreads(threads)
+        let folded = folded(network: network, resolution: resolution)
+        let model = InferenceModel(folded, maxBatch: batch)
+        let images = randomImages(batch: batch, network: network, resolution: resolution)
+        let batchMilliseconds = medianMilliseconds(runs: runs, warmup: warmup) { _ = model.forward(images.pointer, batch: batch) }
+        let latency = medianMilliseconds(runs: runs, warmup: warmup) { _ = model.forward(images.pointer, batch: 1) }
+        let macs = network.resolved(resolution: resolution).cost.macs
+        let imagesPerSecond = Double(batch) / batchMilliseconds * 1000
+        return InferenceBenchmark(
+            imagesPerSecond: imagesPerSecond, millisecondsPerBatch: batchMilliseconds, latencyMilliseconds: latency,
+            gflopsPerSecond: 2 * Double(macs) * imagesPerSecond / 1e9, peakMemoryBytes: TrainingBenchmark.peakResidentBytes(),
+            params: folded.parameterCount, macs: macs, batch: batch, runs: runs, threads: threads)
+    }
+
+    /// Median milliseconds of a batch-`batch` forward pass over `runs` runs, after `warmup`
+    /// unmeasured ones: the MnasNet reward's latency when the space asks for measured latency.
     public static func latency(network: Network, resolution: Int, batch: Int = 1, runs: Int = 10, warmup: Int = 2,
                                threads: Int = 1) -> Double {
         configureThreads(threads)
-        let resolved = network.resolved(resolution: resolution)
-        var generator = SeededGenerator(seed: 1)
-        let model = Model(resolved, maxBatch: batch, generator: &generator)
+        let model = InferenceModel(folded(network: network, resolution: resolution), maxBatch: batch)
+        let images = randomImages(batch: batch, network: network, resolution: resolution)
+        return medianMilliseconds(runs: runs, warmup: warmup) { _ = model.forward(images.pointer, batch: batch) }
+    }
+
+    static func randomImages(batch: Int, network: Network, resolution: Int) -> FloatBuffer {
+        var generator = SeededGenerator(seed: 2)
         let images = FloatBuffer(batch * resolution * resolution * network.inputChannels)
         for i in 0..<images.count { images.pointer[i] = generator.nextNormal() }
+        return images
+    }
+
+    static func medianMilliseconds(runs: Int, warmup: Int, _ body: () -> Void) -> Double {
         var times: [Double] = []
         for run in 0..<(warmup + max(1, runs)) {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = model.forward(images.pointer, batch: batch, training: false, generator: &generator)
+            body()
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             if run >= warmup { times.append(elapsed) }
         }

@@ -188,13 +188,15 @@ public enum Inference {
         configureThreads(count)
     }
 
-    /// Top-1 accuracy on `set`, in its order; `logits`, when given, receives each batch's
-    /// logits ([count, classes], row-major) as they are computed.
+    /// Top-1 accuracy on `set`, in its order, by the folded network (`InferenceModel`: batch
+    /// norm inside the convolutions, as a deployment runs it); `logits`, when given, receives
+    /// each batch's logits ([count, classes], row-major) as they are computed.
     public static func accuracy(
         model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int,
         logits sink: ((UnsafeBufferPointer<Float>) -> Void)? = nil
     ) -> Double {
         guard set.count > 0 else { return 0 }
+        let folded = InferenceModel(model.folded(), maxBatch: batchSize)
         var labels = [Int32](repeating: 0, count: batchSize)
         var generator = SeededGenerator(seed: 0)
         var correct = 0
@@ -203,7 +205,7 @@ public enum Inference {
             let count = min(batchSize, set.count - start)
             labels.withUnsafeMutableBufferPointer { labelBuffer in
                 assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: images.pointer, labels: labelBuffer.baseAddress!)
-                let logits = model.forward(images.pointer, batch: count, training: false, generator: &generator)
+                let logits = folded.forward(images.pointer, batch: count)
                 let classes = model.architecture.network.classes
                 correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: classes)
                 sink?(UnsafeBufferPointer(start: logits, count: count * classes))

@@ -47,7 +47,8 @@ import Testing
             (["train", "efficientnet-b0", "--dataset", "cifar10"], "needs --data PATH"),
             (["train", "efficientnet-b0", "--dataset", "folder", "--data", "/nonexistent/x"], "/nonexistent/x"),
             (["eval", "/nonexistent/model"], "not a trained model folder"),
-            (["bench", "train", "--batch", "1"], "--batch ≥ 2"),
+            (["bench", "train", "--batch", "1"], "--batch must be from 2"),
+            (["bench", "infer", "--batch", "0"], "--batch must be from 1"),
         ]
         for (arguments, message) in cases {
             let result = try Nas.run(arguments)

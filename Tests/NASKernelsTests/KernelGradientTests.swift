@@ -19,7 +19,7 @@ import NASRandom
         let r = Buffer(random: rows * c, generator: &g)
         let y = Buffer(rows * c)
         let mean = Buffer(c), invstd = Buffer(c), runMean = Buffer(c), runVar = Buffer(c, fill: 1)
-        let workspace = Buffer(16 * (2 * c + 64))
+        let workspace = Buffer(max(16 * (2 * c + 64), BatchNorm.backwardWorkspace(channels: c, threads: 2)))
         func forward() {
             BatchNorm.forwardTraining(
                 x: x.pointer, y: y.pointer, rows: rows, channels: c, gamma: gamma.pointer, beta: beta.pointer,

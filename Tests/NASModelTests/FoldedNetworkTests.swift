@@ -69,6 +69,19 @@ import NASRandom
         for (a, e) in zip(actual, expected) {
             #expect(abs(a - e) <= 1e-4 * max(1, scale), "folded \(a), model \(e)")
         }
+        // The kernels' run of the folded network (evaluation, latency, `nas bench infer`), on one
+        // and two threads, at the batch and below it.
+        for threads in [1, 2] {
+            configureThreads(threads)
+            defer { configureThreads(1) }
+            let inference = InferenceModel(folded, maxBatch: batch + 1)
+            for count in [batch, 1] {
+                let logits = nhwc.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: inference.forward($0.baseAddress!, batch: count), count: count * 5)) }
+                for (a, e) in zip(logits, expected) {
+                    #expect(abs(a - e) <= 1e-4 * max(1, scale), "inference \(a), model \(e), \(threads) threads, batch \(count)")
+                }
+            }
+        }
     }
 }
 
