@@ -46,10 +46,18 @@ public struct TrainingSummary: Codable, Sendable, Hashable {
     public var macs: Int
     public var steps: Int
     public var finalLoss: Float
+    /// Where `seconds` went: the training steps (data included), batch-norm recalibration, and
+    /// evaluation (validation and, if asked, test). Nil in model folders saved before they
+    /// were recorded.
+    public var trainingSeconds: Double?
+    public var recalibrationSeconds: Double?
+    public var evaluationSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case valAccuracy = "val_accuracy", testAccuracy = "test_accuracy", imagesPerSecond = "images_per_second"
         case seconds, params, macs, steps, finalLoss = "final_loss"
+        case trainingSeconds = "training_seconds", recalibrationSeconds = "recalibration_seconds"
+        case evaluationSeconds = "evaluation_seconds"
     }
 }
 
@@ -149,13 +157,17 @@ public final class Trainer {
         }
         let trainSeconds = Date().timeIntervalSince(trainStart)
         average?.swap()
+        let recalibrationStart = Date()
         recalibrate()
+        let evaluationStart = Date()
         let validation = accuracy(on: data.validation)
         let test = measureTest ? data.test.map { accuracy(on: $0) } : nil
         return TrainingSummary(
             valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * batch) / trainSeconds,
             seconds: Date().timeIntervalSince(start), params: model.parameterCount, macs: resolved.cost.macs,
-            steps: total, finalLoss: smoothedLoss)
+            steps: total, finalLoss: smoothedLoss, trainingSeconds: trainSeconds,
+            recalibrationSeconds: evaluationStart.timeIntervalSince(recalibrationStart),
+            evaluationSeconds: Date().timeIntervalSince(evaluationStart))
     }
 
     /// BN statistics recomputed on `recalibrationBatches` training batches (no augmentation).
