@@ -47,6 +47,8 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public static let stepsRange = 1...10_000_000
     /// Images per batch: batch norm needs 2 to train; every buffer is sized for the largest.
     public static let batchRange = 2...4096
+    /// Batches of batch-norm recalibration (0: the running averages).
+    public static let recalibrationRange = 0...10_000
     /// Threads of the kernels and OpenBLAS.
     public static let threadsRange = 1...256
     /// Training resolution in pixels.
@@ -88,6 +90,9 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         try check(width > 0 && width <= Self.maxMultiplier, "--width must be in (0, \(Int(Self.maxMultiplier))]")
         try check(depth > 0 && depth <= Self.maxMultiplier, "--depth must be in (0, \(Int(Self.maxMultiplier))]")
         try check(stemStride.map { (1...2).contains($0) } ?? true, "the stem stride must be 1 or 2")
+        try check(
+            Self.recalibrationRange.contains(recalibrationBatches),
+            "--recalibration must be from \(Self.recalibrationRange.lowerBound) to \(Self.recalibrationRange.upperBound) batches")
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")

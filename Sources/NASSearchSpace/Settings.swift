@@ -65,7 +65,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
     public var recalibration: Int?
 
     /// Re-estimating batch-norm statistics: at most this many training batches.
-    public static let recalibrationRange = 0...10_000
+    public static let recalibrationRange = TrainingConfig.recalibrationRange
 
     public init() {}
 

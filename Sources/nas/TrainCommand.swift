@@ -33,6 +33,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Peak learning rate.") var lr = recipe.learningRate
     @Option(help: "sgd (Nesterov momentum) or rmsprop (EfficientNet's).") var optimizer = recipe.optimizer.kind
     @Option(help: "cosine, exponential or constant after warmup.") var schedule = recipe.schedule
+    @Option(help: "Training batches over which batch-norm statistics are re-estimated before evaluation (0: the running averages).")
+    var recalibration = recipe.recalibrationBatches
     @Option(help: "L2 weight decay on conv and dense weights.") var weightDecay = recipe.optimizer.weightDecay
     @Option(help: "Label smoothing.") var labelSmoothing = recipe.labelSmoothing
     @Flag(help: "Random crops (and flips for CIFAR-10 and folders) on training batches.") var augment = recipe.augment
@@ -61,6 +63,7 @@ struct TrainCommand: ParsableCommand {
         config.optimizer.kind = optimizer
         config.optimizer.weightDecay = weightDecay
         config.schedule = schedule
+        config.recalibrationBatches = recalibration
         config.labelSmoothing = labelSmoothing
         config.augment = augment
         config.emaDecay = ema
