@@ -44,7 +44,7 @@ import Testing
             (["train", "efficientnet-b0", "--epochs", "1", "--steps", "3"], "not both"),
             (["train", "efficientnet-b0", "--batch", "1"], "--batch must be from 2"),
             (["train", "efficientnet-b0", "--stem-stride", "3"], "the stem stride must be 1 or 2"),
-            (["train", "efficientnet-b0", "--recalibration", "-1"], "--recalibration must be from 0"),
+            (["train", "efficientnet-b0", "--recalibration", "20000"], "--recalibration must be from 0"),
             (["train", "efficientnet-b0", "--dataset", "cifar10"], "needs --data PATH"),
             (["train", "efficientnet-b0", "--dataset", "folder", "--data", "/nonexistent/x"], "/nonexistent/x"),
             (["eval", "/nonexistent/model"], "not a trained model folder"),
