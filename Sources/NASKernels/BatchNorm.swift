@@ -143,43 +143,34 @@ public enum BatchNorm {
     ) -> Int {
         parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { chunk, range in
             let sumDz = workspace + chunk * stride
-            let sumDzX = sumDz + c + vecWidth
             sumDz.update(repeating: 0, count: stride)
-            // A run at a time, so the second pass reads what the first wrote from L1.
-            forEachRun(range, channels: c) { run in
-                activationGradient(activation, dy: dy, x: x, dx: dx, rows: run, channels: c, a: a, b: b, rowScale: rowScale,
-                                   rowsPerScale: rowsPerScale)
-                for row in run {
-                    let (xr, dxr) = (x + row * c, dx + row * c)
-                    var ch = 0
-                    while ch < c {
-                        let dz = load(dxr + ch)
-                        let xhat = (load(xr + ch) - load(mean + ch)) * load(invstd + ch)
-                        // The slack lanes past c accumulate garbage that is never read.
-                        store(load(sumDz + ch) + dz, sumDz + ch)
-                        store(load(sumDzX + ch) + dz * xhat, sumDzX + ch)
-                        ch += vecWidth
-                    }
-                }
-            }
+            gradientSums(activation, dy: dy, x: x, dx: dx, rows: range, channels: c, a: a, b: b, mean: mean, invstd: invstd,
+                         rowScale: rowScale, rowsPerScale: rowsPerScale, sumDz: sumDz, sumDzX: sumDz + c + vecWidth)
         }
     }
 
-    /// dx = act'(x · a + b) · dy · s over `rows` (dx may be dy), s = rowScale[row / rowsPerScale]
-    /// or 1. Never inlined, as `affineRows`.
+    /// dz = act'(x · a + b) · dy · s into dx over `rows` (dx may be dy), s = rowScale[row /
+    /// rowsPerScale] or 1, and Σdz, Σdz·xhat added into the sums. Never inlined, as
+    /// `affineRows`.
     @inline(never)
-    static func activationGradient(
+    static func gradientSums(
         _ activation: ActivationKind, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-        rows: Range<Int>, channels c: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowScale: UnsafePointer<Float>?,
-        rowsPerScale: Int
+        rows: Range<Int>, channels c: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+        invstd: UnsafePointer<Float>, rowScale: UnsafePointer<Float>?, rowsPerScale: Int, sumDz: UnsafeMutablePointer<Float>,
+        sumDzX: UnsafeMutablePointer<Float>
     ) {
         for row in rows {
             let s = rowScale?[row / rowsPerScale] ?? 1
             let (xr, dyr, dxr) = (x + row * c, dy + row * c, dx + row * c)
             var ch = 0
             while ch < c {
-                let z = load(b + ch).addingProduct(load(xr + ch), load(a + ch))
-                store(activation.backward(z, load(dyr + ch) * s), dxr + ch, c - ch)
+                let xv = load(xr + ch)
+                let dz = activation.backward(load(b + ch).addingProduct(xv, load(a + ch)), load(dyr + ch) * s)
+                let xhat = (xv - load(mean + ch)) * load(invstd + ch)
+                // The slack lanes past c accumulate garbage that is never read.
+                store(load(sumDz + ch) + dz, sumDz + ch)
+                store(load(sumDzX + ch) + dz * xhat, sumDzX + ch)
+                store(dz, dxr + ch, c - ch)
                 ch += vecWidth
             }
         }
