@@ -7,7 +7,7 @@
 public enum BatchNorm {
     /// y[P, C] = act(gamma · (x − mean) / sqrt(var + eps) + beta), statistics of this batch.
     /// Saves mean and invstd for backward; running = (1 − momentum) · running + momentum · batch
-    /// (running variance unbiased, as PyTorch). `workspace`: (2 · kernelThreads + 3) · (C + 16) floats.
+    /// (running variance unbiased, as PyTorch). `workspace`: (2 · kernelThreads + 3) · (max(C, 16) + 16) floats.
     public static func forwardTraining(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, mean: UnsafeMutablePointer<Float>,
@@ -16,7 +16,19 @@ public enum BatchNorm {
         workspace: UnsafeMutablePointer<Float>
     ) {
         // One pass for both moments; invstd holds the variance until it is inverted.
-        moments(x, rows: rows, channels: c, workspace: workspace, mean: mean, variance: invstd)
+        if paired(rows: rows, channels: c) {
+            // [P, 8] as [P/2, 16]: full vectors, then the two lanes of each channel combined.
+            let (mean16, variance16) = (workspace + (2 * max(1, kernelThreads) + 1) * 32, workspace + (2 * max(1, kernelThreads) + 2) * 32)
+            moments(x, rows: rows / 2, channels: 16, workspace: workspace, mean: mean16, variance: variance16)
+            for ch in 0..<c {
+                let (m0, m1) = (mean16[ch], mean16[ch + c])
+                let m = (m0 + m1) / 2
+                mean[ch] = m
+                invstd[ch] = (variance16[ch] + variance16[ch + c]) / 2 + ((m0 - m) * (m0 - m) + (m1 - m) * (m1 - m)) / 2
+            }
+        } else {
+            moments(x, rows: rows, channels: c, workspace: workspace, mean: mean, variance: invstd)
+        }
         for ch in 0..<c {
             let variance = invstd[ch]
             invstd[ch] = 1 / (variance + epsilon).squareRoot()
@@ -28,7 +40,7 @@ public enum BatchNorm {
                activation: activation, workspace: workspace)
     }
 
-    /// Inference: running statistics. `workspace`: 2 · C floats.
+    /// Inference: running statistics. `workspace`: C + 2 · (max(C, 16) + 16) floats.
     public static func forwardInference(
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, channels c: Int,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, runningMean: UnsafePointer<Float>,
@@ -48,13 +60,14 @@ public enum BatchNorm {
         invstd: UnsafePointer<Float>, activation: ActivationKind, workspace: UnsafeMutablePointer<Float>
     ) {
         let a = workspace
-        let b = workspace + c + vecWidth
+        let b = workspace + max(c, 16) + vecWidth
         for ch in 0..<c {
             a[ch] = gamma[ch] * invstd[ch]
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
-        parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
-            affineRows(activation, x: x, y: y, rows: range, channels: c, a: a, b: b)
+        let (viewRows, lanes) = paired(rows: rows, channels: c) ? (rows / 2, tile(a, b, channels: c)) : (rows, c)
+        parallelChunks(viewRows, minimumPerChunk: rowsPerChunk(lanes)) { _, range in
+            affineRows(activation, x: x, y: y, rows: range, channels: lanes, a: a, b: b)
         }
     }
 
@@ -77,9 +90,22 @@ public enum BatchNorm {
     }
 
     /// Floats of workspace `backward` needs: per thread the partial sums, and the folded scale
-    /// and shift.
+    /// and shift, the mean and invstd (tiled to 16 lanes for 8 channels).
     public static func backwardWorkspace(channels c: Int, threads: Int = kernelThreads) -> Int {
-        max(1, threads) * (2 * c + 2 * vecWidth) + 2 * (c + vecWidth)
+        let lanes = max(c, 16)
+        return max(1, threads) * (2 * lanes + 2 * vecWidth) + 4 * (lanes + vecWidth)
+    }
+
+    /// Whether [rows, C] is worked on as [rows / 2, 16]: 8 channels fill half of every vector,
+    /// two rows fill one, with each per-channel vector tiled twice (`tile`).
+    @inline(__always)
+    static func paired(rows: Int, channels c: Int) -> Bool { c == 8 && rows % 2 == 0 }
+
+    /// Copies the first `channels` (8) values of each buffer to the next 8; returns 16.
+    @discardableResult
+    static func tile(_ buffers: UnsafeMutablePointer<Float>..., channels c: Int) -> Int {
+        for buffer in buffers { (buffer + c).update(from: buffer, count: c) }
+        return 2 * c
     }
 
     /// Given dy = ∂L/∂y, writes dx = ∂L/∂x (dx may be dy) and adds ∂L/∂gamma, ∂L/∂beta.
@@ -93,21 +119,36 @@ public enum BatchNorm {
         workspace: UnsafeMutablePointer<Float>
     ) {
         let threads = max(1, kernelThreads)
-        let stride = 2 * c + 2 * vecWidth
+        // 8 channels as two rows per vector (`paired`), except under drop-connect's per-row scale.
+        let pairs = rowScale == nil && paired(rows: rows, channels: c)
+        let (viewRows, lanes) = pairs ? (rows / 2, 2 * c) : (rows, c)
+        let stride = 2 * lanes + 2 * vecWidth
         let a = workspace + threads * stride
-        let b = a + c + vecWidth
+        let b = a + lanes + vecWidth
+        let tiledMean = b + lanes + vecWidth
+        let tiledInvstd = tiledMean + lanes + vecWidth
         for ch in 0..<c {
             a[ch] = gamma[ch] * invstd[ch]
             b[ch] = beta[ch] - mean[ch] * a[ch]
         }
-        // Pass 1: dz = act'(z) · dy, stored in dx; per-thread Σdz and Σdz·xhat.
-        let chunks = backwardSums(activation, dy, x, dx, rows, c, a, b, mean, invstd, rowScale, rowsPerScale, workspace, stride)
+        tiledMean.update(from: mean, count: c)
+        tiledInvstd.update(from: invstd, count: c)
+        if pairs { tile(a, b, tiledMean, tiledInvstd, channels: c) }
+        // Pass 1: dz = act'(z) · dy, stored in dx; per-thread Σdz and Σdz·xhat (per lane).
+        let chunks = backwardSums(activation, dy, x, dx, viewRows, lanes, a, b, tiledMean, tiledInvstd, rowScale, rowsPerScale,
+                                  workspace, stride)
         for t in 1..<chunks {
             let other = workspace + t * stride
-            for ch in 0..<(2 * c + vecWidth) { workspace[ch] += other[ch] }
+            for ch in 0..<(2 * lanes + vecWidth) { workspace[ch] += other[ch] }
         }
         let sumDz = workspace
-        let sumDzX = workspace + c + vecWidth
+        let sumDzX = workspace + lanes + vecWidth
+        if pairs {
+            for ch in 0..<c {
+                sumDz[ch] += sumDz[ch + c]
+                sumDzX[ch] += sumDzX[ch + c]
+            }
+        }
         for ch in 0..<c {
             dbeta[ch] += sumDz[ch]
             dgamma[ch] += sumDzX[ch]
@@ -118,14 +159,15 @@ public enum BatchNorm {
             sumDz[ch] *= inverseRows
             sumDzX[ch] *= inverseRows
         }
-        parallelChunks(rows, minimumPerChunk: rowsPerChunk(c)) { _, range in
+        if pairs { tile(sumDz, sumDzX, channels: c) }
+        parallelChunks(viewRows, minimumPerChunk: rowsPerChunk(lanes)) { _, range in
             for row in range {
-                let xr = x + row * c
-                let dxr = dx + row * c
+                let xr = x + row * lanes
+                let dxr = dx + row * lanes
                 var ch = 0
-                while ch < c {
-                    let n = min(vecWidth, c - ch)
-                    let xhat = (load(xr + ch) - load(mean + ch)) * load(invstd + ch)
+                while ch < lanes {
+                    let n = min(vecWidth, lanes - ch)
+                    let xhat = (load(xr + ch) - load(tiledMean + ch)) * load(tiledInvstd + ch)
                     let dz = load(dxr + ch)
                     let g = (dz - load(sumDz + ch) - xhat * load(sumDzX + ch)) * load(a + ch)
                     store(g, dxr + ch, n)

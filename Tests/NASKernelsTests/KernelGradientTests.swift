@@ -9,10 +9,11 @@ import NASRandom
         configureThreads(1)
     }
 
-    @Test(arguments: [ActivationKind.identity, .swish, .relu, .relu6])
-    func batchNormTraining(activation: ActivationKind) {
+    /// 20 channels, and 8 (worked on as two rows per vector when the rows are even).
+    @Test(arguments: [ActivationKind.identity, .swish, .relu, .relu6], [(24, 20), (24, 8), (23, 8)])
+    func batchNormTraining(activation: ActivationKind, shape: (rows: Int, channels: Int)) {
         var g = SeededGenerator(seed: 1)
-        let (rows, c) = (24, 20)
+        let (rows, c) = shape
         let x = Buffer(random: rows * c, generator: &g, scale: 2)
         let gamma = Buffer(random: c, generator: &g)
         let beta = Buffer(random: c, generator: &g)
