@@ -16,10 +16,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The version and the generation time are allowed to differ, and so are fields added since
-# (the trials' `leader` flag, false in every run written before leader evaluations).
+# (the trials' `leader` flag, false in every run written before leader evaluations; `best_rung`,
+# 0 in every run without promotion).
 normalize() {
     sed -E -e 's/SwiftNAS [0-9]+\.[0-9]+\.[0-9]+[^ ),"<]*/SwiftNAS VERSION/g' \
         -e '/^ *"leader" *: *false *,? *$/d' -e 's/"leader" *: *false *,? *//g' \
+        -e '/^ *"best_rung" *: *0 *,? *$/d' -e 's/"best_rung" *: *0 *,? *//g' \
         -e 's/"swiftnas_version" *: *"[^"]*"/"swiftnas_version":"VERSION"/g' \
         -e 's/Generated [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC/Generated TIME/g'
 }
