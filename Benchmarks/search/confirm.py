@@ -26,6 +26,7 @@ parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.R
 parser.add_argument("run")
 parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
 parser.add_argument("--train", required=True, help="nas train flags: data, resolution, width, budget …")
+parser.add_argument("--also", type=int, nargs="*", default=[], help="further trials to train (e.g. the best within ±10%% of T)")
 parser.add_argument("--jobs", type=int, default=2)
 parser.add_argument("--out", help="JSON lines, one per training (read first: done trainings are skipped)")
 args = parser.parse_args()
@@ -34,7 +35,7 @@ NAS = os.environ.get("NAS", os.path.abspath(".build/release/nas"))
 status = json.loads(subprocess.run([NAS, "status", args.run, "--json"], check=True, capture_output=True, text=True).stdout)
 reward = status["run"]["reward"]
 # The hand-picked references (role reference: not the leader's or promotion's evaluations).
-chosen = [t for t in status["trials"] if t["reference"]] + [status["best"]]
+chosen = [t for t in status["trials"] if t["reference"]] + [status["best"]] + [status["trials"][n] for n in args.also]
 folder = tempfile.mkdtemp(prefix="confirm-")
 for trial in chosen:
     subprocess.run([NAS, "export", args.run, "--trial", str(trial["id"]), "--format", "json",
@@ -73,6 +74,6 @@ print(f"{'trial':>12} {'MACs':>8} | {'accuracy per seed':<24} {'mean':>7} {'rang
 for trial in chosen:
     accs = [r["val_accuracy"] for r in rows if r["trial"] == trial["id"]]
     rewards = [reward_of(a, trial["macs"]) for a in accs]
-    name = f"#{trial['id']}" + (" (ref)" if trial["reference"] else " (best)")
+    name = f"#{trial['id']}" + (" (ref)" if trial["reference"] else " (best)" if trial["id"] == status["best"]["id"] else "")
     print(f"{name:>12} {trial['macs'] / 1e6:7.1f}M | {' '.join(f'{a:.4f}' for a in accs):<24} {statistics.mean(accs):7.4f} "
           f"{min(accs):.4f}–{max(accs):.4f} | {statistics.mean(rewards):11.4f} {min(rewards):.4f}–{max(rewards):.4f}")
