@@ -49,19 +49,25 @@ public enum Elementwise {
         _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: UnsafePointer<Float>?, activation: ActivationKind
     ) {
         parallelChunks(rows, minimumPerChunk: rowsPerChunk(cols)) { _, range in
-            forEachRun(range, channels: cols) { run in
-                if let bias {
-                    for r in run {
-                        let row = x + r * cols
-                        var c = 0
-                        while c < cols {
-                            store(load(row + c) + load(bias + c), row + c, min(vecWidth, cols - c))
-                            c += vecWidth
-                        }
-                    }
-                }
-                let start = x + run.lowerBound * cols
-                if activation != .identity { applyActivation(activation, start, start, count: run.count * cols) }
+            if let bias {
+                biasActivationRows(activation, x, rows: range, cols: cols, bias: bias)
+            } else if activation != .identity {
+                applyActivation(activation, x + range.lowerBound * cols, x + range.lowerBound * cols, count: range.count * cols)
+            }
+        }
+    }
+
+    /// x = act(x + bias[col]) over `rows`, one pass. Never inlined, as `applyActivation`.
+    @inline(never)
+    static func biasActivationRows(
+        _ activation: ActivationKind, _ x: UnsafeMutablePointer<Float>, rows: Range<Int>, cols: Int, bias: UnsafePointer<Float>
+    ) {
+        for r in rows {
+            let row = x + r * cols
+            var c = 0
+            while c < cols {
+                store(activation.apply(load(row + c) + load(bias + c)), row + c, min(vecWidth, cols - c))
+                c += vecWidth
             }
         }
     }

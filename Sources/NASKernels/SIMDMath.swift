@@ -116,22 +116,6 @@ public func forEachVector(_ count: Int, _ body: (Int, Int) -> Void) {
     }
 }
 
-/// Floats in a run of `forEachRun`: small enough that a run stays in L1 between passes.
-public let runFloats = 4096
-
-/// body(rows) over `range` in consecutive runs of about `runFloats` floats of `channels`-wide
-/// rows (at least one row each).
-@inline(__always)
-public func forEachRun(_ range: Range<Int>, channels: Int, _ body: (Range<Int>) -> Void) {
-    let step = max(1, runFloats / max(1, channels))
-    var start = range.lowerBound
-    while start < range.upperBound {
-        let end = min(range.upperBound, start + step)
-        body(start..<end)
-        start = end
-    }
-}
-
 /// Sets count floats to zero, split over the kernel threads.
 public func parallelZero(_ p: UnsafeMutablePointer<Float>, count: Int) {
     parallelChunks(count, minimumPerChunk: 1 << 16) { _, range in
@@ -139,10 +123,10 @@ public func parallelZero(_ p: UnsafeMutablePointer<Float>, count: Int) {
     }
 }
 
-/// y[i] = f(x[i]) over a flat array (x and y may alias). Never inlined, and kernels call it
-/// on runs of rows they just wrote (`forEachRun`): inside it the activation and its exp
-/// inline into one tight loop, where in a bigger kernel loop Swift's inliner left a call per
-/// vector (and the vector spilled around it).
+/// y[i] = f(x[i]) over a flat array (x and y may alias). Never inlined, like the kernels' other
+/// activation loops: inside a function this small the activation and its exp inline into one
+/// tight loop, where in a bigger kernel loop Swift's inliner left a call per vector (and the
+/// vector spilled around it).
 @inline(never)
 public func applyActivation(_ kind: ActivationKind, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
