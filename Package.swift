@@ -9,10 +9,7 @@ let kernelSettings: [SwiftSetting] = [
 ]
 // The kernels index raw pointers with shapes their callers (NASModel) have validated: an
 // overflow check per index in their inner loops cost up to a third of a depthwise pass.
-let uncheckedKernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "native", "-Xcc", "-march=native", "-enforce-exclusivity=unchecked", "-Ounchecked"],
-                 .when(configuration: .release)),
-]
+let uncheckedKernelSettings: [SwiftSetting] = kernelSettings + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 // One library target per responsibility; imports flow one way (see Docs/DESIGN.md):
 // NASKernels (the only OpenBLAS user) <- NASData, NASModel <- NASTraining;

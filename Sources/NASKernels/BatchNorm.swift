@@ -18,7 +18,8 @@ public enum BatchNorm {
         // One pass for both moments; invstd holds the variance until it is inverted.
         if paired(rows: rows, channels: c) {
             // [P, 8] as [P/2, 16]: full vectors, then the two lanes of each channel combined.
-            let (mean16, variance16) = (workspace + (2 * max(1, kernelThreads) + 1) * 32, workspace + (2 * max(1, kernelThreads) + 2) * 32)
+            // After moments' own workspace for 16 channels: (2 · threads + 1) · (16 + 16) floats.
+            let mean16 = workspace + (2 * max(1, kernelThreads) + 1) * 32, variance16 = mean16 + 32
             moments(x, rows: rows / 2, channels: 16, workspace: workspace, mean: mean16, variance: variance16)
             for ch in 0..<c {
                 let (m0, m1) = (mean16[ch], mean16[ch + c])

@@ -13,8 +13,9 @@ public struct DepthwiseShape: Sendable, Hashable {
 }
 
 public enum Depthwise {
-    /// y[N, Ho, Wo, C] = Σ_ij x[n, oh·s − p + i, ow·s − p + j, c] · w[i, j, c], or with a bias
-    /// act(Σ … + bias[c]) in the same pass (inference's folded batch norm).
+    /// y[N, Ho, Wo, C] = act(Σ_ij x[n, oh·s − p + i, ow·s − p + j, c] · w[i, j, c] + bias[c]) in
+    /// one pass; training passes neither bias nor activation (batch norm follows), inference
+    /// its folded batch norm's.
     public static func forward(
         _ s: DepthwiseShape, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
         bias: UnsafePointer<Float>? = nil, activation: ActivationKind = .identity
@@ -46,7 +47,7 @@ public enum Depthwise {
                         ch += vecWidth
                     }
                 }
-                if bias != nil, activation != .identity { applyActivation(activation, y + row * wo * c, y + row * wo * c, count: wo * c) }
+                if activation != .identity { applyActivation(activation, y + row * wo * c, y + row * wo * c, count: wo * c) }
             }
         }
     }
