@@ -69,6 +69,13 @@ let package = Package(
             dependencies: ["NASModel", "NASData", "NASKernels", "NASRandom", "NASArchitecture", "NASRecipe"],
             swiftSettings: kernelSettings
         ),
+        // Weight sharing: one set of weights for every architecture of a family, a path's
+        // slices loaded into an ordinary model (Docs/WEIGHT_SHARING.md).
+        .target(
+            name: "NASSupernet",
+            dependencies: ["NASModel", "NASArchitecture", "NASRandom", "NASRecipe"],
+            swiftSettings: kernelSettings
+        ),
         // PostgreSQL through libpq (Debian: libpq-dev), for workers on many machines.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
@@ -115,6 +122,7 @@ let package = Package(
             dependencies: ["NASArchitecture", "NASRandom"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "NASSupernetTests", dependencies: ["NASSupernet", "NASModel", "NASKernels", "NASArchitecture", "NASRandom", "NASRecipe"]),
         .testTarget(name: "NASKernelsTests", dependencies: ["NASKernels", "NASRandom"]),
         .testTarget(name: "NASModelTests", dependencies: ["NASModel", "NASKernels", "NASArchitecture", "NASRandom"], exclude: ["Fixtures"]),
         .testTarget(

@@ -17,12 +17,19 @@ final class LayerContext {
     /// Weight of the current batch in BN's running averages (TF's decay 0.99 → 0.01).
     var batchNormMomentum: Float = 0.01
     var activationMax = 0
+    /// Where activation buffers come from: their own allocations, or a pool shared by the
+    /// models built one after another (a supernet's paths).
+    let pool: ActivationPool?
 
-    init(parameters: Arena, gradients: Arena, state: Arena) {
+    init(parameters: Arena, gradients: Arena, state: Arena, pool: ActivationPool?) {
         self.parameters = parameters
         self.gradients = gradients
         self.state = state
+        self.pool = pool
     }
+
+    /// An activation or scratch buffer of `count` floats.
+    func buffer(_ count: Int) -> FloatBuffer { pool?.take(count) ?? FloatBuffer(count) }
 
     enum Initializer {
         /// EfficientNet's conv init: normal(0, sqrt(2 / fan_out)), fan_out = k·k·out / groups.
@@ -77,15 +84,15 @@ final class ConvBN {
         runningMean = context.state.reserve("\(name).bn.running_mean", [outChannels])
         runningVar = context.state.reserve("\(name).bn.running_var", [outChannels])
         let elements = maxBatch * outSize * outSize * outChannels
-        convOut = FloatBuffer(elements)
-        output = FloatBuffer(elements)
-        mean = FloatBuffer(outChannels)
-        invstd = FloatBuffer(outChannels)
+        convOut = context.buffer(elements)
+        output = context.buffer(elements)
+        mean = context.buffer(outChannels)
+        invstd = context.buffer(outChannels)
         let patches = ConvShape(
             batch: maxBatch, height: inSize, width: inSize, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
             stride: stride
         ).workspaceCount
-        columns = kind == .dense && patches > 0 ? FloatBuffer(patches) : nil
+        columns = kind == .dense && patches > 0 ? context.buffer(patches) : nil
         context.noteActivation(maxBatch * max(inSize * inSize * inChannels, outSize * outSize * outChannels))
         let threads = max(2, kernelThreads)
         var workspace = max((threads + 2) * (2 * outChannels + 4 * vecWidth), BatchNorm.backwardWorkspace(channels: outChannels, threads: threads))
@@ -168,11 +175,11 @@ final class SELayer {
         b1 = context.parameter("\(name).se.conv_reduce.bias", [reduced], .constant(0))
         w2 = context.parameter("\(name).se.conv_expand.weight", [reduced, channels], .normal(std: (2 / Float(channels)).squareRoot()), decay: true)
         b2 = context.parameter("\(name).se.conv_expand.bias", [channels], .constant(0))
-        pooled = FloatBuffer(maxBatch * channels)
-        hPre = FloatBuffer(maxBatch * reduced)
-        h = FloatBuffer(maxBatch * reduced)
-        gate = FloatBuffer(maxBatch * channels)
-        output = FloatBuffer(maxBatch * pixels * channels)
+        pooled = context.buffer(maxBatch * channels)
+        hPre = context.buffer(maxBatch * reduced)
+        h = context.buffer(maxBatch * reduced)
+        gate = context.buffer(maxBatch * channels)
+        output = context.buffer(maxBatch * pixels * channels)
         context.needWorkspace(2 * maxBatch * channels + maxBatch * reduced + 4 * vecWidth)
     }
 

@@ -44,8 +44,8 @@ final class BlockLayer {
             ? SELayer(name, channels: layers[seAfter].outChannels, reduced: plan.seChannels, pixels: outSize * outSize,
                       activation: act, maxBatch: maxBatch, context: context)
             : nil
-        residual = plan.hasSkip ? FloatBuffer(maxBatch * outSize * outSize * cout) : nil
-        mask = FloatBuffer(maxBatch)
+        residual = plan.hasSkip ? context.buffer(maxBatch * outSize * outSize * cout) : nil
+        mask = context.buffer(maxBatch)
     }
 
     /// The input each layer reads.
@@ -129,11 +129,18 @@ public final class Model {
     let dropout: Float
     private var dropoutActive = false
 
-    public init(_ architecture: ResolvedNetwork, maxBatch: Int, generator: inout SeededGenerator) {
+    public convenience init(_ architecture: ResolvedNetwork, maxBatch: Int, generator: inout SeededGenerator) {
+        self.init(architecture, maxBatch: maxBatch, pool: nil)
+        initialize(&generator)
+    }
+
+    /// A model whose parameters are all zero (BN variances one), its activation buffers from
+    /// `pool` when given: a supernet's path, which loads its weights from the supernet.
+    public init(_ architecture: ResolvedNetwork, maxBatch: Int, pool: ActivationPool?) {
         self.architecture = architecture
         self.maxBatch = maxBatch
         let network = architecture.network
-        let context = LayerContext(parameters: parameters, gradients: gradients, state: state)
+        let context = LayerContext(parameters: parameters, gradients: gradients, state: state, pool: pool)
         self.context = context
         stem = ConvBN(
             "stem", kind: .dense, inChannels: network.inputChannels, outChannels: architecture.stemChannels, kernel: 3,
@@ -152,12 +159,12 @@ public final class Model {
         classifierWeight = context.parameter(
             "classifier.weight", [features, classes], .uniform(range: 1 / Float(features).squareRoot()), decay: true)
         classifierBias = context.parameter("classifier.bias", [classes], .constant(0))
-        pooled = FloatBuffer(maxBatch * features)
-        dropped = FloatBuffer(maxBatch * features)
-        dropMask = FloatBuffer(maxBatch * features)
-        logits = FloatBuffer(maxBatch * classes)
-        dLogits = FloatBuffer(maxBatch * classes)
-        dFeatures = FloatBuffer(maxBatch * features)
+        pooled = context.buffer(maxBatch * features)
+        dropped = context.buffer(maxBatch * features)
+        dropMask = context.buffer(maxBatch * features)
+        logits = context.buffer(maxBatch * classes)
+        dLogits = context.buffer(maxBatch * classes)
+        dFeatures = context.buffer(maxBatch * features)
         dropout = Float(network.dropout)
         decayed = context.decayed
 
@@ -167,6 +174,12 @@ public final class Model {
         for tensor in state.tensors where tensor.name.hasSuffix("running_var") {
             state[tensor.offset].update(repeating: 1, count: tensor.count)
         }
+        context.workspace = context.buffer(context.workspaceNeeded)
+        context.gradient = (0..<3).map { _ in context.buffer(context.activationMax) }
+    }
+
+    /// Draws every parameter from its initializer (EfficientNet's), in layer order.
+    private func initialize(_ generator: inout SeededGenerator) {
         for (offset, count, initializer) in context.initializers {
             let p = parameters[offset]
             for i in 0..<count {
@@ -177,8 +190,6 @@ public final class Model {
                 }
             }
         }
-        context.workspace = FloatBuffer(context.workspaceNeeded)
-        context.gradient = (0..<3).map { _ in FloatBuffer(context.activationMax) }
     }
 
     /// Logits [batch, classes] for images [batch, R, R, C] (NHWC, normalized).

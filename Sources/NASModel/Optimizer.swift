@@ -21,6 +21,9 @@ public final class Optimizer {
         }
     }
 
+    /// Per-weight state in the parameters' layout: momentum, then RMSprop's mean square.
+    public var state: [UnsafeMutablePointer<Float>] { [velocity.pointer] + (meanSquare.map { [$0.pointer] } ?? []) }
+
     /// One update with the gradients in the model's gradient arena (vectorized, split over
     /// the kernel threads: a serial loop over millions of weights would idle the others).
     public func step(learningRate lr: Float) {
