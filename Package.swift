@@ -96,6 +96,11 @@ let package = Package(
             name: "NASEvaluation",
             dependencies: ["NASSearchSpace", "NASArchitecture", "NASTraining", "NASData", "NASProcess", "NASFormatting"]
         ),
+        // The one-shot (weight-sharing) search: a supernet trained once, candidates scored on it.
+        .target(
+            name: "NASOneShot",
+            dependencies: ["NASSupernet", "NASSearchSpace", "NASModel", "NASKernels", "NASArchitecture", "NASRandom", "NASRecipe"]
+        ),
         // The loop, its workers and where a run lives.
         .target(
             name: "NASSearch",
@@ -113,7 +118,7 @@ let package = Package(
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
                 "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting", "NASEvaluation", "NASPresentation", "NASONNX",
-                "NASRecipe",
+                "NASRecipe", "NASOneShot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

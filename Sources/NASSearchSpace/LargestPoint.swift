@@ -10,7 +10,7 @@ extension SpaceParser {
         baseline: Network, plans: [SearchSpace.BlockPlan], decisions: [Decision], resolution: Int, at node: Node?
     ) throws(SearchSpaceError) {
         let candidates = plans.indices.map {
-            largestStages(of: baseline.stages[$0], settings: settings(of: plans[$0], decisions))
+            SearchSpace.largestStages(of: baseline.stages[$0], settings: SearchSpace.settings(of: plans[$0], decisions))
         }
         // Bound the layers first: resolving below allocates one value per layer.
         let layers = candidates.reduce(0) { total, stages in total + (stages.map(layerCount).max() ?? 0) }
@@ -46,13 +46,41 @@ extension SpaceParser {
         }
     }
 
+    private func layerCount(_ stage: [Block]) -> Int { stage.reduce(0) { $0 + $1.repeats } }
+}
+
+extension SearchSpace {
+    /// The network that holds every point of the space — each block at its largest kernel,
+    /// expansion, SE ratio, filters and layers — for weight sharing (a supernet). Refused
+    /// where a block chooses between operators (their weights differ in kind) or uses a plain
+    /// convolution (no block of the MBConv family to share).
+    public func largestNetwork() throws(SearchSpaceError) -> Network {
+        var network = baseline
+        for (index, plan) in plans.enumerated() {
+            let stages = SearchSpace.largestStages(of: baseline.stages[index], settings: SearchSpace.settings(of: plan, decisions))
+            let block = index + 1
+            guard stages.count == 1, let stage = stages.first else {
+                throw SearchSpaceError(
+                    file: file, line: nil, field: "blocks[\(block)]",
+                    message: "weight sharing needs one operator per block; block \(block) chooses among \(stages.count)")
+            }
+            if stage.contains(where: { $0.op == .conv }) {
+                throw SearchSpaceError(
+                    file: file, line: nil, field: "blocks[\(block)]",
+                    message: "weight sharing covers mbconv, fused-mbconv and depthwise-separable blocks; block \(block) is a plain conv")
+            }
+            network.stages[index] = stage
+        }
+        return network
+    }
+
     /// Every setting a block can take: its fixed ones and every option of its decisions.
-    private func settings(of plan: SearchSpace.BlockPlan, _ decisions: [Decision]) -> [Setting] {
+    static func settings(of plan: BlockPlan, _ decisions: [Decision]) -> [Setting] {
         plan.fixed + plan.decisions.flatMap { decisions[$0].settings.joined() }
     }
 
     /// The stage with every field at its largest value, once per operator it may take.
-    private func largestStages(of stage: [Block], settings: [Setting]) -> [[Block]] {
+    static func largestStages(of stage: [Block], settings: [Setting]) -> [[Block]] {
         var operators: [Operator] = []
         var largest: [Field: Setting] = [:]
         let baseFilters = stage.last?.outFilters ?? 0
@@ -76,7 +104,7 @@ extension SpaceParser {
 
     /// How much a setting makes of its field; filters as the filters they give (× 1 keeps
     /// the baseline's value, any other multiplier rounds).
-    private func magnitude(_ setting: Setting, _ baseFilters: Int) -> Double {
+    private static func magnitude(_ setting: Setting, _ baseFilters: Int) -> Double {
         switch setting {
         case .kernel(let kernel): Double(kernel)
         case .expansion(let ratio), .se(let ratio): ratio
@@ -86,6 +114,4 @@ extension SpaceParser {
         case .op, .skip: 0
         }
     }
-
-    private func layerCount(_ stage: [Block]) -> Int { stage.reduce(0) { $0 + $1.repeats } }
 }

@@ -6,8 +6,8 @@ import NASTraining
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the trainer's, the inference path's and the controller's speed.",
-        subcommands: [BenchTrainCommand.self, BenchInferCommand.self, BenchControllerCommand.self])
+        abstract: "Measure the trainer's, the inference path's, the controller's and the supernet's speed.",
+        subcommands: [BenchTrainCommand.self, BenchInferCommand.self, BenchControllerCommand.self, BenchSupernetCommand.self])
 }
 
 /// The network a benchmark runs, as `nas bench train` and `nas bench infer` take it.
