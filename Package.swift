@@ -96,16 +96,12 @@ let package = Package(
             name: "NASEvaluation",
             dependencies: ["NASSearchSpace", "NASArchitecture", "NASTraining", "NASData", "NASProcess", "NASFormatting"]
         ),
-        // The one-shot (weight-sharing) search: a supernet trained once, candidates scored on it.
-        .target(
-            name: "NASOneShot",
-            dependencies: ["NASSupernet", "NASSearchSpace", "NASModel", "NASKernels", "NASArchitecture", "NASRandom", "NASRecipe"]
-        ),
         // The loop, its workers and where a run lives.
         .target(
             name: "NASSearch",
             dependencies: ["NASSearchSpace", "NASController", "NASEvaluation", "NASStore", "NASProcess", "NASRandom",
-                           "NASArchitecture", "NASFidelity"]
+                           "NASArchitecture", "NASFidelity", "NASSupernet", "NASTraining", "NASData", "NASModel", "NASKernels",
+                           "NASRecipe"]
         ),
         // Reading and presenting runs: status, the HTML report, the exports.
         .target(
@@ -118,7 +114,7 @@ let package = Package(
             dependencies: [
                 "NASArchitecture", "NASController", "NASData", "NASModel", "NASProcess", "NASSearch",
                 "NASSearchSpace", "NASStore", "NASTraining", "NASFormatting", "NASEvaluation", "NASPresentation", "NASONNX",
-                "NASRecipe", "NASOneShot",
+                "NASRecipe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

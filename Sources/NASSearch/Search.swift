@@ -35,6 +35,8 @@ public enum SearchEvent: Sendable {
     case studyStarted(budgets: [String])
     /// A fidelity study's trainings are all finished (`nas status` ranks them).
     case studyFinished(complete: Int, failed: Int)
+    /// A weight-sharing search trained its shared weights for `step` of `total` steps.
+    case sharedStep(step: Int, total: Int, loss: Double)
 }
 
 /// A search in its run folder: sample a batch → evaluate it (`workers` at a time) → record
@@ -227,6 +229,7 @@ public final class Search: @unchecked Sendable {
                               now: Date())
         }
         if config.fidelity != nil { return try runStudy(emit: emit, resumed: resumed, released: released) }
+        if let plan = config.oneShot { return try runOneShot(plan, emit: emit) }
         var (batch, controller) = try loadOrStartController()
         emit(.started(run: run.name, resumed: resumed, finished: try finishedCount(), total: config.trials, released: released,
                      best: try storeCall { try store.trials(run: run.id) }.bestSampled))

@@ -53,6 +53,10 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// Promotion of each batch's best to larger budgets (`PromotionPlan`); nil (older runs,
     /// command evaluators unless asked) = none.
     public var promotion: PromotionPlan?
+    /// A weight-sharing search (`OneShotPlan`) instead of training every candidate; nil (older
+    /// runs) = training every candidate. Its `trials` are the scored architectures
+    /// (`batch` × the plan's updates).
+    public var oneShot: OneShotPlan?
 
     /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
     public func proxy(forBatch batch: Int) -> ProxySettings {
@@ -119,6 +123,12 @@ public struct SearchConfig: Codable, Hashable, Sendable {
             try fidelity.validate()
             try check(trials == fidelity.trials, "a fidelity study's trials are its plan's (\(fidelity.trials)), got \(trials)")
             try check(proxy == fidelity.budgets[0].proxy, "a fidelity study's proxy is its first budget")
+        }
+        if let oneShot {
+            try oneShot.validate()
+            try check(trials == oneShot.updates * batch, "a weight-sharing search scores \(oneShot.updates * batch) architectures, got \(trials) trials")
+            try check(usesBuiltinTrainer && promotion == nil && fidelity == nil && submit == nil,
+                      "a weight-sharing search trains its supernet itself: no --evaluator, --promote or --submit")
         }
         do { try EvaluatorChoice(evaluator).validate(submit: submit) } catch { throw .evaluator(error) }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")

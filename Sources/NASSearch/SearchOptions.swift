@@ -35,6 +35,8 @@ public struct SearchOptions: Sendable {
     /// Promotion rungs (`--promote`, each `top=F,seeds=N,KEY=VALUE…`), `["none"]` for none;
     /// nil = `PromotionPlan.recommended` with the built-in trainer, none with a command.
     public var promote: [String]?
+    /// A weight-sharing search with this plan instead of training every candidate.
+    public var oneShot: OneShotPlan?
 
     public init() {}
 
@@ -100,6 +102,15 @@ public struct SearchOptions: Sendable {
         let leaders = leaderEvaluations ?? (controller.strategy == .reinforce ? SearchConfig.recommendedLeaderEvaluations : 0)
         config.leaderEvaluations = leaders == 0 ? nil : leaders
         config.promotion = try promotion(proxy: proxy, builtin: config.usesBuiltinTrainer)
+        if let oneShot {
+            // Candidates are scored on the supernet; trials count the scored ones. Stand-alone
+            // training of references, leaders and promoted trials is not part of it.
+            if trials != nil { throw .invalid("a weight-sharing search's trials follow from its steps: give --shared-steps, not --trials") }
+            do { _ = try space.largestNetwork() } catch { throw .space(error) }
+            config.oneShot = oneShot
+            config.trials = oneShot.updates * config.batch
+            (config.promotion, config.leaderEvaluations, config.references) = (nil, nil, [])
+        }
         try config.validate()
         return config
     }

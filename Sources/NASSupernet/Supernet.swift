@@ -103,3 +103,19 @@ public enum SupernetError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Supernet {
+    /// Everything training changes, for a checkpoint: parameters, BN statistics, then the
+    /// optimizer's state arrays.
+    public var savedArrays: [[Float]] {
+        [Array(storage.parameters.buffer), Array(storage.state.buffer)] + optimizerState
+    }
+
+    /// Puts back what `savedArrays` returned (same counts: the caller checks).
+    public func restore(_ arrays: [[Float]]) {
+        precondition(arrays.count == 2 + optimizerState.count, "a supernet checkpoint of another optimizer")
+        _ = storage.parameters.buffer.update(fromContentsOf: arrays[0])
+        _ = storage.state.buffer.update(fromContentsOf: arrays[1])
+        for index in optimizerState.indices { optimizerState[index] = arrays[2 + index] }
+    }
+}

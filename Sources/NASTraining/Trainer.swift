@@ -79,16 +79,8 @@ public final class Trainer {
         do { try config.validate() } catch { throw .invalidConfig(error.description) }
         self.config = config
         self.data = data
-        var network = architecture
-        if config.width != 1 || config.depth != 1 { network = network.scaled(width: config.width, depth: config.depth) }
-        if let stemStride = config.stemStride { network.stemStride = stemStride }
-        network.classes = data.train.classNames.count
-        network.inputChannels = data.train.channels
-        let resolution = config.resolution ?? data.train.height
-        network.resolution = resolution
-        if let dropout = config.dropout { network.dropout = dropout }
-        if let dropConnect = config.dropConnect { network.dropConnect = dropConnect }
-        do { try network.validate() } catch { throw .architecture(error) }
+        let network = try Trainer.network(for: architecture, data: data, config: config)
+        let resolution = network.resolution
         self.network = network
         resolved = network.resolved(resolution: resolution)
         configureThreads(config.threads)
@@ -100,6 +92,21 @@ public final class Trainer {
         assembler = BatchAssembler(data, outputSize: resolution)
         images = FloatBuffer(config.batchSize * resolution * resolution * data.train.channels)
         labels = Array(repeating: 0, count: config.batchSize)
+    }
+
+    /// The network as the recipe trains it on this data: width and depth multipliers, stem
+    /// stride, dropout and the resolution applied; classes and input channels the data's.
+    public static func network(for architecture: Network, data: DatasetSplits, config: TrainingConfig) throws(TrainingError) -> Network {
+        var network = architecture
+        if config.width != 1 || config.depth != 1 { network = network.scaled(width: config.width, depth: config.depth) }
+        if let stemStride = config.stemStride { network.stemStride = stemStride }
+        network.classes = data.train.classNames.count
+        network.inputChannels = data.train.channels
+        network.resolution = config.resolution ?? data.train.height
+        if let dropout = config.dropout { network.dropout = dropout }
+        if let dropConnect = config.dropConnect { network.dropConnect = dropConnect }
+        do { try network.validate() } catch { throw .architecture(error) }
+        return network
     }
 
     public var totalSteps: Int {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import NASArchitecture
-import NASOneShot
+import NASSearch
 import NASRecipe
 
 struct BenchSupernetCommand: ParsableCommand {

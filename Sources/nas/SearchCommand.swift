@@ -9,6 +9,7 @@ extension StrategyKind: ExpressibleByArgument {}
 extension PolicyKind: ExpressibleByArgument {}
 extension RewardSettings.Preset: ExpressibleByArgument {}
 extension RewardSettings.Metric: ExpressibleByArgument {}
+extension OneShotPlan.BatchNormScoring: ExpressibleByArgument {}
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,7 @@ struct SearchCommand: ParsableCommand {
               nas search --space SearchSpaces/quickstart.yaml --run Runs/quickstart
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0 --trials 400 --preset hard --target 400M
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0-pull --alpha=0.3 --beta=-1
+              nas search --space SearchSpaces/mnasnet-shared.yaml --run Runs/shared --weight-sharing --shared-steps 4000
               nas search --space s.yaml --run r --evaluator "python3 train.py" --timeout 600 --workers 4
               nas search --space s.yaml --run b0 --storage postgresql://nas@db:5432/nas --workers 0   (then `nas worker` anywhere)
             """
@@ -102,6 +104,27 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Save every trial's trained model in RUN/models (about 0.1–2 MB each at proxy width) for `nas export RUN --trial N --format onnx`.")
     var keepWeights = false
 
+    @Flag(help: "Weight sharing: train one supernet (the space's largest network) one sampled path at a time and score candidates with its weights (Docs/WEIGHT_SHARING.md).")
+    var weightSharing = false
+
+    @Option(help: "With --weight-sharing: training steps of the shared weights, at the proxy's batch and recipe.")
+    var sharedSteps = 2000
+
+    @Option(help: "With --weight-sharing: fraction of the steps with uniformly drawn paths before the controller learns.")
+    var warmup = 0.25
+
+    @Option(help: "With --weight-sharing: shared-weight steps between controller updates.")
+    var updateEvery = 1
+
+    @Option(help: "With --weight-sharing: validation images each candidate is scored on (default: the proxy's batch).")
+    var scoreImages: Int?
+
+    @Option(help: "With --weight-sharing: batch norm when scoring, batch (the scoring batch's statistics) or recalibrate (re-estimated on training batches per candidate).")
+    var scoreBatchNorm: OneShotPlan.BatchNormScoring = .batch
+
+    @Option(help: "With --weight-sharing: steps between checkpoints of the supernet (RUN/supernet.checkpoint).")
+    var checkpointEvery = 100
+
     @OptionGroup var runOptions: RunOptions
 
     @OptionGroup var storage: StorageOptions
@@ -110,6 +133,9 @@ struct SearchCommand: ParsableCommand {
         // Bounds of the numbers are the library's (`SearchOptions.config`), checked when the
         // space is read; here only what makes no sense whatever the space.
         try storage.check(run: runDirectory)
+        if !weightSharing && (scoreImages != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch) {
+            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm and --checkpoint-every go with --weight-sharing.")
+        }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
         }
@@ -138,6 +164,11 @@ struct SearchCommand: ParsableCommand {
         options.keepWeights = keepWeights
         options.leaderEvaluations = leaderEvaluations
         options.promote = promote.isEmpty ? nil : promote
+        if weightSharing {
+            options.oneShot = OneShotPlan(
+                steps: sharedSteps, warmup: warmup, interval: updateEvery, scoreImages: scoreImages ?? parsed.proxy.batch,
+                batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery)
+        }
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil
                 ? (runDirectory as NSString).appendingPathComponent("slurm-jobs")

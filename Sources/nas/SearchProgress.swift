@@ -64,6 +64,11 @@ final class SearchProgress: @unchecked Sendable {
             say("batch \(batch): waiting for workers (\(queued) queued, \(running) running elsewhere)")
         case let .reconnecting(message, pause):
             say("database error (\(message)); retrying in \(Int(pause)) s")
+        case let .sharedStep(step, total, loss):
+            // A line per 100 steps (steps take tenths of a second; trials say the rest).
+            if step % 100 == 0 || step == total {
+                say(String(format: "shared weights: step %d/%d, loss %.3f, %@ elapsed", step, total, loss, Formatting.clock(Date().timeIntervalSince(start))))
+            }
         case let .updated(batch, statistics):
             let parts = [
                 statistics.meanReward.map { String(format: "batch mean reward %.4f", $0) },

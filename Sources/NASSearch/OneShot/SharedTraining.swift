@@ -1,0 +1,116 @@
+import NASArchitecture
+import NASData
+import NASKernels
+import NASModel
+import NASRandom
+import NASRecipe
+import NASSupernet
+import NASTraining
+
+/// The supernet and the data it trains and scores on, with the proxy's recipe: one path
+/// trained per step (the recipe's learning-rate schedule spread over all the search's steps),
+/// candidates scored on a validation batch with the shared weights.
+final class SharedTraining {
+    let supernet: Supernet
+    let data: DatasetSplits
+    let config: TrainingConfig
+    let schedule: LearningRateSchedule
+    let assembler: BatchAssembler
+    let images: FloatBuffer
+    var labels: [Int32]
+    /// The scoring batch of the current update: images and labels.
+    let scoreImages: FloatBuffer
+    var scoreLabels: [Int32]
+    var scoreCount = 0
+    /// Fixed training batches for per-candidate BN recalibration.
+    let recalibrationImages: [FloatBuffer]
+
+    /// `largest`: the space's largest network (`SearchSpace.largestNetwork`).
+    init(largest: Network, data: DatasetSplits, config: TrainingConfig, steps: Int, scoreImages: Int, recalibration: Int) throws {
+        self.data = data
+        self.config = config
+        configureThreads(config.threads)
+        let network = try Trainer.network(for: largest, data: data, config: config)
+        var generator = SeededGenerator(seed: config.seed)
+        supernet = Supernet(
+            largest: network.resolved(resolution: network.resolution), maxBatch: max(config.batchSize, scoreImages),
+            optimizer: config.optimizer, generator: &generator)
+        schedule = LearningRateSchedule(
+            kind: config.schedule, peak: config.learningRate, warmupSteps: Int(Double(steps) * config.warmupFraction),
+            totalSteps: steps, decaySteps: max(1, Int(2.4 * Double(data.train.count / config.batchSize))))
+        let resolution = network.resolution
+        assembler = BatchAssembler(data, outputSize: resolution)
+        let imageSize = resolution * resolution * data.train.channels
+        images = FloatBuffer(config.batchSize * imageSize)
+        labels = Array(repeating: 0, count: config.batchSize)
+        self.scoreImages = FloatBuffer(scoreImages * imageSize)
+        scoreLabels = Array(repeating: 0, count: scoreImages)
+        // Recalibration batches: the first training images, the same for every candidate.
+        var unused = SeededGenerator(seed: 0)
+        var labels = [Int32](repeating: 0, count: config.batchSize)
+        recalibrationImages = (0..<recalibration).map { k in
+            let buffer = FloatBuffer(config.batchSize * imageSize)
+            let start = (k * config.batchSize) % max(1, data.train.count - config.batchSize + 1)
+            labels.withUnsafeMutableBufferPointer {
+                BatchAssembler(data, outputSize: resolution).fill(
+                    data.train, indices: start..<(start + config.batchSize), augment: false, generator: &unused,
+                    images: buffer.pointer, labels: $0.baseAddress!)
+            }
+            return buffer
+        }
+    }
+
+    /// A point of the space as trained here (width, stem, classes, resolution); with
+    /// `scoring`, without dropout or drop-connect (scoring runs BN in training mode).
+    func resolved(_ architecture: Network, scoring: Bool) throws -> ResolvedNetwork {
+        var config = self.config
+        if scoring { (config.dropout, config.dropConnect) = (0, 0) }
+        let network = try Trainer.network(for: architecture, data: data, config: config)
+        return network.resolved(resolution: network.resolution)
+    }
+
+    /// One step of `architecture`'s path on training images `indices`; the loss.
+    func train(_ architecture: Network, indices: [Int], step: Int, augmentation: inout SeededGenerator,
+               dropout: inout SeededGenerator) throws -> Float {
+        let path = try supernet.path(try resolved(architecture, scoring: false))
+        labels.withUnsafeMutableBufferPointer {
+            assembler.fill(data.train, indices: indices, augment: config.augment, generator: &augmentation, images: images.pointer,
+                           labels: $0.baseAddress!)
+        }
+        return labels.withUnsafeBufferPointer {
+            path.trainStep(images: images.pointer, labels: $0.baseAddress!, batch: indices.count, labelSmoothing: config.labelSmoothing,
+                           learningRate: schedule.rate(at: step), generator: &dropout).loss
+        }
+    }
+
+    /// Loads the validation images every candidate of the next update is scored on.
+    func prepareScoring(indices: [Int]) {
+        var unused = SeededGenerator(seed: 0)
+        scoreCount = indices.count
+        scoreLabels.withUnsafeMutableBufferPointer {
+            assembler.fill(data.validation, indices: indices, augment: false, generator: &unused, images: scoreImages.pointer,
+                           labels: $0.baseAddress!)
+        }
+    }
+
+    /// Accuracy of `architecture` with the shared weights on the scoring batch. Nothing
+    /// shared changes (the path is not stored).
+    func score(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
+        let path = try supernet.path(try resolved(architecture, scoring: true))
+        var unused = SeededGenerator(seed: 0)
+        let logits: UnsafeMutablePointer<Float>
+        switch batchNorm {
+        case .batch:
+            logits = path.model.forward(scoreImages.pointer, batch: scoreCount, training: true, generator: &unused)
+        case .recalibrate:
+            path.model.recalibrateBatchNorm(batches: recalibrationImages.count, generator: &unused) { k in
+                (UnsafePointer(recalibrationImages[k].pointer), config.batchSize)
+            }
+            logits = path.model.forward(scoreImages.pointer, batch: scoreCount, training: false, generator: &unused)
+        }
+        let correct = scoreLabels.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy.correct(logits: logits, labels: $0.baseAddress!, batch: scoreCount, classes: data.train.classNames.count)
+        }
+        return Double(correct) / Double(max(1, scoreCount))
+    }
+}
