@@ -126,9 +126,11 @@ public struct SearchConfig: Codable, Hashable, Sendable {
         }
         if let oneShot {
             try oneShot.validate()
-            try check(trials == oneShot.updates * batch, "a weight-sharing search scores \(oneShot.updates * batch) architectures, got \(trials) trials")
-            try check(usesBuiltinTrainer && promotion == nil && fidelity == nil && submit == nil,
-                      "a weight-sharing search trains its supernet itself: no --evaluator, --promote or --submit")
+            try check(trials == oneShot.trials(batch: batch), "a weight-sharing search scores \(oneShot.trials(batch: batch)) architectures, got \(trials) trials")
+            try check(usesBuiltinTrainer && fidelity == nil && submit == nil,
+                      "a weight-sharing search trains its supernet itself: no --evaluator or --submit")
+            try check((promotion?.rungs.count ?? 0) == (oneShot.verification == nil ? 0 : 1),
+                      "a weight-sharing search's one promotion rung is its verification budget (--verify), no --promote")
         }
         do { try EvaluatorChoice(evaluator).validate(submit: submit) } catch { throw .evaluator(error) }
         try check(keepWeights != true || usesBuiltinTrainer, "--keep-weights needs the built-in trainer: a command evaluator's weights are its own")

@@ -37,6 +37,8 @@ public struct SearchOptions: Sendable {
     public var promote: [String]?
     /// A weight-sharing search with this plan instead of training every candidate.
     public var oneShot: OneShotPlan?
+    /// With `oneShot`: `--verify` text (`OneShotVerification.parse`); "none" for none.
+    public var verify: String?
 
     public init() {}
 
@@ -108,8 +110,13 @@ public struct SearchOptions: Sendable {
             if trials != nil { throw .invalid("a weight-sharing search's trials follow from its steps: give --shared-steps, not --trials") }
             do { _ = try space.largestNetwork() } catch { throw .space(error) }
             config.oneShot = oneShot
-            config.trials = oneShot.updates * config.batch
-            (config.promotion, config.leaderEvaluations, config.references) = (nil, nil, [])
+            (config.promotion, config.leaderEvaluations) = (nil, nil)
+            if verify != "none" {
+                let (verification, rung) = try OneShotVerification.parse(verify ?? "", over: proxy)
+                config.oneShot?.verification = verification
+                config.promotion = PromotionPlan(rungs: [rung])
+            }
+            config.trials = config.oneShot!.trials(batch: config.batch)
         }
         try config.validate()
         return config

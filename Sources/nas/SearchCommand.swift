@@ -125,6 +125,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --weight-sharing: steps between checkpoints of the supernet (RUN/supernet.checkpoint).")
     var checkpointEvery = 100
 
+    @Option(help: ArgumentHelp("With --weight-sharing: what is trained from scratch at the end, e.g. top=5,random=15,seeds=3,random-seeds=1,images=2000,epochs=3 (these are the defaults; the budget defaults to three times the proxy's; 'none' for none).", valueName: "key=value…"))
+    var verify: String?
+
     @OptionGroup var runOptions: RunOptions
 
     @OptionGroup var storage: StorageOptions
@@ -133,8 +136,8 @@ struct SearchCommand: ParsableCommand {
         // Bounds of the numbers are the library's (`SearchOptions.config`), checked when the
         // space is read; here only what makes no sense whatever the space.
         try storage.check(run: runDirectory)
-        if !weightSharing && (scoreImages != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch) {
-            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm and --checkpoint-every go with --weight-sharing.")
+        if !weightSharing && (scoreImages != nil || verify != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch) {
+            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm, --checkpoint-every and --verify go with --weight-sharing.")
         }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
@@ -168,6 +171,7 @@ struct SearchCommand: ParsableCommand {
             options.oneShot = OneShotPlan(
                 steps: sharedSteps, warmup: warmup, interval: updateEvery, scoreImages: scoreImages ?? parsed.proxy.batch,
                 batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery)
+            options.verify = verify
         }
         if let submit {
             let jobs = jobsDir ?? (storage.storage == nil

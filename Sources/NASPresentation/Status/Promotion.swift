@@ -56,15 +56,20 @@ public struct PromotionSummary: Codable, Sendable, Hashable {
         let referenceArchitectures = Set(trials.filter { $0.role == .reference }.map(\.architecture))
         let atTop = Dictionary(grouping: promoted.filter { $0.rung == top }, by: \.architecture)
         func entry(_ evaluations: [TrialSummary]) -> Entry {
-            let mean = EvaluationMean(evaluations), architecture = evaluations[0].architecture
-            return Entry(trials: evaluations.map(\.id), complete: mean.complete, reward: mean.reward, accuracy: mean.accuracy,
-                         rewardRange: mean.rewardRange, macs: mean.macs, arch: evaluations[0].arch,
-                         first: trials.first { $0.architecture == architecture && ($0.role == .sampled || $0.role == .reference) }?.id)
+            let architecture = evaluations[0].architecture
+            return Self.entry(evaluations, first: trials.first { $0.architecture == architecture && ($0.role == .sampled || $0.role == .reference) }?.id)
         }
         let candidates = atTop.filter { !referenceArchitectures.contains($0.key) }.values.map { entry($0.sorted { $0.id < $1.id }) }
         best = candidates.filter { $0.reward != nil }.max { ($0.reward!, -$0.trials[0]) < ($1.reward!, -$1.trials[0]) }
         references = atTop.filter { referenceArchitectures.contains($0.key) }.values.map { entry($0.sorted { $0.id < $1.id }) }
             .sorted { $0.trials[0] < $1.trials[0] }
+    }
+
+    /// One architecture's evaluations (of one architecture, at one rung) as their mean.
+    static func entry(_ evaluations: [TrialSummary], first: Int?) -> Entry {
+        let mean = EvaluationMean(evaluations)
+        return Entry(trials: evaluations.map(\.id), complete: mean.complete, reward: mean.reward, accuracy: mean.accuracy,
+                     rewardRange: mean.rewardRange, macs: mean.macs, arch: evaluations[0].arch, first: first)
     }
 
     /// One architecture's result at `top`: "trial N's architecture at rung R (label), trials …:

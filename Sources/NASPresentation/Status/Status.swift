@@ -132,10 +132,13 @@ public struct RunStatus: Codable, Sendable {
     public var fidelity: StudyResult?
     /// Promotion's rungs and the best at the highest one reached; nil without promotion.
     public var promotion: PromotionSummary?
+    /// A weight-sharing search's schedule, found architecture and rank agreement; nil otherwise.
+    public var weightSharing: WeightSharingSummary?
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
         case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion
+        case weightSharing = "weight_sharing"
         case bestRung = "best_rung", rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
 
@@ -178,6 +181,12 @@ public struct RunStatus: Codable, Sendable {
         fidelity = StudyResult(snapshot)
         best = promoted ?? trials.bestSampled
         bestRung = promoted == nil ? 0 : promotion?.top ?? 0
+        weightSharing = WeightSharingSummary(trials, plan: config.oneShot)
+        // A weight-sharing search's result is what its policy found, trained alone.
+        if let found = weightSharing?.found, let summary = trials.first(where: { $0.id == found.trial }) {
+            best = summary
+            bestRung = found.standAlone?.complete ?? 0 > 0 ? 1 : 0
+        }
     }
 
     public func json(pretty: Bool = false) -> String {
@@ -205,7 +214,10 @@ public struct RunStatus: Codable, Sendable {
         } else {
             lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
         }
-        if let promotion, let promoted = promotion.best, bestRung > 0 {
+        if let weightSharing {
+            lines.append(contentsOf: weightSharing.lines)
+            if let best { lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | ")) }
+        } else if let promotion, let promoted = promotion.best, bestRung > 0 {
             lines.append("best: " + promotion.describe(promoted))
             lines.append("      " + promoted.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
             if let single = trials.bestSampled, single.id != best?.id {
@@ -216,7 +228,7 @@ public struct RunStatus: Codable, Sendable {
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
         if let leader { lines.append(contentsOf: leader.lines) }
-        if let promotion { lines.append(contentsOf: promotion.lines) }
+        if let promotion, weightSharing == nil { lines.append(contentsOf: promotion.lines) }
         for reference in trials where reference.reference {
             lines.append("reference trial \(reference.id): \(reference.state.rawValue), reward \(number(reference.reward)), accuracy \(number(reference.accuracy)), \(Formatting.millions(reference.macs)) MACs")
         }

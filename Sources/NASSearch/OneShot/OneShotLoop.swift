@@ -73,6 +73,7 @@ final class OneShotLoop {
             if plan.updatesAfter(step: state.step) { try update() }
             if state.step % plan.checkpointEvery == 0 || state.step == plan.steps { try checkpoint() }
         }
+        if let verification = plan.verification { try OneShotVerifier(loop: self, verification: verification).run() }
         let trials = try search.storeCall { try search.store.trials(run: search.run.id) }
         emit(.finished(best: trials.bestSampled, leader: []))
     }
@@ -163,7 +164,7 @@ final class OneShotLoop {
         try OneShotCheckpoint.save(training.supernet, state: state, to: checkpointPath)
     }
 
-    private func network(_ choices: [Int]) throws(SearchError) -> Network {
+    func network(_ choices: [Int]) throws(SearchError) -> Network {
         do { return try search.space.architecture(for: choices) } catch { throw .space(error) }
     }
 }

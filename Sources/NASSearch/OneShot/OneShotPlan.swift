@@ -20,6 +20,8 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     public var recalibration: Int
     /// Steps between checkpoints of the shared weights, optimizer, controller and samplers.
     public var checkpointEvery: Int
+    /// Stand-alone training at the end, at the run's promotion rung; nil = none.
+    public var verification: OneShotVerification?
 
     public enum BatchNormScoring: String, Codable, Hashable, Sendable, CaseIterable {
         case batch, recalibrate
@@ -32,7 +34,7 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     public static let checkpointRange = 1...1_000_000
 
     public init(steps: Int, warmup: Double = 0.25, interval: Int = 1, scoreImages: Int, batchNorm: BatchNormScoring = .batch,
-                recalibration: Int = 4, checkpointEvery: Int = 100) {
+                recalibration: Int = 4, checkpointEvery: Int = 100, verification: OneShotVerification? = nil) {
         self.steps = steps
         self.warmup = warmup
         self.interval = interval
@@ -40,6 +42,7 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
         self.batchNorm = batchNorm
         self.recalibration = recalibration
         self.checkpointEvery = checkpointEvery
+        self.verification = verification
     }
 
     /// Steps with uniformly drawn paths and no controller update.
@@ -47,6 +50,11 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
 
     /// Controller updates in the whole search: one after every `interval` steps past the warm-up.
     public var updates: Int { (steps - warmupSteps) / interval }
+
+    /// Sampled trials in all: `batch` scored per update, and the verified architectures.
+    public func trials(batch: Int) -> Int {
+        updates * batch + (verification.map { 1 + $0.top + $0.random } ?? 0)
+    }
 
     /// Whether the controller updates after `step` (1-based) steps.
     public func updatesAfter(step: Int) -> Bool { step > warmupSteps && (step - warmupSteps) % interval == 0 }

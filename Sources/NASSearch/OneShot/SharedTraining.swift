@@ -93,6 +93,20 @@ final class SharedTraining {
         }
     }
 
+    /// Accuracy with the shared weights on the first `images` validation images, scored
+    /// `chunk` at a time.
+    func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
+        var correct = 0.0
+        var start = 0
+        while start < images {
+            let count = min(chunk, images - start)
+            prepareScoring(indices: Array(start..<(start + count)))
+            correct += try score(architecture, batchNorm: batchNorm) * Double(count)
+            start += count
+        }
+        return correct / Double(max(1, images))
+    }
+
     /// Accuracy of `architecture` with the shared weights on the scoring batch. Nothing
     /// shared changes (the path is not stored).
     func score(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {

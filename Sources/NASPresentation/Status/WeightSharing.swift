@@ -1,0 +1,93 @@
+import NASFidelity
+import NASFormatting
+import NASSearch
+import NASStore
+
+/// A weight-sharing search's result (`OneShotPlan`): its schedule, the architecture it found
+/// (the policy's most likely at the end) trained from scratch beside the references and the
+/// best of the random sample, and how well the shared weights ranked the verified
+/// architectures against their stand-alone training (Kendall τ, Spearman ρ).
+public struct WeightSharingSummary: Codable, Sendable, Hashable {
+    public var steps: Int
+    public var warmupSteps: Int
+    public var updates: Int
+    /// Shared-weight steps done (the last scored trial's), of `steps`.
+    public var stepsDone: Int
+    /// The verified architectures in choice order — found, the best-scored, the random
+    /// sample — each with its shared-weights accuracy and its stand-alone evaluations.
+    public var verified: [Verified]
+    public var references: [Verified]
+    public var top: Int
+    public var kendall: Double?
+    public var spearman: Double?
+
+    public struct Verified: Codable, Sendable, Hashable {
+        /// The rung-0 trial scored with the final shared weights.
+        public var trial: Int
+        public var sharedAccuracy: Double?
+        public var standAlone: PromotionSummary.Entry?
+
+        enum CodingKeys: String, CodingKey {
+            case trial
+            case sharedAccuracy = "shared_accuracy", standAlone = "stand_alone"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case steps, updates, verified, references, top, kendall, spearman
+        case warmupSteps = "warmup_steps", stepsDone = "steps_done"
+    }
+
+    init?(_ trials: [TrialSummary], plan: OneShotPlan?) {
+        guard let plan else { return nil }
+        steps = plan.steps
+        warmupSteps = plan.warmupSteps
+        updates = plan.updates
+        top = plan.verification?.top ?? 0
+        stepsDone = Int(trials.compactMap { $0.components?["shared_step"] }.max() ?? 0)
+        let batch = plan.updates + 1
+        func verify(_ score: TrialSummary) -> Verified {
+            let evaluations = trials.filter { $0.role == .promoted && $0.rung == 1 && $0.architecture == score.architecture }
+            return Verified(trial: score.id, sharedAccuracy: score.accuracy,
+                            standAlone: evaluations.isEmpty ? nil : PromotionSummary.entry(evaluations, first: score.id))
+        }
+        verified = trials.filter { $0.batch == batch && ($0.rung ?? 0) == 0 && $0.role == .sampled }.map(verify)
+        references = trials.filter { $0.role == .reference }.map(verify)
+        let pairs = (verified + references).compactMap { (v: Verified) -> (Double, Double)? in
+            guard let shared = v.sharedAccuracy, let alone = v.standAlone?.accuracy else { return nil }
+            return (shared, alone)
+        }
+        let shared = pairs.map { $0.0 }, alone = pairs.map { $0.1 }
+        kendall = pairs.count >= 3 ? RankCorrelation.kendall(shared, alone) : nil
+        spearman = pairs.count >= 3 ? RankCorrelation.spearman(shared, alone) : nil
+        pairsCount = pairs.count
+    }
+
+    var pairsCount = 0
+
+    /// The found architecture: the first verified one.
+    public var found: Verified? { verified.first }
+
+    /// The best stand-alone mean among the random sample (after the found and best-scored ones).
+    public var bestRandom: Verified? {
+        verified.dropFirst(1 + top).filter { $0.standAlone?.reward != nil }.max { $0.standAlone!.reward! < $1.standAlone!.reward! }
+    }
+
+    var lines: [String] {
+        func number(_ value: Double?) -> String { Formatting.fixed(value, digits: 4) }
+        func alone(_ v: Verified) -> String {
+            guard let entry = v.standAlone else { return "not trained yet" }
+            let range = entry.rewardRange.map { " (\(number($0[0]))–\(number($0[1])))" } ?? ""
+            return "stand-alone mean reward \(number(entry.reward))\(range), accuracy \(number(entry.accuracy)) over \(entry.complete) of \(entry.trials.count) seeds"
+        }
+        var lines = ["weight sharing: \(stepsDone)/\(steps) shared-weight steps (\(warmupSteps) warm-up), \(updates) controller updates"]
+        guard let found else { return lines }
+        lines.append("found (the policy's most likely): trial \(found.trial)'s architecture: \(alone(found)); shared-weights accuracy \(number(found.sharedAccuracy)), \(Formatting.millions(found.standAlone?.macs)) MACs")
+        for reference in references { lines.append("  reference trial \(reference.trial): \(alone(reference)); shared-weights accuracy \(number(reference.sharedAccuracy))") }
+        if let bestRandom { lines.append("  best of \(max(0, verified.count - 1 - top)) random: trial \(bestRandom.trial)'s architecture: \(alone(bestRandom))") }
+        if let kendall {
+            lines.append("shared weights vs stand-alone: Kendall τ \(Formatting.fixed(kendall, digits: 3)), Spearman ρ \(Formatting.fixed(spearman, digits: 3)) over \(pairsCount) architectures")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import NASArchitecture
+import NASRandom
+import NASStore
+
+/// Runs a weight-sharing search's verification (`OneShotVerification`) once its steps are
+/// done: chooses the architectures, scores each with the final shared weights (rung-0 trials,
+/// the space's references in batch 0), enqueues their stand-alone trainings (rung 1) in the
+/// same transaction, and has the search's workers train them. Resumable at any point: the
+/// choice is a function of the final checkpoint and the seed, scores are computed again for
+/// trials a kill left unfinished, and trainings are the search's ordinary trials.
+struct OneShotVerifier {
+    let loop: OneShotLoop
+    let verification: OneShotVerification
+
+    var search: Search { loop.search }
+    var batch: Int { loop.plan.updates + 1 }
+
+    func run() throws(SearchError) {
+        let store = search.store, run = search.run.id
+        if try search.storeCall({ try store.trials(run: run, batch: batch) }).isEmpty { try enqueue() }
+        try finishScores()
+        try search.evaluateBatch(batch, emit: loop.emit)
+    }
+
+    /// The architectures to verify: the policy's most likely, the best-scored, a uniform sample.
+    func chosen(scored: [TrialRecord]) throws(SearchError) -> [[Int]] {
+        var chosen = [loop.state.controller.mostLikely()]
+        var seen = Set(chosen)
+        let best = scored.filter { $0.role == .sampled && $0.result != nil }.sorted { $0.result!.reward > $1.result!.reward }
+        for trial in best where chosen.count < 1 + verification.top && !seen.contains(trial.decisions) {
+            chosen.append(trial.decisions)
+            seen.insert(trial.decisions)
+        }
+        var generator = SeededGenerator(seed: search.config.seed &+ 0x7E5)
+        let sizes = search.space.decisionSizes
+        var draws = 0
+        while chosen.count < 1 + verification.top + verification.random && draws < 1000 * (verification.random + 1) {
+            let choices = sizes.map { Int(generator.next() % UInt64($0)) }
+            draws += 1
+            if seen.insert(choices).inserted { chosen.append(choices) }
+        }
+        return chosen
+    }
+
+    /// Rung-0 trials (queued, scored just after) then rung-1 trainings, in one transaction.
+    private func enqueue() throws(SearchError) {
+        let store = search.store, run = search.run.id
+        let scored = try search.storeCall { try store.trials(run: run) }
+        let config = search.config
+        var number = scored.count
+        func seed() -> UInt64 {
+            defer { number += 1 }
+            return config.trialSeed(number)
+        }
+        var scores: [NewTrial] = [], trainings: [(Network, [Int])] = []
+        let choices = try chosen(scored: scored)
+        for (index, decisions) in choices.enumerated() {
+            let network = try loop.network(decisions)
+            scores.append(NewTrial(batch: batch, network: network, decisions: decisions, seed: seed()))
+            let seeds = index <= verification.top ? verification.seeds : verification.randomSeeds
+            for _ in 0..<seeds { trainings.append((network, decisions)) }
+        }
+        // NewTrial numbers follow enqueue order: scores first, then every training.
+        var references: [NewTrial] = []
+        for network in search.space.references {
+            references.append(NewTrial(batch: 0, network: network, decisions: search.space.choices(matching: network) ?? [], seed: seed(), role: .reference))
+        }
+        var queue = scores + references
+        for (network, decisions) in trainings {
+            queue.append(NewTrial(batch: batch, network: network, decisions: decisions, seed: seed(), role: .promoted, rung: 1))
+        }
+        for network in search.space.references {
+            for _ in 0..<verification.seeds {
+                queue.append(NewTrial(batch: batch, network: network, decisions: search.space.choices(matching: network) ?? [],
+                                      seed: seed(), role: .promoted, rung: 1))
+            }
+        }
+        _ = try search.storeCall { try store.enqueue(queue, run: run) }
+    }
+
+    /// Scores every rung-0 trial not yet complete with the final shared weights, on the first
+    /// `images` validation images, and completes it.
+    private func finishScores() throws(SearchError) {
+        let store = search.store, run = search.run.id, worker = OneShotLoop.worker
+        let pending = try search.storeCall { try store.trials(run: run) }
+            .filter { $0.rung == 0 && !$0.state.isFinished && ($0.batch == batch || $0.role == .reference) }
+        let images = min(verification.images, loop.training.data.validation.count)
+        for trial in pending {
+            let start = Date()
+            let network: Network
+            do { network = try trial.decodedNetwork() } catch { throw .store(.corrupt("trial \(trial.number)'s architecture: \(error)")) }
+            let accuracy: Double
+            do { accuracy = try loop.training.score(network, images: images, chunk: loop.plan.scoreImages, batchNorm: loop.plan.batchNorm) } catch {
+                throw .invalid("scoring failed: \(error)")
+            }
+            let cost = search.space.cost(of: network)
+            let breakdown = search.config.reward.evaluate(accuracy: accuracy, macs: cost.macs, params: cost.params, latencyMs: nil, stepSeconds: nil)
+            var components = breakdown.components
+            components["shared_step"] = Double(loop.state.step)
+            let result = TrialResult(accuracy: accuracy, reward: breakdown.reward, macs: cost.macs, params: cost.params,
+                                     components: components, seconds: Date().timeIntervalSince(start))
+            let record = try search.storeCall { () throws -> TrialRecord in
+                var current = trial
+                if current.state == .queued {
+                    guard let claimed = try store.claim(run: run, worker: worker, lease: 3600, now: Date()), claimed.id == trial.id else {
+                        throw StoreError.corrupt("trial \(trial.number) could not be claimed")
+                    }
+                    current = claimed
+                }
+                return try store.complete(trial: current.id, worker: worker, result: result, now: Date())
+            }
+            loop.emit(.trialFinished(record))
+        }
+    }
+}
