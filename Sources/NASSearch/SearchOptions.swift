@@ -110,6 +110,7 @@ public struct SearchOptions: Sendable {
             if trials != nil { throw .invalid("a weight-sharing search's trials follow from its steps: give --shared-steps, not --trials") }
             do { _ = try space.largestNetwork() } catch { throw .space(error) }
             config.oneShot = oneShot
+            config.oneShot?.threads = max(1, config.workers)
             (config.promotion, config.leaderEvaluations) = (nil, nil)
             if verify != "none" {
                 let (verification, rung) = try OneShotVerification.parse(verify ?? "", over: proxy)

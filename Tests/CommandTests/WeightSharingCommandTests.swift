@@ -8,7 +8,7 @@ import Testing
     static let quickstart = SearchCommandTests.root.appendingPathComponent("SearchSpaces/quickstart.yaml").path
     static let options = [
         "--weight-sharing", "--shared-steps", "60", "--warmup", "0.5", "--update-every", "5", "--checkpoint-every", "7",
-        "--seed", "3", "--quiet",
+        "--seed", "3", "--verify", "top=1,random=3,seeds=2,random-seeds=1,images=300,steps=6", "--quiet",
     ]
 
     static var hasData: Bool {
@@ -28,12 +28,27 @@ import Testing
         let full = try Nas.run(["search", "--space", Self.quickstart, "--run", reference] + Self.options)
         #expect(full.status == 0, "\(full.stderr)")
         let expected = try SearchCommandTests.sequence(reference)
-        #expect(expected.count == 24)
+        // 6 updates of 4 scored, 5 verified (the found, 1 best-scored, 3 random) scored with
+        // the final shared weights, and 2 + 2 + 3 stand-alone trainings.
+        #expect(expected.count == 24 + 5 + 7)
+        let status = try Nas.run(["status", reference])
+        #expect(status.stdout.contains("weight sharing: 60/60 shared-weight steps (30 warm-up), 6 controller updates"), "\(status.stdout)")
+        #expect(status.stdout.contains("found (the policy's most likely): trial 24's architecture: stand-alone mean reward"), "\(status.stdout)")
+        #expect(status.stdout.contains("shared weights vs stand-alone: Kendall τ") && status.stdout.contains("over 5 architectures"), "\(status.stdout)")
+        // `best` is what the policy found.
+        let best = try Nas.run(["export", reference, "--format", "json"])
+        #expect(best.stdout.contains("\"name\" : \"reference-trial24\""), "\(best.stdout.prefix(300))")
         let run = setup.run("killed")
         var kills = 0
         var process = try SearchCommandTests.start(["search", "--space", Self.quickstart, "--run", run] + Self.options)
+        // The first kill once the supernet trains (before, there may be no run to resume).
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: run + "/supernet.checkpoint") && process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
         while true {
-            Thread.sleep(forTimeInterval: Double.random(in: 0.2...1.2))
+            // A resume spends about a second loading the data before it trains.
+            Thread.sleep(forTimeInterval: Double.random(in: kills == 0 ? 0...0.5 : 0.5...2.5))
             if !process.isRunning { break }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -39,6 +39,9 @@ final class OneShotLoop {
         do { largest = try search.space.largestNetwork() } catch { throw .space(error) }
         var recipe = config.proxy.trainingConfig(seed: config.seed)
         recipe.seed = config.seed
+        // The plan's threads, fixed when the run was made: a resume with other --workers
+        // must not change the numbers (a reduction split another way rounds another way).
+        recipe.threads = plan.threads
         guard plan.scoreImages <= data.validation.count else {
             throw .invalid("weight sharing scores on \(plan.scoreImages) validation images, but the validation split has \(data.validation.count)")
         }

@@ -1,3 +1,5 @@
+import NASRecipe
+
 /// A weight-sharing search (`nas search --weight-sharing`, Docs/WEIGHT_SHARING.md), TuNAS's
 /// schedule on a supernet: shared weights trained one sampled path per step — drawn uniformly
 /// during the warm-up, from the controller's policy after it — and, every `interval` steps
@@ -22,6 +24,9 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     public var checkpointEvery: Int
     /// Stand-alone training at the end, at the run's promotion rung; nil = none.
     public var verification: OneShotVerification?
+    /// Threads of the shared training (the search's workers when it was created; fixed, so
+    /// a resume computes the same numbers whatever its --workers).
+    public var threads: Int
 
     public enum BatchNormScoring: String, Codable, Hashable, Sendable, CaseIterable {
         case batch, recalibrate
@@ -34,7 +39,8 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     public static let checkpointRange = 1...1_000_000
 
     public init(steps: Int, warmup: Double = 0.25, interval: Int = 1, scoreImages: Int, batchNorm: BatchNormScoring = .batch,
-                recalibration: Int = 4, checkpointEvery: Int = 100, verification: OneShotVerification? = nil) {
+                recalibration: Int = 4, checkpointEvery: Int = 100, verification: OneShotVerification? = nil,
+                threads: Int = 1) {
         self.steps = steps
         self.warmup = warmup
         self.interval = interval
@@ -43,6 +49,7 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
         self.recalibration = recalibration
         self.checkpointEvery = checkpointEvery
         self.verification = verification
+        self.threads = threads
     }
 
     /// Steps with uniformly drawn paths and no controller update.
@@ -67,6 +74,7 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
         try check(Self.scoreImagesRange.contains(scoreImages), "weight sharing: score images must be from 1 to \(Self.scoreImagesRange.upperBound), got \(scoreImages)")
         try check(Self.recalibrationRange.contains(recalibration), "weight sharing: recalibration batches must be from 1 to \(Self.recalibrationRange.upperBound), got \(recalibration)")
         try check(Self.checkpointRange.contains(checkpointEvery), "weight sharing: checkpoint-every must be from 1 to \(Self.checkpointRange.upperBound), got \(checkpointEvery)")
+        try check(TrainingConfig.threadsRange.contains(threads), "weight sharing: threads must be from \(TrainingConfig.threadsRange.lowerBound) to \(TrainingConfig.threadsRange.upperBound), got \(threads)")
         try check(updates >= 1, "weight sharing: \(steps) steps with a warm-up of \(warmup) and an interval of \(interval) leave no controller update")
     }
 }
