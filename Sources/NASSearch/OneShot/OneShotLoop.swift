@@ -113,16 +113,10 @@ final class OneShotLoop {
             let network = try network(choices)
             let accuracy: Double
             do { accuracy = try training.score(network, batchNorm: plan.batchNorm) } catch { throw .invalid("scoring failed: \(error)") }
-            let cost = search.space.cost(of: network)
-            let breakdown = search.config.reward.evaluate(accuracy: accuracy, macs: cost.macs, params: cost.params, latencyMs: nil, stepSeconds: nil)
-            if let error = breakdown.error { throw .invalid("weight sharing rewards MACs only: \(error)") }
-            var components = breakdown.components
-            components["shared_step"] = Double(state.step)
-            let result = TrialResult(accuracy: accuracy, reward: breakdown.reward, macs: cost.macs, params: cost.params,
-                                     components: components, seconds: Date().timeIntervalSince(start))
+            let result = try self.result(network, accuracy: accuracy, since: start)
             try log(NewTrial(batch: batch, network: network, decisions: choices, seed: search.config.trialSeed(state.trials)), result)
             decisions.append(choices)
-            rewards.append(breakdown.reward)
+            rewards.append(result.reward)
         }
         state.controller.update(decisions: decisions, rewards: rewards)
         state.updates = batch
@@ -138,7 +132,6 @@ final class OneShotLoop {
     /// finishes writing it if the kill came between its enqueue and its result).
     private func log(_ trial: NewTrial, _ result: TrialResult) throws(SearchError) {
         defer { state.trials += 1 }
-        let store = search.store, run = search.run.id, worker = Self.worker
         var written: TrialRecord?
         if !replay.isEmpty {
             let earlier = replay.removeFirst()
@@ -148,11 +141,30 @@ final class OneShotLoop {
             if earlier.state == .complete { return }
             written = earlier
         }
+        if written == nil { written = try search.storeCall { try search.store.enqueue([trial], run: search.run.id)[0] } }
+        try complete(written!, result)
+    }
+
+    /// A scored architecture's result: the space's reward on its accuracy and MACs, and the
+    /// shared-weight step it was scored at.
+    func result(_ network: Network, accuracy: Double, since start: Date) throws(SearchError) -> TrialResult {
+        let cost = search.space.cost(of: network)
+        let breakdown = search.config.reward.evaluate(accuracy: accuracy, macs: cost.macs, params: cost.params, latencyMs: nil, stepSeconds: nil)
+        if let error = breakdown.error { throw .invalid("weight sharing rewards MACs only: \(error)") }
+        var components = breakdown.components
+        components["shared_step"] = Double(state.step)
+        return TrialResult(accuracy: accuracy, reward: breakdown.reward, macs: cost.macs, params: cost.params,
+                           components: components, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Records a scored trial's result, claiming it first if it is still queued. Nothing else
+    /// claims in a weight-sharing run while it holds the run's lock, and scored trials are
+    /// enqueued before anything trains, so the oldest queued trial is this one.
+    func complete(_ trial: TrialRecord, _ result: TrialResult) throws(SearchError) {
+        let store = search.store, run = search.run.id, worker = Self.worker
         let record = try search.storeCall { () throws -> TrialRecord in
-            var current = try written ?? store.enqueue([trial], run: run)[0]
+            var current = trial
             if current.state == .queued {
-                // Nothing else claims in a weight-sharing run (its lock is held): the oldest
-                // queued trial is this one.
                 guard let claimed = try store.claim(run: run, worker: worker, lease: 3600, now: Date()), claimed.id == current.id else {
                     throw StoreError.corrupt("trial \(current.number) could not be claimed")
                 }

@@ -82,7 +82,7 @@ struct OneShotVerifier {
     /// Scores every rung-0 trial not yet complete with the final shared weights, on the first
     /// `images` validation images, and completes it.
     private func finishScores() throws(SearchError) {
-        let store = search.store, run = search.run.id, worker = OneShotLoop.worker
+        let store = search.store, run = search.run.id
         let pending = try search.storeCall { try store.trials(run: run) }
             .filter { $0.rung == 0 && !$0.state.isFinished && ($0.batch == batch || $0.role == .reference) }
         let images = min(verification.images, loop.training.data.validation.count)
@@ -94,23 +94,7 @@ struct OneShotVerifier {
             do { accuracy = try loop.training.score(network, images: images, chunk: loop.plan.scoreImages, batchNorm: loop.plan.batchNorm) } catch {
                 throw .invalid("scoring failed: \(error)")
             }
-            let cost = search.space.cost(of: network)
-            let breakdown = search.config.reward.evaluate(accuracy: accuracy, macs: cost.macs, params: cost.params, latencyMs: nil, stepSeconds: nil)
-            var components = breakdown.components
-            components["shared_step"] = Double(loop.state.step)
-            let result = TrialResult(accuracy: accuracy, reward: breakdown.reward, macs: cost.macs, params: cost.params,
-                                     components: components, seconds: Date().timeIntervalSince(start))
-            let record = try search.storeCall { () throws -> TrialRecord in
-                var current = trial
-                if current.state == .queued {
-                    guard let claimed = try store.claim(run: run, worker: worker, lease: 3600, now: Date()), claimed.id == trial.id else {
-                        throw StoreError.corrupt("trial \(trial.number) could not be claimed")
-                    }
-                    current = claimed
-                }
-                return try store.complete(trial: current.id, worker: worker, result: result, now: Date())
-            }
-            loop.emit(.trialFinished(record))
+            try loop.complete(trial, try loop.result(network, accuracy: accuracy, since: start))
         }
     }
 }
