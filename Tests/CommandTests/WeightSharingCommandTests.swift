@@ -38,6 +38,10 @@ import Testing
         // `best` is what the policy found.
         let best = try Nas.run(["export", reference, "--format", "json"])
         #expect(best.stdout.contains("\"name\" : \"reference-trial24\""), "\(best.stdout.prefix(300))")
+        let page = setup.run("report.html")
+        let report = try Nas.run(["report", reference, "--output", page])
+        let html = (try? String(contentsOfFile: page, encoding: .utf8)) ?? ""
+        #expect(report.status == 0 && html.contains("Weight sharing</h2>") && html.contains("found: trial #24"), "\(report.stderr)")
         let run = setup.run("killed")
         var kills = 0
         var process = try SearchCommandTests.start(["search", "--space", Self.quickstart, "--run", run] + Self.options)

@@ -92,6 +92,10 @@ public struct RunReport: Sendable {
             status: RunStatus(snapshot),
             // A study has no controller to replay.
             replay: snapshot.config.fidelity != nil ? ControllerReplay(points: [], problem: nil)
+                // A weight-sharing search's controller also draws a path per shared-weight
+                // step, which the log does not hold.
+                : snapshot.config.oneShot != nil
+                ? ControllerReplay(points: [], problem: "a weight-sharing search's controller also draws the path of every shared-weight step, which the log does not hold, so its history is not replayed; section 2 has every scored architecture's reward and section 4 the result")
                 : ControllerReplay.replay(config: snapshot.config, space: snapshot.space, records: records),
             config: snapshot.config, started: snapshot.run.createdAt, lastFinished: records.compactMap(\.finishedAt).max(),
             referenceNames: names, decisionSizes: snapshot.space.decisionSizes)
@@ -110,7 +114,8 @@ public struct RunReport: Sendable {
     /// the promotion rung it was decided at, or its single proxy training.
     var bestResult: String? {
         guard let best = bestSample else { return nil }
-        if status.bestRung > 0, let promoted = status.promotion?.best {
+        if status.weightSharing != nil, let found = weightSharingResult { return found }
+        if status.bestRung > 0, status.weightSharing == nil, let promoted = status.promotion?.best {
             let range = promoted.rewardRange.map { " (\(Formatting.fraction($0[0]))–\(Formatting.fraction($0[1])))" } ?? ""
             return "best: trial #\(best.id)'s architecture, mean reward \(Formatting.fraction(promoted.reward))\(range) over \(promoted.complete) "
                 + "evaluations at promotion rung \(status.bestRung)"

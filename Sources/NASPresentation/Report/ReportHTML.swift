@@ -63,6 +63,7 @@ extension RunReport {
             (Self.sectionTitles[0], runSection()), (Self.sectionTitles[1], trialSection()),
             (Self.sectionTitles[2], controllerSection()),
         ]
+        if let summary = status.weightSharing { sections.append((Self.weightSharingTitle, weightSharingSection(summary))) }
         if !comparisons.isEmpty { sections.append((Self.comparisonTitle, comparisonSection())) }
         sections += [
             (Self.sectionTitles[3], paretoSection()), (Self.sectionTitles[4], architectureSection()),
@@ -121,8 +122,9 @@ extension RunReport {
         rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(Formatting.spelledDuration(computeSeconds)) of evaluation in all"))
         if status.fidelity == nil { rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision")) }
         if let best = bestSample, status.fidelity == nil {
-            let promoted = status.bestRung > 0 ? status.promotion.flatMap { promotion in promotion.best.map(promotion.describe) } : nil
-            rows.append(("best", promoted.map(e)
+            let promoted = status.bestRung > 0 && status.weightSharing == nil
+                ? status.promotion.flatMap { promotion in promotion.best.map(promotion.describe) } : nil
+            rows.append(("best", promoted.map(e) ?? weightSharingResult.map(e)
                          ?? "trial #\(best.id): reward \(Formatting.fraction(best.reward)), accuracy \(Formatting.fraction(best.accuracy)), \(Formatting.macs(best.macs)) MACs, \(Formatting.params(best.params)) params"))
         }
         if let leader = status.leader {
