@@ -51,7 +51,10 @@ public struct WeightSharingSummary: Codable, Sendable, Hashable {
             return Verified(trial: score.id, sharedAccuracy: score.accuracy,
                             standAlone: evaluations.isEmpty ? nil : PromotionSummary.entry(evaluations, first: score.id))
         }
-        verified = trials.filter { $0.batch == batch && ($0.rung ?? 0) == 0 && $0.role == .sampled }.map(verify)
+        // Each network once (runs before the verifier chose by network could hold one twice).
+        var seen = Set<String>()
+        verified = trials.filter { $0.batch == batch && ($0.rung ?? 0) == 0 && $0.role == .sampled && seen.insert($0.architecture).inserted }
+            .map(verify)
         references = trials.filter { $0.role == .reference }.map(verify)
         let pairs = (verified + references).compactMap { (v: Verified) -> (Double, Double)? in
             guard let shared = v.sharedAccuracy, let alone = v.standAlone?.accuracy else { return nil }

@@ -5,8 +5,9 @@ import NASSearchSpace
 /// likely architecture and the `top` best-scored ones with `seeds` seeds each, the space's
 /// references likewise, and `random` architectures drawn uniformly with `randomSeeds` each.
 /// Each is also scored with the final shared weights on `images` validation images (a rung-0
-/// trial of the last batch), so the run holds both rankings: the shared-weights vs stand-alone
-/// Kendall τ over every verified architecture (`nas status`).
+/// trial of the last batch; the same images for all, from a fixed shuffle of the split), so
+/// the run holds both rankings: the shared-weights vs stand-alone Kendall τ over every
+/// verified architecture (`nas status`).
 public struct OneShotVerification: Codable, Hashable, Sendable {
     public var top: Int
     public var random: Int

@@ -23,22 +23,23 @@ struct OneShotVerifier {
         try search.evaluateBatch(batch, emit: loop.emit)
     }
 
-    /// The architectures to verify: the policy's most likely, the best-scored, a uniform sample.
+    /// The architectures to verify: the policy's most likely, the best-scored, a uniform
+    /// sample — each network once (choices that round to the same filters give one network).
     func chosen(scored: [TrialRecord]) throws(SearchError) -> [[Int]] {
-        var chosen = [loop.state.controller.mostLikely()]
-        var seen = Set(chosen)
-        let best = scored.filter { $0.role == .sampled && $0.result != nil }.sorted { $0.result!.reward > $1.result!.reward }
-        for trial in best where chosen.count < 1 + verification.top && !seen.contains(trial.decisions) {
-            chosen.append(trial.decisions)
-            seen.insert(trial.decisions)
+        var chosen: [[Int]] = []
+        var seen = Set<String>()
+        func add(_ choices: [Int]) throws(SearchError) {
+            if seen.insert(ArchitectureFile.encode(try loop.network(choices))).inserted { chosen.append(choices) }
         }
+        try add(loop.state.controller.mostLikely())
+        let best = scored.filter { $0.role == .sampled && $0.result != nil }.sorted { $0.result!.reward > $1.result!.reward }
+        for trial in best where chosen.count < 1 + verification.top { try add(trial.decisions) }
         var generator = SeededGenerator(seed: search.config.seed &+ 0x7E5)
         let sizes = search.space.decisionSizes
         var draws = 0
         while chosen.count < 1 + verification.top + verification.random && draws < 1000 * (verification.random + 1) {
-            let choices = sizes.map { Int(generator.next() % UInt64($0)) }
             draws += 1
-            if seen.insert(choices).inserted { chosen.append(choices) }
+            try add(sizes.map { Int(generator.next() % UInt64($0)) })
         }
         return chosen
     }

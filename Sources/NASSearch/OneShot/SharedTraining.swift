@@ -93,16 +93,19 @@ final class SharedTraining {
         }
     }
 
-    /// Accuracy with the shared weights on the first `images` validation images, scored
-    /// `chunk` at a time.
+    /// Accuracy with the shared weights on `images` validation images, scored `chunk` at a
+    /// time: the same images for every architecture, drawn from one fixed shuffle of the split
+    /// (a split stored class by class would give one-class chunks, and batch norm on a chunk's
+    /// own statistics needs a mixed batch).
     func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
+        var sampler = BatchSampler(count: data.validation.count, batchSize: chunk, generator: SeededGenerator(seed: 0x5C0E), dropLast: false)
         var correct = 0.0
-        var start = 0
-        while start < images {
-            let count = min(chunk, images - start)
-            prepareScoring(indices: Array(start..<(start + count)))
-            correct += try score(architecture, batchNorm: batchNorm) * Double(count)
-            start += count
+        var done = 0
+        while done < images {
+            let indices = Array(sampler.next().prefix(images - done))
+            prepareScoring(indices: indices)
+            correct += try score(architecture, batchNorm: batchNorm) * Double(indices.count)
+            done += indices.count
         }
         return correct / Double(max(1, images))
     }
