@@ -78,8 +78,8 @@ public final class FloatBuffer: @unchecked Sendable {
 }
 
 /// Memory for the activation buffers of one model at a time, reused by the next: building a
-/// model for each sampled architecture (a supernet's paths) then allocates and zeroes nothing
-/// once the pool has grown to the largest. Buffers handed out hold what the last model left
+/// model for each sampled architecture (a supernet's paths) then allocates and zeroes no
+/// activation memory once the pool has grown to the largest. Buffers handed out hold what the last model left
 /// there; `reset()` invalidates every one of them. Chunks are never freed before the pool.
 public final class ActivationPool: @unchecked Sendable {
     private var chunks: [(pointer: UnsafeMutablePointer<Float>, capacity: Int)] = []

@@ -41,13 +41,12 @@ public final class SupernetPath {
         }
     }
 
-    /// One training step of this path on the shared weights: load, forward and backward, the
-    /// optimizer's step, store.
+    /// One training step of this path on the shared weights (loaded when the path was made):
+    /// forward and backward, the optimizer's step, store.
     public func trainStep(
         images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, labelSmoothing: Float, learningRate: Float,
         generator: inout SeededGenerator
     ) -> (loss: Float, correct: Int) {
-        load()
         let result = model.trainStep(images: images, labels: labels, batch: batch, labelSmoothing: labelSmoothing, generator: &generator)
         optimizer.step(learningRate: learningRate)
         store()

@@ -39,7 +39,8 @@ final class SharedTraining {
             kind: config.schedule, peak: config.learningRate, warmupSteps: Int(Double(steps) * config.warmupFraction),
             totalSteps: steps, decaySteps: max(1, Int(2.4 * Double(data.train.count / config.batchSize))))
         let resolution = network.resolution
-        assembler = BatchAssembler(data, outputSize: resolution)
+        let assembler = BatchAssembler(data, outputSize: resolution)
+        self.assembler = assembler
         let imageSize = resolution * resolution * data.train.channels
         images = FloatBuffer(config.batchSize * imageSize)
         labels = Array(repeating: 0, count: config.batchSize)
@@ -52,7 +53,7 @@ final class SharedTraining {
             let buffer = FloatBuffer(config.batchSize * imageSize)
             let start = (k * config.batchSize) % max(1, data.train.count - config.batchSize + 1)
             labels.withUnsafeMutableBufferPointer {
-                BatchAssembler(data, outputSize: resolution).fill(
+                assembler.fill(
                     data.train, indices: start..<(start + config.batchSize), augment: false, generator: &unused,
                     images: buffer.pointer, labels: $0.baseAddress!)
             }
@@ -99,12 +100,13 @@ final class SharedTraining {
     /// own statistics needs a mixed batch).
     func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
         var sampler = BatchSampler(count: data.validation.count, batchSize: chunk, generator: SeededGenerator(seed: 0x5C0E), dropLast: false)
+        let path = try scoringPath(architecture, batchNorm: batchNorm)
         var correct = 0.0
         var done = 0
         while done < images {
             let indices = Array(sampler.next().prefix(images - done))
             prepareScoring(indices: indices)
-            correct += try score(architecture, batchNorm: batchNorm) * Double(indices.count)
+            correct += accuracy(path, batchNorm: batchNorm) * Double(indices.count)
             done += indices.count
         }
         return correct / Double(max(1, images))
@@ -113,18 +115,26 @@ final class SharedTraining {
     /// Accuracy of `architecture` with the shared weights on the scoring batch. Nothing
     /// shared changes (the path is not stored).
     func score(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
+        accuracy(try scoringPath(architecture, batchNorm: batchNorm), batchNorm: batchNorm)
+    }
+
+    /// The architecture's path, its BN statistics re-estimated when scoring asks for it.
+    private func scoringPath(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> SupernetPath {
         let path = try supernet.path(try resolved(architecture, scoring: true))
-        var unused = SeededGenerator(seed: 0)
-        let logits: UnsafeMutablePointer<Float>
-        switch batchNorm {
-        case .batch:
-            logits = path.model.forward(scoreImages.pointer, batch: scoreCount, training: true, generator: &unused)
-        case .recalibrate:
+        if batchNorm == .recalibrate {
+            var unused = SeededGenerator(seed: 0)
             path.model.recalibrateBatchNorm(batches: recalibrationImages.count, generator: &unused) { k in
                 (UnsafePointer(recalibrationImages[k].pointer), config.batchSize)
             }
-            logits = path.model.forward(scoreImages.pointer, batch: scoreCount, training: false, generator: &unused)
         }
+        return path
+    }
+
+    /// The path's accuracy on the scoring batch: with that batch's own BN statistics, or the
+    /// recalibrated ones.
+    private func accuracy(_ path: SupernetPath, batchNorm: OneShotPlan.BatchNormScoring) -> Double {
+        var unused = SeededGenerator(seed: 0)
+        let logits = path.model.forward(scoreImages.pointer, batch: scoreCount, training: batchNorm == .batch, generator: &unused)
         let correct = scoreLabels.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.correct(logits: logits, labels: $0.baseAddress!, batch: scoreCount, classes: data.train.classNames.count)
         }
