@@ -10,6 +10,7 @@ extension PolicyKind: ExpressibleByArgument {}
 extension RewardSettings.Preset: ExpressibleByArgument {}
 extension RewardSettings.Metric: ExpressibleByArgument {}
 extension OneShotPlan.BatchNormScoring: ExpressibleByArgument {}
+extension OneShotPlan.PathSampling: ExpressibleByArgument {}
 
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -122,6 +123,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --weight-sharing: batch norm when scoring, batch (the scoring batch's statistics) or recalibrate (re-estimated on training batches per candidate).")
     var scoreBatchNorm: OneShotPlan.BatchNormScoring = .batch
 
+    @Option(help: "With --weight-sharing: paths trained after the warm-up, policy (TuNAS) or uniform (every architecture an equal share).")
+    var pathSampling: OneShotPlan.PathSampling = .policy
+
     @Option(help: "With --weight-sharing: steps between checkpoints of the supernet (RUN/supernet.checkpoint).")
     var checkpointEvery = 100
 
@@ -136,8 +140,8 @@ struct SearchCommand: ParsableCommand {
         // Bounds of the numbers are the library's (`SearchOptions.config`), checked when the
         // space is read; here only what makes no sense whatever the space.
         try storage.check(run: runDirectory)
-        if !weightSharing && (scoreImages != nil || verify != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch) {
-            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm, --checkpoint-every and --verify go with --weight-sharing.")
+        if !weightSharing && (scoreImages != nil || verify != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch || pathSampling != .policy) {
+            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm, --path-sampling, --checkpoint-every and --verify go with --weight-sharing.")
         }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
@@ -170,7 +174,7 @@ struct SearchCommand: ParsableCommand {
         if weightSharing {
             options.oneShot = OneShotPlan(
                 steps: sharedSteps, warmup: warmup, interval: updateEvery, scoreImages: scoreImages ?? parsed.proxy.batch,
-                batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery)
+                batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery, pathSampling: pathSampling)
             options.verify = verify
         }
         if let submit {

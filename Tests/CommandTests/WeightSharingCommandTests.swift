@@ -42,6 +42,15 @@ import Testing
         let report = try Nas.run(["report", reference, "--output", page])
         let html = (try? String(contentsOfFile: page, encoding: .utf8)) ?? ""
         #expect(report.status == 0 && html.contains("Weight sharing</h2>") && html.contains("found: trial #24"), "\(report.stderr)")
+        // Rescoring with the run's own supernet and batch norm reproduces its scores; with
+        // recalibrated statistics it scores again and changes nothing in the run.
+        let same = try Nas.run(["rescore", reference])
+        let tau = status.stdout.split(separator: "\n").first { $0.hasPrefix("shared weights vs stand-alone") }.map(String.init) ?? "?"
+        let value = tau.components(separatedBy: "Kendall τ ").dropFirst().first?.prefix(5) ?? "?"
+        #expect(same.status == 0 && same.stdout.contains("run Kendall τ \(value)") && same.stdout.contains("now Kendall τ \(value)"), "\(same.stdout) \(same.stderr)")
+        let recalibrated = try Nas.run(["rescore", reference, "--score-batch-norm", "recalibrate", "--json"])
+        #expect(recalibrated.status == 0 && recalibrated.stdout.contains("\"kendall\""), "\(recalibrated.stderr)")
+        #expect(try SearchCommandTests.sequence(reference) == expected)
         let run = setup.run("killed")
         var kills = 0
         var process = try SearchCommandTests.start(["search", "--space", Self.quickstart, "--run", run] + Self.options)
@@ -76,5 +85,7 @@ import Testing
         let refused = try Nas.run(["search", "--space", mnasnet, "--run", setup.run("b"), "--weight-sharing", "--data", "/nonexistent"])
         #expect(refused.status != 0 && refused.stderr.contains("one operator per block"), "\(refused.stderr)")
         #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        let missing = try Nas.run(["rescore", setup.run("none")])
+        #expect(missing.status != 0 && missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
     }
 }

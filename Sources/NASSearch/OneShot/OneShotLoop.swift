@@ -81,10 +81,11 @@ final class OneShotLoop {
         emit(.finished(best: trials.bestSampled, leader: []))
     }
 
-    /// One step of the shared weights on a path drawn uniformly (warm-up) or from the policy.
+    /// One step of the shared weights on a path drawn uniformly (warm-up, or always with
+    /// uniform path sampling) or from the policy.
     private func trainStep() throws(SearchError) {
         let choices: [Int]
-        if state.step < plan.warmupSteps {
+        if plan.uniformPath(at: state.step) {
             choices = search.space.decisionSizes.map { Int(state.generator.next() % UInt64($0)) }
         } else {
             choices = state.controller.propose(count: 1)[0]

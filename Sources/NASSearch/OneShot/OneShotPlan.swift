@@ -24,9 +24,18 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     public var checkpointEvery: Int
     /// Stand-alone training at the end, at the run's promotion rung; nil = none.
     public var verification: OneShotVerification?
+    /// Paths trained after the warm-up: drawn from the policy (TuNAS; nil) or uniformly
+    /// (`uniform`: every architecture keeps the same share of training, so the weights are
+    /// not co-adapted to the policy's favourites — SPOS's fairness, measured in
+    /// Docs/WEIGHT_SHARING.md). Optional so runs made before it read unchanged.
+    public var pathSampling: PathSampling?
     /// Threads of the shared training (the search's workers when it was created; fixed, so
     /// a resume computes the same numbers whatever its --workers).
     public var threads: Int
+
+    public enum PathSampling: String, Codable, Hashable, Sendable, CaseIterable {
+        case policy, uniform
+    }
 
     public enum BatchNormScoring: String, Codable, Hashable, Sendable, CaseIterable {
         case batch, recalibrate
@@ -40,7 +49,8 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
 
     public init(steps: Int, warmup: Double = 0.25, interval: Int = 1, scoreImages: Int, batchNorm: BatchNormScoring = .batch,
                 recalibration: Int = 4, checkpointEvery: Int = 100, verification: OneShotVerification? = nil,
-                threads: Int = 1) {
+                pathSampling: PathSampling? = nil, threads: Int = 1) {
+        self.pathSampling = pathSampling == .policy ? nil : pathSampling
         self.steps = steps
         self.warmup = warmup
         self.interval = interval
@@ -57,6 +67,9 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
 
     /// Controller updates in the whole search: one after every `interval` steps past the warm-up.
     public var updates: Int { (steps - warmupSteps) / interval }
+
+    /// Whether the path trained at `step` (0-based) is drawn uniformly rather than from the policy.
+    public func uniformPath(at step: Int) -> Bool { step < warmupSteps || pathSampling == .uniform }
 
     /// Sampled trials in all: `batch` scored per update, and the verified architectures.
     public func trials(batch: Int) -> Int {

@@ -1,0 +1,25 @@
+import Foundation
+import NASSearch
+import Testing
+
+@Suite struct OneShotPlanTests {
+    @Test func uniformPathSamplingDrawsEveryStepUniformly() {
+        let tuNAS = OneShotPlan(steps: 100, warmup: 0.25, interval: 5, scoreImages: 64)
+        #expect(tuNAS.uniformPath(at: 24) && !tuNAS.uniformPath(at: 25) && !tuNAS.uniformPath(at: 99))
+        let fair = OneShotPlan(steps: 100, warmup: 0.25, interval: 5, scoreImages: 64, pathSampling: .uniform)
+        #expect((0..<100).allSatisfy(fair.uniformPath(at:)))
+        #expect(fair.updates == tuNAS.updates)
+    }
+
+    /// Runs made before path sampling existed store no such key and read as TuNAS's; a plan
+    /// asking for the policy stores nothing either, so their stored configuration is unchanged.
+    @Test func policySamplingIsStoredAsBefore() throws {
+        let plan = OneShotPlan(steps: 100, scoreImages: 64, pathSampling: .policy)
+        let text = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
+        #expect(!text.contains("path"))
+        let read = try JSONDecoder().decode(OneShotPlan.self, from: Data(text.utf8))
+        #expect(read == plan && read.uniformPath(at: 25) == false)
+        let fair = OneShotPlan(steps: 100, scoreImages: 64, pathSampling: .uniform)
+        #expect(try JSONDecoder().decode(OneShotPlan.self, from: JSONEncoder().encode(fair)).pathSampling == .uniform)
+    }
+}
