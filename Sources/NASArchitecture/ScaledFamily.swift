@@ -16,6 +16,9 @@ public struct ScaledFamily: Hashable, Sendable {
         /// EfficientNet's own variant (`efficientnet-bN`), counted at the same resolution.
         public var efficientNetParams: Int
         public var efficientNetMACs: Int
+        /// The EfficientNet variant it stands beside: the same name, or Bφ for the φ-th member
+        /// of a family of searched coefficients.
+        public var efficientNet: ScalingCoefficients
 
         public var variant: String { coefficients.name }
     }
@@ -25,23 +28,37 @@ public struct ScaledFamily: Hashable, Sendable {
     public var baseParams: Int
     public var baseMACs: Int
     public var members: [Member]
+    /// The compound coefficients the members come from; nil = EfficientNet's official table.
+    public var coefficients: CompoundCoefficients?
 
     /// Scales `base` to each of `variants` (default B1…B7). Members are named
     /// `<base name>-b3` and so on.
     public init(_ base: Network, variants: [ScalingCoefficients] = ScaledFamily.defaultVariants) {
+        self.init(base, pairs: variants.map { ($0, $0) })
+    }
+
+    /// Scales `base` with searched coefficients for each φ of `phis` (depth α^φ, width β^φ,
+    /// resolution × γ^φ), each member beside EfficientNet's Bφ. Members are named `<base name>-phi2`.
+    public init(_ base: Network, coefficients: CompoundCoefficients, phis: ClosedRange<Int>) {
+        let official = ScalingCoefficients.efficientNet
+        self.init(base, pairs: phis.map { (coefficients.scaling(phi: $0, baseResolution: base.resolution), official[min($0, official.count - 1)]) })
+        self.coefficients = coefficients
+    }
+
+    private init(_ base: Network, pairs: [(ScalingCoefficients, ScalingCoefficients)]) {
         self.base = base
         let baseCost = base.resolved().cost
         baseParams = baseCost.params
         baseMACs = baseCost.macs
         let b0 = NamedModels.efficientNetB0
-        members = variants.map { coefficients in
+        members = pairs.map { coefficients, official in
             var network = base.scaled(to: coefficients)
             network.name = "\(base.name)-\(coefficients.name)"
             let cost = network.resolved().cost
-            let reference = b0.scaled(to: coefficients).resolved().cost
+            let reference = b0.scaled(to: official).resolved().cost
             return Member(
                 coefficients: coefficients, network: network, params: cost.params, macs: cost.macs,
-                efficientNetParams: reference.params, efficientNetMACs: reference.macs)
+                efficientNetParams: reference.params, efficientNetMACs: reference.macs, efficientNet: official)
         }
     }
 
@@ -77,7 +94,7 @@ public struct ScaledFamily: Hashable, Sendable {
         for member in members {
             let c = member.coefficients
             rows.append([
-                c.name, String(format: "%.1f", c.width), String(format: "%.1f", c.depth), String(c.resolution), Formatting.params(member.params),
+                c.name, Self.multiplier(c.width), Self.multiplier(c.depth), String(c.resolution), Formatting.params(member.params),
                 Formatting.macs(member.macs), Formatting.params(member.efficientNetParams), Formatting.macs(member.efficientNetMACs),
                 ratio(member.params, member.efficientNetParams), ratio(member.macs, member.efficientNetMACs),
             ])
@@ -89,11 +106,17 @@ public struct ScaledFamily: Hashable, Sendable {
                 return column == 0 ? cell + pad : pad + cell
             }.joined(separator: "  ").trimmingWhitespace()
         }
-        var title = "\(base.name) compound-scaled with EfficientNet's coefficients, counted at each variant's resolution"
+        var title = "\(base.name) compound-scaled with "
+            + (coefficients.map { "\($0.label) (EfficientNet columns: its Bφ)" } ?? "EfficientNet's coefficients") + ", counted at each variant's resolution"
         if base.classes != 1000 || base.inputChannels != 3 {
             title += " (\(base.classes) classes, \(base.inputChannels) input channels; EfficientNet's: 1000 and 3)"
         }
         return ([title, format(header)] + rows.map(format)).joined(separator: "\n") + "\n"
+    }
+
+    /// "1.2" for the official table's multipliers, "1.210" for a power of searched ones.
+    static func multiplier(_ value: Double) -> String {
+        String(format: abs((value * 10).rounded() - value * 10) < 1e-9 ? "%.1f" : "%.3f", value)
     }
 
     /// One JSON object: {"base": {name, resolution, classes, channels, params, macs},
@@ -117,7 +140,7 @@ public struct ScaledFamily: Hashable, Sendable {
                 return Variant(
                     variant: c.name, name: member.network.name, width: c.width, depth: c.depth, dropout: c.dropout,
                     resolution: c.resolution, params: member.params, macs: member.macs,
-                    efficientnet: Counts(name: "efficientnet-\(c.name)", params: member.efficientNetParams, macs: member.efficientNetMACs))
+                    efficientnet: Counts(name: "efficientnet-\(member.efficientNet.name)", params: member.efficientNetParams, macs: member.efficientNetMACs))
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]

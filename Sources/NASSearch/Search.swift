@@ -30,10 +30,11 @@ public enum SearchEvent: Sendable {
     case updated(batch: Int, statistics: ControllerStatistics)
     /// `leader`: the latest leader evaluations (`TrialRole.leader`), empty when there are none.
     case finished(best: TrialRecord?, leader: [TrialRecord])
-    /// A fidelity study starts (before `started`): its budgets' labels, a trial's batch
+    /// A planned study starts (before `started`): what it is ("fidelity study") and its
+    /// batches' labels (a fidelity study's budgets, a coefficient search's points), a trial's batch
     /// indexing them.
-    case studyStarted(budgets: [String])
-    /// A fidelity study's trainings are all finished (`nas status` ranks them).
+    case studyStarted(kind: String, budgets: [String])
+    /// A planned study's trainings are all finished (`nas status` ranks them).
     case studyFinished(complete: Int, failed: Int)
     /// A weight-sharing search trained its shared weights for `step` of `total` steps.
     case sharedStep(step: Int, total: Int, loss: Double)
@@ -228,7 +229,7 @@ public final class Search: @unchecked Sendable {
             try store.release(run: run.id, workerPrefix: Self.workerPrefix, reason: "interrupted: the search process stopped during the trial",
                               now: Date())
         }
-        if config.fidelity != nil { return try runStudy(emit: emit, resumed: resumed, released: released) }
+        if let study = config.study { return try runStudy(study, emit: emit, resumed: resumed, released: released) }
         if let plan = config.oneShot { return try runOneShot(plan, emit: emit) }
         var (batch, controller) = try loadOrStartController()
         emit(.started(run: run.name, resumed: resumed, finished: try finishedCount(), total: config.trials, released: released,

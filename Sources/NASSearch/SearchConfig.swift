@@ -57,9 +57,13 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// runs) = training every candidate. Its `trials` are the scored architectures
     /// (`batch` × the plan's updates).
     public var oneShot: OneShotPlan?
+    /// A compound-scaling coefficient search (`nas scale --search`, `ScalingPlan`) instead of
+    /// a search; nil (older runs) = none.
+    public var scaling: ScalingPlan?
 
     /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
     public func proxy(forBatch batch: Int) -> ProxySettings {
+        if let scaling, scaling.points.indices.contains(batch) { return scaling.proxy(forPoint: batch) }
         guard let fidelity, fidelity.budgets.indices.contains(batch) else { return proxy }
         return fidelity.budgets[batch].proxy
     }
@@ -123,6 +127,11 @@ public struct SearchConfig: Codable, Hashable, Sendable {
             try fidelity.validate()
             try check(trials == fidelity.trials, "a fidelity study's trials are its plan's (\(fidelity.trials)), got \(trials)")
             try check(proxy == fidelity.budgets[0].proxy, "a fidelity study's proxy is its first budget")
+        }
+        if let scaling {
+            try scaling.validate()
+            try check(trials == scaling.trialCount, "a coefficient search's trials are its grid's (\(scaling.trialCount)), got \(trials)")
+            try check(fidelity == nil && oneShot == nil && promotion == nil, "a coefficient search is neither a fidelity study nor a search: no promotion or weight sharing")
         }
         if let oneShot {
             try oneShot.validate()

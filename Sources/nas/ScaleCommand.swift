@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
 import NASArchitecture
+import NASPresentation
+import NASSearch
 
 struct ScaleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
-        abstract: "Compound-scale an architecture to EfficientNet's B1…B7 family, beside EfficientNet's own.",
+        abstract: "Compound-scale an architecture to a B1…B7-like family, or search its coefficients (α, β, γ) as EfficientNet did.",
         discussion: """
             Each variant uses EfficientNet's official width, depth, resolution and dropout
             (Docs/REPORT.md); params and MACs are counted at the variant's resolution.
@@ -15,6 +17,15 @@ struct ScaleCommand: ParsableCommand {
               nas scale efficientnet-b0                      # reproduces B1…B7 exactly
               nas export Runs/quickstart --format json --output best.json
               nas scale best.json --variants b1,b3 --out-dir family && nas arch family/best-b3.arch
+
+            With --search, EfficientNet's step 1 on ARCH (Docs/SCALING.md): every (α, β, γ) of
+            --grid with α·β²·γ² within the tolerance of 2 — the baseline with depth × α, width
+            × β and resolution × γ at the space's proxy and --budget — trained with --seeds
+            seeds as trials of the run --run (`nas resume`, `nas status`, `nas report`,
+            `nas worker` work on it); then the best point's family. --coefficients A,B,G
+            scales ARCH with given coefficients to φ = 1…--phi instead of EfficientNet's table.
+              nas scale efficientnet-b0 --search --space SearchSpaces/mnasnet.yaml --run Runs/scale-b0 --budget epochs=1
+              nas scale efficientnet-b0 --coefficients 1.2,1.1,1.15 --phi 7
             """
     )
 
@@ -37,7 +48,17 @@ struct ScaleCommand: ParsableCommand {
     @Flag(help: "Overwrite architecture files that exist in --out-dir.")
     var force = false
 
+    @Option(help: "Compound coefficients α,β,γ (depth, width, resolution) for a family φ = 1…--phi instead of EfficientNet's table.")
+    var coefficients: String?
+
+    @Option(help: "With --coefficients: the largest φ.")
+    var phi = 7
+
+    @OptionGroup(title: "Coefficient search") var search: ScaleSearchOptions
+
     func validate() throws {
+        try search.check(coefficients: coefficients)
+        try checkBound("--phi", phi, CompoundCoefficients.phiRange)
         do { _ = try ScaledFamily.variants(variants) } catch {
             throw ValidationError("--variants: \(error); give variants and ranges separated by commas, like b1-b7 or b1,b3")
         }
@@ -46,7 +67,9 @@ struct ScaleCommand: ParsableCommand {
     func run() throws {
         let network = try ArchitectureOptions.load(arch)
         try network.validate()
-        let family = ScaledFamily(network, variants: try ScaledFamily.variants(variants))
+        if search.search { return try search.run(network) }
+        let family = try coefficients.map { ScaledFamily(network, coefficients: try CompoundCoefficients(parsing: $0), phis: 1...phi) }
+            ?? ScaledFamily(network, variants: try ScaledFamily.variants(variants))
         // Files are checked before anything is printed, so a refusal prints nothing else.
         let manager = FileManager.default
         let files = outDir.map { directory in

@@ -19,8 +19,9 @@ final class SearchProgress: @unchecked Sendable {
     private var start = Date()
     private var liveShown = false
     private var waitingSaid: Int?
-    /// A fidelity study's budget labels (by batch); nil for a search.
+    /// A planned study's kind and batch labels (a fidelity study's budgets); nil for a search.
     private var studyBudgets: [String]?
+    private var studyKind = "study"
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -33,7 +34,7 @@ final class SearchProgress: @unchecked Sendable {
             self.finished = finished
             finishedAtStart = finished
             start = Date()
-            say("\(resumed ? "resuming" : "starting") \(studyBudgets == nil ? "search" : "fidelity study") \(run): \(finished)/\(total) trials done"
+            say("\(resumed ? "resuming" : "starting") \(studyBudgets == nil ? "search" : studyKind) \(run): \(finished)/\(total) trials done"
                 + (released.isEmpty ? "" : "; \(released.count) interrupted trial\(released.count == 1 ? "" : "s") will re-run (\(released.map { "#\($0.number)" }.joined(separator: ", ")))"))
         case .trialStarted(let trial, _):
             running[trial.number] = 0
@@ -85,10 +86,10 @@ final class SearchProgress: @unchecked Sendable {
                 say("search finished in \(elapsed) with no completed trial")
             }
             if let line = Self.leaderLine(leader) { say(line) }
-        case .studyStarted(let budgets):
-            studyBudgets = budgets
+        case let .studyStarted(kind, budgets):
+            (studyKind, studyBudgets) = (kind, budgets)
         case let .studyFinished(complete, failed):
-            say("fidelity study finished in \(Formatting.clock(Date().timeIntervalSince(start))): \(complete) trainings complete, \(failed) failed")
+            say("\(studyKind) finished in \(Formatting.clock(Date().timeIntervalSince(start))): \(complete) trainings complete, \(failed) failed")
         }
     }
 

@@ -20,13 +20,18 @@ extension RunReport {
         var body: [String] = []
         let run = status.run
         body.append("<header><h1>SwiftNAS report: \(e(run.name))</h1>")
-        if let study = status.fidelity {
+        if let scaling = status.scaling {
+            body.append("<p class=\"subtitle\">coefficient search on \(e(scaling.baseline)): \(scaling.points.count) grid points × \(scaling.seeds) seeds, \(status.finished) of \(run.trials) trainings finished</p></header>")
+        } else if let study = status.fidelity {
             body.append("<p class=\"subtitle\">\(e(run.space)) space, fidelity study of \(study.candidates) candidates at \(study.budgets.count) budgets, \(status.finished) of \(run.trials) trainings finished</p></header>")
         } else {
             body.append("<p class=\"subtitle\">\(e(run.space)) space, \(e(strategyText)), \(status.finished) of \(run.trials) sampled trials finished"
                         + (bestResult.map { "; " + $0 } ?? "") + "</p></header>")
         }
-        if let study = status.fidelity {
+        if let scaling = status.scaling {
+            let sections = [(Self.sectionTitles[0], runSection()), (Self.scalingTitle, scalingSection(scaling))]
+            for (index, (title, content)) in sections.enumerated() { body.append(section(index + 1, title, content)) }
+        } else if let study = status.fidelity {
             // A study has no controller or winner: its result is the table.
             let sections = [(Self.sectionTitles[0], runSection()), (Self.fidelityTitle, fidelitySection(study)),
                             (Self.sectionTitles[3], paretoSection())]
@@ -93,8 +98,9 @@ extension RunReport {
         var rows: [(String, String)] = []
         rows.append(("run", "<strong>\(e(run.name))</strong> in <code>\(e(run.place))</code>, created \(e(Formatting.date(run.created)))"))
         rows.append(("space", "\(e(run.space)) (<code>\(e(run.spaceFile))</code>), costs counted at \(run.resolution)×\(run.resolution)"))
-        var strategy = status.fidelity == nil ? e(strategyText) : "none: a fidelity study (<code>nas fidelity</code>) trains every candidate at every budget"
-        if config.controller.strategy == .reinforce, status.fidelity == nil {
+        var strategy = status.scaling != nil ? "none: a coefficient search (<code>nas scale --search</code>) trains every grid point"
+            : status.fidelity == nil ? e(strategyText) : "none: a fidelity study (<code>nas fidelity</code>) trains every candidate at every budget"
+        if config.controller.strategy == .reinforce, status.fidelity == nil, status.scaling == nil {
             strategy += ", learning rate \(Formatting.compact(config.controller.learningRate)), entropy weight \(Formatting.compact(config.controller.entropyWeight)), baseline decay \(Formatting.compact(config.controller.baselineDecay))"
         }
         rows.append(("strategy", strategy))
@@ -109,7 +115,10 @@ extension RunReport {
         rows.append(("evaluator", evaluator))
         let c = status.counts
         let states = "\(c["complete"] ?? 0) complete, \(c["failed"] ?? 0) failed, \(c["running"] ?? 0) running, \(c["queued"] ?? 0) queued"
-        if let study = status.fidelity {
+        if let scaling = status.scaling {
+            rows.append(("budget", "\(scaling.points.count) grid points × \(scaling.seeds) seeds, \(run.workers) worker\(run.workers == 1 ? "" : "s")"))
+            rows.append(("trainings", "\(status.finished)/\(run.trials) finished: \(states)"))
+        } else if let study = status.fidelity {
             rows.append(("budget", "\(study.candidates) correlation candidates × \(study.budgets.count) budgets (the first above; all in section 2), \(run.workers) worker\(run.workers == 1 ? "" : "s")"))
             rows.append(("trainings", "\(status.finished)/\(run.trials) finished: \(states)"))
         } else {
@@ -120,8 +129,9 @@ extension RunReport {
         let computeSeconds = status.trials.compactMap(\.seconds).reduce(0, +)
         let elapsed = lastFinished.map { Formatting.spelledDuration($0.timeIntervalSince(started)) } ?? "–"
         rows.append(("elapsed", "\(elapsed) from creation to the last finished trial; \(Formatting.spelledDuration(computeSeconds)) of evaluation in all"))
-        if status.fidelity == nil { rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision")) }
-        if let best = bestSample, status.fidelity == nil {
+        let planned = status.fidelity != nil || status.scaling != nil  // no controller, no winner
+        if !planned { rows.append(("controller", "reward moving average \(Formatting.fraction(status.rewardMovingAverage)), baseline \(Formatting.fraction(status.baseline)), policy entropy \(status.policyEntropy.map { String(format: "%.3f", $0) } ?? "–") nats/decision")) }
+        if let best = bestSample, !planned {
             let promoted = status.bestRung > 0 && status.weightSharing == nil
                 ? status.promotion.flatMap { promotion in promotion.best.map(promotion.describe) } : nil
             rows.append(("best", promoted.map(e) ?? weightSharingResult.map(e)

@@ -130,6 +130,8 @@ public struct RunStatus: Codable, Sendable {
     public var leader: LeaderSummary?
     /// A fidelity study's outcome (`nas fidelity`); nil for a search.
     public var fidelity: StudyResult?
+    /// A coefficient search's outcome (`nas scale --search`); nil otherwise.
+    public var scaling: ScalingResult?
     /// Promotion's rungs and the best at the highest one reached; nil without promotion.
     public var promotion: PromotionSummary?
     /// A weight-sharing search's schedule, found architecture and rank agreement; nil otherwise.
@@ -137,7 +139,7 @@ public struct RunStatus: Codable, Sendable {
     public var trials: [TrialSummary]
 
     enum CodingKeys: String, CodingKey {
-        case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion
+        case run, counts, finished, updates, best, leader, trials, baseline, fidelity, promotion, scaling
         case weightSharing = "weight_sharing"
         case bestRung = "best_rung", rewardMovingAverage = "reward_moving_average", policyEntropy = "policy_entropy"
     }
@@ -179,6 +181,7 @@ public struct RunStatus: Codable, Sendable {
         self.promotion = promotion
         leader = LeaderSummary(trials.leaderEvaluations, all: trials)
         fidelity = StudyResult(snapshot)
+        scaling = ScalingResult(snapshot)
         best = promoted ?? trials.bestSampled
         bestRung = promoted == nil ? 0 : promotion?.top ?? 0
         weightSharing = WeightSharingSummary(trials, plan: config.oneShot)
@@ -202,15 +205,17 @@ public struct RunStatus: Codable, Sendable {
         func number(_ value: Double?) -> String { Formatting.fixed(value, digits: 4) }
         var lines: [String] = []
         let reward = run.reward
-        let kind = fidelity == nil ? "\(run.strategy)\(run.policy.map { "/\($0)" } ?? "")" : "fidelity study"
+        let kind = scaling != nil ? "coefficient search" : fidelity == nil ? "\(run.strategy)\(run.policy.map { "/\($0)" } ?? "")" : "fidelity study"
         lines.append("run \(run.name) (\(run.place)) — space \(run.space), \(kind), seed \(run.seed), SwiftNAS \(run.swiftnasVersion)")
         lines.append("reward: \(reward.metric.rawValue), target \(Self.target(reward)), alpha \(reward.alpha), beta \(reward.beta); evaluator \(run.evaluator == "builtin" ? "built-in trainer" : "`\(run.evaluator)`")")
         let states = "\(counts["complete"] ?? 0) complete, \(counts["failed"] ?? 0) failed, \(counts["running"] ?? 0) running, \(counts["queued"] ?? 0) queued"
-        lines.append(fidelity == nil
+        lines.append(fidelity == nil && scaling == nil
             ? "trials: \(finished)/\(run.trials) sampled trials finished; \(states) (batches of \(run.batch), \(updates) controller updates)"
             : "trainings: \(finished)/\(run.trials) finished; \(states)")
         if let fidelity {
             lines.append(contentsOf: fidelity.lines)
+        } else if let scaling {
+            lines.append(contentsOf: scaling.lines)
         } else {
             lines.append("controller: reward moving average \(number(rewardMovingAverage)), baseline \(number(baseline)), policy entropy \(Formatting.fixed(policyEntropy, digits: 3)) nats/decision")
         }
@@ -223,7 +228,7 @@ public struct RunStatus: Codable, Sendable {
             if let single = trials.bestSampled, single.id != best?.id {
                 lines.append("best single proxy training: trial \(single.id): reward \(number(single.reward)), accuracy \(number(single.accuracy)), \(Formatting.millions(single.macs)) MACs (not confirmed at rung \(bestRung))")
             }
-        } else if let best, fidelity == nil {
+        } else if let best, fidelity == nil, scaling == nil {
             lines.append("best: trial \(best.id)\(best.reference ? " (reference)" : ""): reward \(number(best.reward)), accuracy \(number(best.accuracy)), \(Formatting.millions(best.macs)) MACs, \(Formatting.millions(best.params)) params")
             lines.append("      " + best.arch.map { $0.joined(separator: " ") }.joined(separator: " | "))
         }
