@@ -57,6 +57,11 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// runs) = training every candidate. Its `trials` are the scored architectures
     /// (`batch` × the plan's updates).
     public var oneShot: OneShotPlan?
+    /// The classes and channels of a `folder` proxy's images, which the run's networks take
+    /// instead of the space's (`SearchSpace.adapted(to:)`), found when the run is created by
+    /// the built-in trainer that loads them; nil (older runs, other data or evaluators) = the
+    /// space's own.
+    public var dataShape: DataShape?
 
     /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
     public func proxy(forBatch batch: Int) -> ProxySettings {
