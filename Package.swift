@@ -131,7 +131,8 @@ let package = Package(
             dependencies: ["NASTraining", "NASArchitecture", "NASData", "NASKernels", "NASModel", "NASRandom", "NASRecipe"]
         ),
         .testTarget(name: "NASDataTests", dependencies: ["NASData", "NASKernels", "NASRandom", "CPNG", "CTurboJPEG", "CZlib"]),
-        .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport"]),
+        // CPNG: the image-folder tests write their own PNG dataset.
+        .testTarget(name: "CommandTests", dependencies: ["nas", "NASTestSupport", "CPNG"]),
         // Real servers on loopback (PostgreSQL, Slurm) for the integration tests, and the
         // TrialStore conformance suite that any backend's tests run as is.
         .target(name: "NASTestSupport", dependencies: ["NASStore", "NASSearch", "NASSearchSpace", "NASArchitecture", "NASEvaluation"],

@@ -10,8 +10,6 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case truncated(path: String, expected: Int, got: Int)
     /// An image that cannot be decoded.
     case undecodable(path: String, reason: String)
-    /// An image whose size differs from the first image's.
-    case sizeMismatch(path: String, size: String, expected: String)
     /// A directory whose layout is not one the loader knows.
     case unknownLayout(path: String, expected: String)
     /// A caller-supplied value out of range.
@@ -27,8 +25,6 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .truncated(path, expected, got):
             "\(path): truncated: expected \(expected) bytes, found \(got)"
         case let .undecodable(path, reason): "\(path): cannot decode image: \(reason)"
-        case let .sizeMismatch(path, size, expected):
-            "\(path): image is \(size) but the first image is \(expected); all images must have the same size"
         case let .unknownLayout(path, expected): "\(path): unknown dataset layout — expected \(expected)"
         case let .invalidArgument(message): message
         case let .extraction(path, reason): "\(path): cannot extract: \(reason)"

@@ -219,20 +219,40 @@ public enum DatasetLoader {
     }
 
     /// The dataset root: `directory` itself or one of its subfolders (as archives and
-    /// downloads usually wrap the data in one folder).
+    /// downloads usually wrap the data in one folder). A train/ tree or a binary release is
+    /// looked for first, then class folders without a train/ folder (`FolderTree.isFlat`).
     private static func locate(_ directory: String, in files: some FileTree, kind: DatasetKind) throws(DataError) -> Layout {
         func match(_ dir: String) -> Layout? {
             if FolderTree.isTree(dir, in: files) { return .tree(dir) }
             if kind == .cifar10, CIFARBinary.isRelease(dir, in: files) { return .binary(dir) }
             return nil
         }
-        if let layout = match(directory) { return layout }
-        for name in try files.list(directory) where files.isDirectory("\(directory)/\(name)") {
-            if let layout = match("\(directory)/\(name)") { return layout }
-        }
+        let subfolders = try files.list(directory).map { "\(directory)/\($0)" }.filter { files.isDirectory($0) }
+        for dir in [directory] + subfolders { if let layout = match(dir) { return layout } }
+        for dir in [directory] + subfolders where FolderTree.isFlat(dir, in: files) { return .tree(dir) }
         throw .unknownLayout(path: directory, expected: kind == .cifar10
-            ? "train/<class>/ image folders or data_batch_1.bin … (cifar-10-batches-bin), here or in a subfolder"
-            : "train/<class>/ image folders, here or in a subfolder")
+            ? "<class>/ or train/<class>/ image folders or data_batch_1.bin … (cifar-10-batches-bin), here or in a subfolder"
+            : "<class>/ or train/<class>/ image folders, here or in a subfolder")
+    }
+
+    /// The dataset kind that reads `path` for a proxy whose dataset is `proxy` (`nas search
+    /// --data`): Fashion-MNIST's idx files stay fashion-mnist, a CIFAR-10 binary release is
+    /// cifar10, and class folders are `folder` — unless a cifar10 proxy is given CIFAR-10's
+    /// own ten class folders, or an archive (which is not opened here). A path that holds
+    /// none of these keeps a cifar10 proxy and is `folder` otherwise, whose loader then says
+    /// what it expected.
+    public static func kind(for path: String, proxy: DatasetKind) -> DatasetKind {
+        let absolute = FileSystem.absolute(path)
+        guard FileSystem.isDirectory(absolute) else { return proxy == .cifar10 ? .cifar10 : .folder }
+        if FashionMNIST.isRelease(absolute) { return .fashionMNIST }
+        let disk = DiskTree()
+        switch try? locate(absolute, in: disk, kind: .cifar10) {
+        case .binary: return .cifar10
+        case let .tree(root):
+            let names = (try? FolderTree.classNames(root, in: disk)) ?? []
+            return proxy == .cifar10 && names == CIFARBinary.defaultClassNames ? .cifar10 : .folder
+        case nil: return proxy == .cifar10 ? .cifar10 : .folder
+        }
     }
 }
 

@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 
 /// A class-per-folder tree: ROOT/train/<class>/*.jpg|jpeg|png and optionally
-/// ROOT/test/<class>/... . Classes are the train subfolders sorted by name; files are sorted
-/// by name within a class.
+/// ROOT/test/<class>/... , or without a train folder ROOT/<class>/... (no test split).
+/// Classes are the train subfolders sorted by name; files are sorted by name within a class.
 struct FolderTree {
     var root: String
     var classNames: [String]
@@ -14,21 +14,46 @@ struct FolderTree {
     /// Digest of every image's relative path, size and modification time: the cache key.
     var fingerprint: String
 
+    /// A class folder needs at least this many classes: one class is nothing to learn.
+    static let minimumClasses = 2
+
     static func isTree(_ directory: String, in files: some FileTree) -> Bool { files.isDirectory("\(directory)/train") }
+
+    /// ROOT/<class>/ with no train folder: some subfolder holds an image by its extension.
+    static func isFlat(_ directory: String, in files: some FileTree) -> Bool {
+        guard !isTree(directory, in: files), let names = try? files.list(directory) else { return false }
+        return names.contains { name in
+            let folder = "\(directory)/\(name)"
+            return files.isDirectory(folder) && ((try? files.list(folder)) ?? []).contains { isImageName($0) && files.isFile("\(folder)/\($0)") }
+        }
+    }
+
+    static func isImageName(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        return ImageDecoder.extensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    /// The class folders' names: ROOT/train's subfolders, or ROOT's own for a flat tree.
+    static func classNames(_ root: String, in fileTree: some FileTree) throws(DataError) -> [String] {
+        let classDir = isTree(root, in: fileTree) ? "\(root)/train" : root
+        return try fileTree.list(classDir).filter { fileTree.isDirectory("\(classDir)/\($0)") }
+    }
 
     static func scan(_ root: String, in fileTree: some FileTree) throws(DataError) -> FolderTree {
         var hasher = FNV1a()
         var totalBytes = 0
-        let trainDir = "\(root)/train"
+        let flat = !isTree(root, in: fileTree)
+        let trainDir = flat ? root : "\(root)/train"
         guard fileTree.isDirectory(trainDir) else { throw .missing(path: trainDir, what: "directory of class folders") }
-        let classNames = try fileTree.list(trainDir).filter { fileTree.isDirectory("\(trainDir)/\($0)") }
-        guard !classNames.isEmpty else { throw .badFormat(path: trainDir, reason: "no class folders") }
+        let classNames = try Self.classNames(root, in: fileTree)
+        guard classNames.count >= minimumClasses else {
+            throw .badFormat(path: trainDir, reason: classNames.isEmpty ? "no class folders"
+                : "one class folder (\(classNames[0])): a classifier needs at least \(minimumClasses) classes, one folder of images each")
+        }
 
         func images(in dir: String, relative: String) throws(DataError) -> [String] {
             var files: [String] = []
-            for name in try fileTree.list(dir) {
-                guard let dot = name.lastIndex(of: "."),
-                      ImageDecoder.extensions.contains(name[name.index(after: dot)...].lowercased()) else { continue }
+            for name in try fileTree.list(dir) where isImageName(name) {
                 let path = "\(dir)/\(name)"
                 guard let st = fileTree.status(path), st.isFile else { continue }
                 hasher.add("\(relative)/\(name)\t\(st.size)\t\(st.modified)\n")
@@ -41,13 +66,13 @@ struct FolderTree {
         var tree = FolderTree(root: root, classNames: classNames, trainFiles: [], trainLabels: [], testFiles: [], testLabels: [],
                               fingerprint: "")
         for (label, name) in classNames.enumerated() {
-            let files = try images(in: "\(trainDir)/\(name)", relative: "train/\(name)")
+            let files = try images(in: "\(trainDir)/\(name)", relative: flat ? name : "train/\(name)")
             guard !files.isEmpty else { throw .badFormat(path: "\(trainDir)/\(name)", reason: "class folder has no .jpg/.jpeg/.png images") }
             tree.trainFiles += files
             tree.trainLabels += [Int32](repeating: Int32(label), count: files.count)
         }
         let testDir = "\(root)/test"
-        if fileTree.isDirectory(testDir) {
+        if !flat, fileTree.isDirectory(testDir) {
             for name in try fileTree.list(testDir) where fileTree.isDirectory("\(testDir)/\(name)") {
                 guard let label = classNames.firstIndex(of: name) else {
                     throw .badFormat(path: "\(testDir)/\(name)", reason: "test class '\(name)' is not among the train classes")
@@ -61,8 +86,8 @@ struct FolderTree {
         return tree
     }
 
-    /// Decodes every image. All must share the first image's size; the result has 1 channel
-    /// if every image is grayscale, else 3 (gray images are replicated to RGB).
+    /// Decodes every image at the first image's size (others are resampled to it); the result
+    /// has 1 channel if every image is grayscale, else 3 (gray images are replicated to RGB).
     func load(from fileTree: some FileTree, progress: ProgressReporter?) throws(DataError) -> (train: ImageSet, test: ImageSet?) {
         let files = trainFiles + testFiles
         let decoded = try ParallelDecoder.decode(files, in: fileTree, progress: progress)
@@ -114,11 +139,36 @@ enum ParallelDecoder {
         return try bytes.withBytes { raw throws(DataError) in try ImageDecoder().header(raw, path: file) }
     }
 
+    /// Decodes one image at the end of `chunk`'s pixels, resampled to height × width when it
+    /// is another size (decoded into `scratch` first).
+    private static func append(_ raw: UnsafeRawBufferPointer, header: ImageDecoder.Header, path: String, height: Int, width: Int,
+                               decoder: ImageDecoder, scratch: inout [UInt8], to chunk: Chunk) throws(DataError) {
+        let start = chunk.pixels.count
+        chunk.pixels.appendZeros(height * width * header.channels)
+        if header.width == width, header.height == height {
+            try chunk.pixels.withMutableBuffer { out throws(DataError) in
+                try decoder.decode(raw, header: header, channels: header.channels, into: out.baseAddress! + start, path: path)
+            }
+        } else {
+            scratch.appendZeros(max(0, header.height * header.width * header.channels - scratch.count))
+            try scratch.withMutableBuffer { image throws(DataError) in
+                try decoder.decode(raw, header: header, channels: header.channels, into: image.baseAddress!, path: path)
+            }
+            scratch.withUnsafeBufferPointer { image in
+                chunk.pixels.withUnsafeMutableBufferPointer { out in
+                    ImageResize.bilinear(image.baseAddress!, height: header.height, width: header.width, channels: header.channels,
+                                         into: out.baseAddress! + start, height: height, width: width)
+                }
+            }
+        }
+        chunk.channels.append(UInt8(header.channels))
+    }
+
     static func decode(_ files: [String], in fileTree: some FileTree, progress: ProgressReporter?)
         throws(DataError) -> (pixels: [UInt8], height: Int, width: Int, channels: Int)
     {
         precondition(!files.isEmpty)
-        // The first image fixes the size every other image must have.
+        // The first image fixes the size: others are resampled to it.
         let first = try header(files[0], in: fileTree)
         let (height, width) = (first.height, first.width)
 
@@ -133,6 +183,7 @@ enum ParallelDecoder {
             let chunk = chunks[c]
             let decoder = ImageDecoder()
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            var scratch: [UInt8] = []
             chunk.pixels.reserveCapacity(chunk.range.count * height * width * 3)
             var reported = 0
             for i in chunk.range {
@@ -142,17 +193,8 @@ enum ParallelDecoder {
                     try buffer.withBytes { all throws(DataError) in
                         let raw = UnsafeRawBufferPointer(rebasing: all[..<n])
                         let header = try decoder.header(raw, path: files[i])
-                        guard header.width == width, header.height == height else {
-                            throw .sizeMismatch(path: files[i], size: "\(header.width)x\(header.height)",
-                                                expected: "\(width)x\(height) (\(files[0]))")
-                        }
-                        let start = chunk.pixels.count
-                        chunk.pixels.appendZeros(height * width * header.channels)
-                        try chunk.pixels.withMutableBuffer { out throws(DataError) in
-                            try decoder.decode(raw, header: header, channels: header.channels, into: out.baseAddress! + start,
-                                               path: files[i])
-                        }
-                        chunk.channels.append(UInt8(header.channels))
+                        try append(raw, header: header, path: files[i], height: height, width: width, decoder: decoder,
+                                   scratch: &scratch, to: chunk)
                     }
                 } catch {
                     chunk.failure = (i, error)

@@ -90,6 +90,11 @@ enum FashionMNIST {
 
     static let padding = 2
 
+    /// Whether `directory` holds the training images' idx file (gzipped or not).
+    static func isRelease(_ directory: String) -> Bool {
+        FileSystem.isFile("\(directory)/train-images-idx3-ubyte.gz") || FileSystem.isFile("\(directory)/train-images-idx3-ubyte")
+    }
+
     static func pair(images imagesPath: String, labels labelsPath: String, pad: Int = padding) throws(DataError) -> ImageSet {
         let images = try IDX.read(imagesPath, dimensions: 3)
         let labels = try IDX.read(labelsPath, dimensions: 1)

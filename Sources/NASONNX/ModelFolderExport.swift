@@ -24,7 +24,7 @@ extension ONNXExport {
         let kind = DatasetKind(rawValue: record.dataset)
         // Folders written before imageSize was recorded: the built-in datasets load at 32×32.
         guard let loadedSize = record.imageSize ?? (kind == .folder || kind == nil ? nil : 32) else {
-            throw .modelFolder("\(path)/\(ModelFolder.recordFile) does not say the image size it was trained on; retrain it with this version")
+            throw .modelFolder("\(path)/\(ModelFolder.recordFile) records no square image size: its images were not square (the export takes square images), or it was trained before the size was recorded (retrain it with this version)")
         }
         let padding = kind?.loaderPadding ?? 0
         let preprocessing = ONNXPreprocessing(

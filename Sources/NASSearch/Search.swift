@@ -1,6 +1,7 @@
 import Foundation
 import NASArchitecture
 import NASController
+import NASData
 import NASEvaluation
 import NASSearchSpace
 import NASStore
@@ -93,8 +94,9 @@ public final class Search: @unchecked Sendable {
     static func create(location: RunLocation, spaceText: String, config: SearchConfig,
                        evaluator: (any TrialEvaluator)?, dataCache: String?, dataProgress: (@Sendable (Int, Int) -> Void)?,
                        store wrap: (any TrialStore) -> any TrialStore) throws(SearchError) -> Search {
-        let space: SearchSpace
+        var space: SearchSpace
         do { space = try SearchSpace.parse(spaceText, file: config.spaceFile) } catch { throw .space(error) }
+        var config = config
         try config.validate()
         if location.isFolder {
             if FileManager.default.fileExists(atPath: location.directory.database) { throw .runExists(directory: location.run) }
@@ -105,6 +107,11 @@ public final class Search: @unchecked Sendable {
         if let evaluator { chosen = evaluator } else {
             chosen = try makeEvaluator(config, location: location, cache: dataCache, progress: dataProgress)
         }
+        // A user's images: the networks take their classes and channels (stored with the run).
+        if config.dataShape == nil, config.proxy.dataset == DatasetKind.folder.rawValue, let builtin = chosen as? BuiltinEvaluator {
+            config.dataShape = DataShape(classes: builtin.data.train.classNames.count, channels: builtin.data.train.channels)
+        }
+        space = space.adapted(to: config.dataShape)
         let store: any TrialStore
         let lock: AnyObject
         let run: RunRecord
@@ -173,7 +180,7 @@ public final class Search: @unchecked Sendable {
         do { space = try SearchSpace.parse(run.space, file: config.spaceFile + " (as stored in the run)") } catch {
             throw .space(error)
         }
-        return (config, space)
+        return (config, space.adapted(to: config.dataShape))
     }
 
     static func makeEvaluator(

@@ -61,6 +61,12 @@ public struct SearchConfig: Codable, Hashable, Sendable {
     /// a search; nil (older runs) = none.
     public var scaling: ScalingPlan?
 
+    /// The classes and channels of a `folder` proxy's images, which the run's networks take
+    /// instead of the space's (`SearchSpace.adapted(to:)`), found when the run is created by
+    /// the built-in trainer that loads them; nil (older runs, other data or evaluators) = the
+    /// space's own.
+    public var dataShape: DataShape?
+
     /// The recipe of a trial in `batch`: a study's budget, or the proxy of every trial.
     public func proxy(forBatch batch: Int) -> ProxySettings {
         if let scaling, scaling.points.indices.contains(batch) { return scaling.proxy(forPoint: batch) }

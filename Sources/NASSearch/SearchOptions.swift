@@ -1,5 +1,6 @@
 import Foundation
 import NASController
+import NASData
 import NASEvaluation
 import NASSearchSpace
 
@@ -26,6 +27,7 @@ public struct SearchOptions: Sendable {
     public var seed: UInt64?
     public var steps: Int?
     public var epochs: Double?
+    /// The proxy's data location (`--data`); class folders there make the proxy a `folder` one.
     public var data: String?
     /// Each trial as its own Slurm job (`--submit slurm`).
     public var submit: SubmitSettings?
@@ -72,25 +74,7 @@ public struct SearchOptions: Sendable {
         }
         if let target { reward.target = try Self.quantity(target, metric: reward.metric) }
 
-        var proxy = space.proxy
-        // Both would leave one silently unused: the run must train as it was asked to.
-        if steps != nil, epochs != nil { throw .invalid("--steps and --epochs both set a candidate's training budget; give one of them") }
-        if let steps {
-            let range = ProxySettings.stepsRange
-            guard range.contains(steps) else {
-                throw .invalid("--steps must be from \(range.lowerBound) to \(range.upperBound), got \(steps)")
-            }
-            proxy.steps = steps
-        }
-        if let epochs {
-            guard epochs > 0, epochs <= ProxySettings.maxEpochs else {
-                throw .invalid("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs)")
-            }
-            proxy.epochs = epochs
-            proxy.steps = nil
-        }
-        if let data { proxy.data = data }
-
+        let proxy = try self.proxy(space.proxy)
         var config = SearchConfig(
             spaceFile: spaceFile, trials: trials ?? space.search.trials, batch: batch ?? space.search.batch,
             controller: controller, reward: reward, proxy: proxy,
@@ -121,6 +105,38 @@ public struct SearchOptions: Sendable {
         }
         try config.validate()
         return config
+    }
+
+    /// The space's proxy with --steps, --epochs and --data.
+    func proxy(_ base: ProxySettings) throws(SearchError) -> ProxySettings {
+        var proxy = base
+        // Both would leave one silently unused: the run must train as it was asked to.
+        if steps != nil, epochs != nil { throw .invalid("--steps and --epochs both set a candidate's training budget; give one of them") }
+        if let steps {
+            let range = ProxySettings.stepsRange
+            guard range.contains(steps) else {
+                throw .invalid("--steps must be from \(range.lowerBound) to \(range.upperBound), got \(steps)")
+            }
+            proxy.steps = steps
+        }
+        if let epochs {
+            guard epochs > 0, epochs <= ProxySettings.maxEpochs else {
+                throw .invalid("--epochs must be in (0, \(Int(ProxySettings.maxEpochs))], got \(epochs)")
+            }
+            proxy.epochs = epochs
+            proxy.steps = nil
+        }
+        if let data {
+            // The data says which loader reads it: a user's class folders make it a `folder`
+            // proxy (the run's networks then take their classes and channels, `dataShape`),
+            // whose held-out count is its own default.
+            proxy.data = data
+            if let kind = DatasetKind(rawValue: proxy.dataset), DatasetLoader.kind(for: data, proxy: kind) != kind {
+                proxy.dataset = DatasetLoader.kind(for: data, proxy: kind).rawValue
+                proxy.validation = nil
+            }
+        }
+        return proxy
     }
 
     /// The run's promotion: as `--promote` says, else the recommended one for the built-in

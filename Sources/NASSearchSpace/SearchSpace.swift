@@ -146,3 +146,32 @@ public struct SearchSpace: Sendable {
         return false
     }
 }
+
+/// The classes and input channels of a search's own images, which its networks take instead
+/// of the space's (a `folder` proxy, e.g. `nas search --data DIR`), so that costs are counted,
+/// and architectures stored and exported, as the networks are trained.
+public struct DataShape: Codable, Hashable, Sendable {
+    public var classes: Int
+    public var channels: Int
+
+    public init(classes: Int, channels: Int) {
+        self.classes = classes
+        self.channels = channels
+    }
+}
+
+extension SearchSpace {
+    /// This space with its baseline and references taking `shape`'s classes and channels
+    /// (nil: the space as written).
+    public func adapted(to shape: DataShape?) -> SearchSpace {
+        guard let shape else { return self }
+        func adapt(_ network: Network) -> Network {
+            var network = network
+            network.classes = shape.classes
+            network.inputChannels = shape.channels
+            return network
+        }
+        return SearchSpace(name: name, file: file, baseline: adapt(baseline), plans: plans, decisions: decisions, resolution: resolution,
+                           reward: reward, proxy: proxy, search: search, references: references.map(adapt))
+    }
+}

@@ -12,6 +12,9 @@ public struct TrainingRecord: Codable, Sendable {
     public var format = 1
     public var dataset: String
     public var dataPath: String?
+    /// Images held out of the training set for validation, so `nas eval` holds out the same;
+    /// nil in folders written before it was recorded.
+    public var validation: Int?
     public var resolution: Int
     /// Side of the images as loaded (after any loader padding), before resizing to
     /// `resolution`; nil in folders written before it was recorded.
@@ -40,7 +43,7 @@ public enum ModelFolder {
     public static func save(_ trainer: Trainer, summary: TrainingSummary?, dataset: DatasetKind, dataPath: String?, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let record = TrainingRecord(
-            dataset: dataset.rawValue, dataPath: dataPath, resolution: trainer.resolved.resolution,
+            dataset: dataset.rawValue, dataPath: dataPath, validation: trainer.data.validation.count, resolution: trainer.resolved.resolution,
             imageSize: trainer.data.train.height == trainer.data.train.width ? trainer.data.train.height : nil, mean: trainer.data.mean,
             std: trainer.data.std, classNames: trainer.data.train.classNames, config: trainer.config, summary: summary)
         try ArchitectureFile.encode(trainer.network).write(

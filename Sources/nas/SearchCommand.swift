@@ -25,6 +25,7 @@ struct SearchCommand: ParsableCommand {
               nas search --space SearchSpaces/quickstart.yaml --run Runs/quickstart
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0 --trials 400 --preset hard --target 400M
               nas search --space SearchSpaces/mnasnet.yaml --run Runs/b0-pull --alpha=0.3 --beta=-1
+              nas search --space SearchSpaces/quickstart.yaml --run Runs/pets --data pets/   (pets/<class>/*.jpg: your images)
               nas search --space SearchSpaces/mnasnet-shared.yaml --run Runs/shared --weight-sharing --shared-steps 4000
               nas search --space s.yaml --run r --evaluator "python3 train.py" --timeout 600 --workers 4
               nas search --space s.yaml --run b0 --storage postgresql://nas@db:5432/nas --workers 0   (then `nas worker` anywhere)
@@ -84,7 +85,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Training epochs per candidate (overrides the space's proxy budget).")
     var epochs: Double?
 
-    @Option(help: "Proxy dataset location (cifar10, folder).")
+    @Option(help: ArgumentHelp("The proxy's data: your own images as DIR/<class>/*.jpg|png (or DIR/train/<class>/…, or a .tar.gz of either) make the proxy a folder one whose classes and channels the networks take; a cifar10 proxy keeps reading CIFAR-10 from here.", valueName: "path"))
     var data: String?
 
     @Option(help: ArgumentHelp("Run each trial of the --evaluator command as its own job: slurm (sbatch --wait; the trial JSON is the job's stdin, its stdout the result).", valueName: "system"))

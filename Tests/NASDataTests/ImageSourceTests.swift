@@ -120,14 +120,9 @@ import Testing
         #expect(Array(mixed.train.pixels[4 * 48..<4 * 48 + 3]) == [1, 2, 3])
     }
 
-    @Test func rejectsMismatchedAndBrokenImages() throws {
+    @Test func rejectsBrokenImages() throws {
         let dir = TemporaryDirectory()
         let root = Self.tree(in: dir)
-        Write.png(Write.solid(Self.red, width: 9, height: 8), width: 9, height: 8, channels: 3, to: "\(root)/train/dog/1b.png")
-        expectError("train/dog/1b.png", "image is 9x8 but the first image is 8x8") {
-            _ = try DatasetLoader.load(.folder, path: root, cacheDirectory: dir.sub("cache"))
-        }
-        try FileManager.default.removeItem(atPath: "\(root)/train/dog/1b.png")
         Write.file([0xFF, 0xD8, 0xFF, 0xE0, 0, 0], to: "\(root)/train/dog/0a.jpg")
         expectError("train/dog/0a.jpg", "cannot decode image") { _ = try DatasetLoader.load(.folder, path: root, cacheDirectory: dir.sub("cache")) }
         Write.file(Array("text".utf8), to: "\(root)/train/dog/0a.jpg")
@@ -199,9 +194,11 @@ import Testing
         #expect(second.cacheHit && second.train == first.train && second.name == "pets")
 
         // Errors inside an archive name the entry.
-        Write.png(Write.solid(Self.red, width: 9, height: 8), width: 9, height: 8, channels: 3, to: "\(dir.path)/pets/train/dog/9.png")
+        Write.file(Array("text".utf8), to: "\(dir.path)/pets/train/dog/9.png")
         try tar(["-czf", "\(dir.path)/odd.tgz", "-C", dir.path, "pets"])
-        expectError("odd.tgz/pets/train/dog/9.png", "image is 9x8") { _ = try DatasetLoader.load(.folder, path: "\(dir.path)/odd.tgz", cacheDirectory: cache) }
+        expectError("odd.tgz/pets/train/dog/9.png", "neither a JPEG nor a PNG") {
+            _ = try DatasetLoader.load(.folder, path: "\(dir.path)/odd.tgz", cacheDirectory: cache)
+        }
 
         Write.file([1, 2, 3], to: "\(dir.path)/broken.tar.gz")
         expectError("broken.tar.gz", "cannot extract") { _ = try DatasetLoader.load(.folder, path: "\(dir.path)/broken.tar.gz", cacheDirectory: cache) }

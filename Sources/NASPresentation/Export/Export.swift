@@ -31,8 +31,12 @@ public enum Export {
     /// the controller's most likely architecture), "promoted" (the best evaluation of the
     /// best architecture at the highest promotion rung) or a trial number.
     public static func trial(_ location: RunLocation, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
-        let directory = location.description
-        let snapshot = try RunSnapshot.load(location)
+        try trial(RunSnapshot.load(location), selector: selector)
+    }
+
+    /// The trial `selector` names in a run already read.
+    static func trial(_ snapshot: RunSnapshot, selector: String) throws(SearchError) -> (TrialSummary, Network, RunStatus) {
+        let directory = snapshot.location.description
         let status = RunStatus(snapshot)
         let summary: TrialSummary
         if selector == "best" {
