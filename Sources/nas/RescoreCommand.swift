@@ -37,6 +37,12 @@ struct RescoreCommand: ParsableCommand {
     @Option(help: "Threads for the kernels and OpenBLAS.")
     var threads = 1
 
+    @Option(help: "Steps each architecture trains alone from its inherited weights before it is scored (the supernet is not changed).")
+    var finetune = 0
+
+    @Option(help: "The fine-tuning steps' learning rate (default: a tenth of the proxy's peak).")
+    var finetuneRate: Float?
+
     @Flag(help: "Print the rescored weight-sharing summary as one JSON object.")
     var json = false
 
@@ -45,12 +51,15 @@ struct RescoreCommand: ParsableCommand {
         if let recalibration { try checkBound("--recalibration", recalibration, OneShotPlan.recalibrationRange) }
         if let images { try checkBound("--images", images, OneShotPlan.scoreImagesRange) }
         try checkBound("--threads", threads, TrainingConfig.threadsRange)
+        try checkBound("--finetune", finetune, 0...100_000)
+        if let finetuneRate, !(finetuneRate > 0 && finetuneRate.isFinite && finetuneRate <= 10) { throw ValidationError("--finetune-rate must be in (0, 10].") }
     }
 
     func run() throws {
         let snapshot = try RunSnapshot.load(storage.location(runDirectory))
         guard let before = RunStatus(snapshot).weightSharing else { throw ValidationError("\(runDirectory) is not a weight-sharing run.") }
-        let options = OneShotRescore.Options(checkpoint: supernet, batchNorm: scoreBatchNorm, recalibration: recalibration, images: images, threads: threads)
+        let options = OneShotRescore.Options(checkpoint: supernet, batchNorm: scoreBatchNorm, recalibration: recalibration, images: images, threads: threads,
+                                                   finetune: finetune, finetuneRate: finetuneRate)
         let line = ProgressLine()
         let scores = try OneShotRescore.scores(snapshot, options: options) { done, total in
             if done == total || done % 5 == 0 { line.message("scored \(done)/\(total)") }

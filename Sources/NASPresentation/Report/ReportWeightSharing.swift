@@ -14,7 +14,8 @@ extension RunReport {
         var parts = ["<p>\(summary.stepsDone) of \(summary.steps) shared-weight steps (\(summary.warmupSteps) with uniformly drawn paths before the controller learned), "
                      + "\(summary.updates) controller updates on architectures scored with the shared weights. "
                      + "The found architecture (the policy's most likely), the \(summary.top) best-scored, the references and a uniform sample were then trained from scratch; "
-                     + "shared weights against stand-alone: Kendall τ <strong>\(fixed(summary.kendall, 3))</strong>, Spearman ρ \(fixed(summary.spearman, 3)).</p>"]
+                     + "shared weights against stand-alone: Kendall τ <strong>\(fixed(summary.kendall, 3))</strong>, Spearman ρ \(fixed(summary.spearman, 3))"
+                     + (summary.seedKendall.map { "; the stand-alone ranking's own noise, one seed against another: τ \(fixed($0, 3))" } ?? "") + ".</p>"]
         let all = summary.verified.enumerated().map { ($0.element, $0.offset == 0 ? "found" : $0.offset <= summary.top ? "best-scored" : "random") }
             + summary.references.map { ($0, "reference") }
         let points = all.compactMap { entry -> (Double, Double, String, Int)? in

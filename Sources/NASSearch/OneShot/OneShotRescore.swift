@@ -15,10 +15,15 @@ public enum OneShotRescore {
         public var recalibration: Int?
         public var images: Int?
         public var threads: Int
+        /// Steps each path trains alone from its inherited weights before it is scored, and
+        /// their learning rate (default: a tenth of the proxy's peak).
+        public var finetune: Int
+        public var finetuneRate: Float?
 
         public init(checkpoint: String? = nil, batchNorm: OneShotPlan.BatchNormScoring? = nil, recalibration: Int? = nil,
-                    images: Int? = nil, threads: Int = 1) {
+                    images: Int? = nil, threads: Int = 1, finetune: Int = 0, finetuneRate: Float? = nil) {
             (self.checkpoint, self.batchNorm, self.recalibration, self.images, self.threads) = (checkpoint, batchNorm, recalibration, images, threads)
+            (self.finetune, self.finetuneRate) = (finetune, finetuneRate)
         }
     }
 
@@ -41,7 +46,9 @@ public enum OneShotRescore {
             let network: Network
             do { network = try trial.network.get() } catch { throw .store(.corrupt("trial \(trial.number)'s architecture: \(error)")) }
             do {
-                scores[trial.number] = try training.score(network, images: images, chunk: plan.scoreImages, batchNorm: options.batchNorm ?? plan.batchNorm)
+                scores[trial.number] = try training.score(
+                    network, images: images, chunk: plan.scoreImages, batchNorm: options.batchNorm ?? plan.batchNorm, finetune: options.finetune,
+                    rate: options.finetuneRate ?? training.config.learningRate / 10)
             } catch { throw .invalid("scoring trial \(trial.number) failed: \(error)") }
             progress(index + 1, trials.count)
         }

@@ -98,9 +98,15 @@ final class SharedTraining {
     /// time: the same images for every architecture, drawn from one fixed shuffle of the split
     /// (a split stored class by class would give one-class chunks, and batch norm on a chunk's
     /// own statistics needs a mixed batch).
-    func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring) throws -> Double {
+    ///
+    /// With `finetune`, the path first trains that many steps alone on the inherited weights
+    /// (the supernet unchanged: the path's copy trains, nothing is stored), at `rate`, on the
+    /// same training batches for every architecture.
+    func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring,
+               finetune: Int = 0, rate: Float = 0) throws -> Double {
         var sampler = BatchSampler(count: data.validation.count, batchSize: chunk, generator: SeededGenerator(seed: 0x5C0E), dropLast: false)
-        let path = try scoringPath(architecture, batchNorm: batchNorm)
+        let path = finetune > 0 ? try finetuned(architecture, steps: finetune, rate: rate) : try supernet.path(try resolved(architecture, scoring: true))
+        if batchNorm == .recalibrate { recalibrate(path) }
         var correct = 0.0
         var done = 0
         while done < images {
@@ -121,11 +127,33 @@ final class SharedTraining {
     /// The architecture's path, its BN statistics re-estimated when scoring asks for it.
     private func scoringPath(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> SupernetPath {
         let path = try supernet.path(try resolved(architecture, scoring: true))
-        if batchNorm == .recalibrate {
-            var unused = SeededGenerator(seed: 0)
-            path.model.recalibrateBatchNorm(batches: recalibrationImages.count, generator: &unused) { k in
-                (UnsafePointer(recalibrationImages[k].pointer), config.batchSize)
+        if batchNorm == .recalibrate { recalibrate(path) }
+        return path
+    }
+
+    private func recalibrate(_ path: SupernetPath) {
+        var unused = SeededGenerator(seed: 0)
+        path.model.recalibrateBatchNorm(batches: recalibrationImages.count, generator: &unused) { k in
+            (UnsafePointer(recalibrationImages[k].pointer), config.batchSize)
+        }
+    }
+
+    /// A path trained `steps` steps alone from its inherited weights, without dropout or
+    /// augmentation, on training batches from one fixed shuffle; never stored.
+    private func finetuned(_ architecture: Network, steps: Int, rate: Float) throws -> SupernetPath {
+        let path = try supernet.path(try resolved(architecture, scoring: true))
+        var sampler = BatchSampler(count: data.train.count, batchSize: config.batchSize, generator: SeededGenerator(seed: 0xF17E))
+        var unused = SeededGenerator(seed: 0)
+        for _ in 0..<steps {
+            let indices = sampler.next()
+            labels.withUnsafeMutableBufferPointer {
+                assembler.fill(data.train, indices: indices, augment: false, generator: &unused, images: images.pointer, labels: $0.baseAddress!)
             }
+            _ = labels.withUnsafeBufferPointer {
+                path.model.trainStep(images: images.pointer, labels: $0.baseAddress!, batch: indices.count, labelSmoothing: config.labelSmoothing,
+                                     generator: &unused)
+            }
+            path.optimizer.step(learningRate: rate)
         }
         return path
     }
