@@ -34,25 +34,27 @@ public struct ScaledFamily: Hashable, Sendable {
     /// Scales `base` to each of `variants` (default B1…B7). Members are named
     /// `<base name>-b3` and so on.
     public init(_ base: Network, variants: [ScalingCoefficients] = ScaledFamily.defaultVariants) {
-        self.init(base, pairs: variants.map { ($0, $0) })
+        self.init(base, members: variants.map { ($0, $0, base.scaled(to: $0)) })
     }
 
     /// Scales `base` with searched coefficients for each φ of `phis` (depth α^φ, width β^φ,
     /// resolution × γ^φ), each member beside EfficientNet's Bφ. Members are named `<base name>-phi2`.
     public init(_ base: Network, coefficients: CompoundCoefficients, phis: ClosedRange<Int>) {
         let official = ScalingCoefficients.efficientNet
-        self.init(base, pairs: phis.map { (coefficients.scaling(phi: $0, baseResolution: base.resolution), official[min($0, official.count - 1)]) })
+        self.init(base, members: phis.map {
+            (coefficients.scaling(phi: $0, baseResolution: base.resolution), official[min($0, official.count - 1)], coefficients.scale(base, phi: $0))
+        })
         self.coefficients = coefficients
     }
 
-    private init(_ base: Network, pairs: [(ScalingCoefficients, ScalingCoefficients)]) {
+    private init(_ base: Network, members: [(ScalingCoefficients, ScalingCoefficients, Network)]) {
         self.base = base
         let baseCost = base.resolved().cost
         baseParams = baseCost.params
         baseMACs = baseCost.macs
         let b0 = NamedModels.efficientNetB0
-        members = pairs.map { coefficients, official in
-            var network = base.scaled(to: coefficients)
+        self.members = members.map { coefficients, official, scaled in
+            var network = scaled
             network.name = "\(base.name)-\(coefficients.name)"
             let cost = network.resolved().cost
             let reference = b0.scaled(to: official).resolved().cost

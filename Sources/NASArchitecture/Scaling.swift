@@ -60,6 +60,31 @@ extension Network {
     }
 }
 
+extension Network {
+    /// EfficientNetV2's later-stages-deeper scaling: as many layers as `scaled(width: 1, depth:)`
+    /// would add in all, added to the later half of the stages only, in proportion to their
+    /// layers (the remainder to the last stages), each stage's to its last block definition.
+    public func deepenedLate(_ depth: Double) -> Network {
+        let repeats = stages.map { $0.reduce(0) { $0 + $1.repeats } }
+        let extra = zip(stages, repeats).reduce(0) { $0 + scaledStageRepeats($1.0.map(\.repeats), depth: depth).reduce(0, +) - $1.1 }
+        let later = Array((stages.count / 2)..<stages.count)
+        let total = later.reduce(0) { $0 + repeats[$1] }
+        var added = later.map { extra * repeats[$0] / max(1, total) }
+        var remainder = extra - added.reduce(0, +)
+        var index = added.count - 1
+        while remainder > 0 && !added.isEmpty {
+            added[index] += 1
+            remainder -= 1
+            index = index == 0 ? added.count - 1 : index - 1
+        }
+        var copy = self
+        for (stage, count) in zip(later, added) where !copy.stages[stage].isEmpty {
+            copy.stages[stage][copy.stages[stage].count - 1].repeats += count
+        }
+        return copy
+    }
+}
+
 /// timm's `_scale_stage_depth` with ceil truncation; for one block definition this is
 /// round_repeats = ceil(depth × repeats).
 func scaledStageRepeats(_ repeats: [Int], depth: Double) -> [Int] {

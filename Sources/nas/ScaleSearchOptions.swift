@@ -24,6 +24,9 @@ struct ScaleSearchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --search: the grid, step=S,tolerance=T,max=M (default step=0.1,tolerance=0.1,max=2; the paper's point is always in it).", valueName: "step=…"))
     var grid: String?
 
+    @Flag(help: "With --search: also each point with α > 1 with its extra layers in the later half of the stages only (EfficientNetV2's non-uniform scaling).")
+    var nonUniform = false
+
     @Option(help: "With --search: seeds per grid point.")
     var seeds = 2
 
@@ -39,8 +42,8 @@ struct ScaleSearchOptions: ParsableArguments {
 
     func check(coefficients: String?) throws {
         if !search {
-            if runDirectory != nil || space != nil || proxy != nil || budget != nil || grid != nil || seeds != 2 || evaluator != "builtin" {
-                throw ValidationError("--run, --space, --proxy, --budget, --grid, --seeds and --evaluator go with --search.")
+            if runDirectory != nil || space != nil || proxy != nil || budget != nil || grid != nil || seeds != 2 || evaluator != "builtin" || nonUniform {
+                throw ValidationError("--run, --space, --proxy, --budget, --grid, --non-uniform, --seeds and --evaluator go with --search.")
             }
             return
         }
@@ -55,6 +58,7 @@ struct ScaleSearchOptions: ParsableArguments {
         var options = ScalingOptions(architecture: network)
         if let grid { options.grid = grid }
         options.seeds = seeds
+        options.nonUniform = nonUniform
         options.proxy = proxy
         options.budget = budget
         options.seed = seed

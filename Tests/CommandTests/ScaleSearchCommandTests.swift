@@ -56,6 +56,11 @@ import Testing
             let result = try Nas.run(arguments)
             #expect(result.status != 0 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // --non-uniform trains each deeper point's late twin too: another network, same recipe's width.
+        let late = try Nas.run(["scale", "efficientnet-b0", "--search", "--non-uniform", "--space", setup.space, "--run", setup.run("late"),
+                                "--evaluator", setup.evaluator, "--grid", "step=0.5,tolerance=0.3,max=2", "--seeds", "1", "--quiet"])
+        #expect(late.status == 0 && late.stdout.contains("grid points done") && late.stdout.contains("6/6"), "\(late.stdout) \(late.stderr)")
+        #expect(try FidelityCommandTests.studyLines(setup.run("late")).count == 6)
         let family = try Nas.run(["scale", "efficientnet-b0", "--coefficients", "1.2,1.1,1.15", "--phi", "3"])
         #expect(family.status == 0 && family.stdout.contains("efficientnet-b0-phi3") == false && family.stdout.contains("phi3"), "\(family.stdout)")
     }

@@ -41,3 +41,27 @@ import Testing
         #expect(family.table().contains("α 1.20 β 1.10 γ 1.15"))
     }
 }
+
+@Suite struct NonUniformScalingTests {
+    /// B0's stages hold 1, 2, 2, 3, 3, 4, 1 layers; depth 1.2 adds 1+1+1+1+1+1+1 = 7 in all
+    /// (ceil per stage). Late scaling puts those 7 in stages 4–7 (3, 3, 4, 1 layers) in
+    /// proportion, rounded down — 1, 1, 2, 0 — and the 3 left over one each from the last stage
+    /// back: 1, 2, 3, 1.
+    @Test func lateDepthAddsAsManyLayersToTheLaterStagesOnly() {
+        let b0 = NamedModels.efficientNetB0
+        let late = b0.deepenedLate(1.2)
+        let layers = { (n: Network) in n.stages.map { $0.reduce(0) { $0 + $1.repeats } } }
+        #expect(layers(late) == [1, 2, 2, 4, 5, 7, 2], "\(layers(late))")
+        #expect(layers(late).reduce(0, +) == layers(b0.scaled(width: 1, depth: 1.2)).reduce(0, +))
+        #expect(b0.deepenedLate(1) == b0)
+    }
+
+    @Test func nonUniformGridAddsALateTwinToEveryDeeperPoint() {
+        let grid = CompoundCoefficients.grid(step: 0.1, tolerance: 0.1, maximum: 2, nonUniform: true)
+        let uniform = CompoundCoefficients.grid(step: 0.1, tolerance: 0.1, maximum: 2)
+        #expect(grid.count == uniform.count + uniform.count { $0.alpha > 1 })
+        #expect(grid[1] == CompoundCoefficients(alpha: 1.2, beta: 1.1, gamma: 1.15, late: true) && grid[1].label.hasSuffix("late"))
+        let family = ScaledFamily(NamedModels.efficientNetB0, coefficients: grid[1], phis: 1...2)
+        #expect(family.members[0].network.stages.prefix(3).map { $0.reduce(0) { $0 + $1.repeats } } == [1, 2, 2])
+    }
+}

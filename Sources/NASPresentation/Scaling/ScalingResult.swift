@@ -62,7 +62,7 @@ public struct ScalingResult: Codable, Sendable, Hashable {
             let done = numbers.compactMap { byNumber[$0] }.filter { $0.state == .complete }
             let accuracies = done.compactMap { $0.result?.accuracy }
             let proxy = done.first?.result?.components["proxy_macs"]
-            let full = network.scaled(to: point.scaling(phi: 1, baseResolution: network.resolution)).resolved().cost.macs
+            let full = point.scale(network, phi: 1).resolved().cost.macs
             return Point(coefficients: point, macsFactor: point.macsFactor, trials: numbers, complete: done.count,
                          accuracy: accuracies.isEmpty ? nil : accuracies.reduce(0, +) / Double(accuracies.count),
                          range: accuracies.isEmpty ? nil : [accuracies.min()!, accuracies.max()!], proxyMACs: proxy.map { Int($0) }, macs: full)

@@ -11,6 +11,8 @@ public struct ScalingOptions: Sendable {
     /// `--grid`: `step=S,tolerance=T,max=M` (defaults below) — every α, β, γ from 1 to M in
     /// steps of S with |α·β²·γ² − 2| ≤ T, and the paper's point.
     public var grid = "step=0.1,tolerance=0.1,max=2"
+    /// Each point with α > 1 also with its extra depth in the later stages only (V2).
+    public var nonUniform = false
     public var seeds = 2
     public var proxy: String?
     public var budget: String?
@@ -22,7 +24,7 @@ public struct ScalingOptions: Sendable {
     public init(architecture: Network) { self.architecture = architecture }
 
     /// The grid `text` asks for.
-    public static func points(_ text: String) throws(SearchError) -> [CompoundCoefficients] {
+    public static func points(_ text: String, nonUniform: Bool = false) throws(SearchError) -> [CompoundCoefficients] {
         var values = ["step": 0.1, "tolerance": 0.1, "max": 2.0]
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -35,7 +37,7 @@ public struct ScalingOptions: Sendable {
         guard (0.01...1).contains(step), (0...1).contains(tolerance), CompoundCoefficients.range.contains(maximum) else {
             throw .invalid("--grid '\(text)': step must be from 0.01 to 1, tolerance from 0 to 1, max from 1 to \(CompoundCoefficients.range.upperBound)")
         }
-        return CompoundCoefficients.grid(step: step, tolerance: tolerance, maximum: maximum)
+        return CompoundCoefficients.grid(step: step, tolerance: tolerance, maximum: maximum, nonUniform: nonUniform)
     }
 
     public func config(space: SearchSpace, spaceFile: String) throws(SearchError) -> SearchConfig {
@@ -44,7 +46,7 @@ public struct ScalingOptions: Sendable {
             if let proxy { base = try base.overriding(proxy) }
             if let budget { base = try base.overriding(budget) }
         } catch { throw .space(error) }
-        let plan = ScalingPlan(architecture: architecture, points: try Self.points(grid), seeds: seeds, base: base)
+        let plan = ScalingPlan(architecture: architecture, points: try Self.points(grid, nonUniform: nonUniform), seeds: seeds, base: base)
         var controller = ControllerConfig.recommended(policy: ControllerConfig.recommendedPolicy)
         controller.strategy = .random
         var config = SearchConfig(

@@ -30,11 +30,12 @@ public struct ScalingPlan: Codable, Hashable, Sendable {
 
     public var trialCount: Int { points.count * seeds }
 
-    /// Point `index`'s recipe: the base's depth, width and resolution scaled by its α, β, γ.
+    /// Point `index`'s recipe: the base's depth, width and resolution scaled by its α, β, γ
+    /// (a `late` point's depth is in its network, `network(forPoint:)`).
     public func proxy(forPoint index: Int) -> ProxySettings {
         var proxy = base
         let point = points[index]
-        proxy.depth = base.depth * point.alpha
+        proxy.depth = base.depth * (point.late == true ? 1 : point.alpha)
         proxy.width = base.width * point.beta
         proxy.resolution = Int((Double(base.resolution) * point.gamma).rounded())
         return proxy
@@ -58,6 +59,15 @@ public struct ScalingPlan: Codable, Hashable, Sendable {
         do { _ = try ArchitectureFile.decode(architecture, name: "baseline") } catch { throw .invalid("the baseline does not decode: \(error)") }
     }
 
+    /// The network point `index` trains: the baseline, or for a `late` point the baseline with
+    /// α's extra layers in its later stages (the proxy's own depth, if not 1, then scales it
+    /// like any network).
+    public func network(forPoint index: Int) throws(SearchError) -> Network {
+        let network = try self.network()
+        guard points[index].late == true else { return network }
+        return network.deepenedLate(points[index].alpha)
+    }
+
     /// The baseline, decoded.
     public func network() throws(SearchError) -> Network {
         do { return try ArchitectureFile.decode(architecture, name: "baseline") } catch { throw .invalid("the baseline does not decode: \(error)") }
@@ -69,10 +79,10 @@ extension ScalingPlan: PlannedStudy {
     public var batchLabels: [String] { points.map(\.label) }
 
     public func trials(space: SearchSpace, seed: (Int) -> UInt64) throws(SearchError) -> [NewTrial] {
-        let network = try self.network()
-        let choices = space.choices(matching: network) ?? []
+        let networks = try points.indices.map { index throws(SearchError) in try network(forPoint: index) }
+        let choices = networks.map { space.choices(matching: $0) ?? [] }
         return (0..<trialCount).map { number in
-            NewTrial(batch: number / seeds, network: network, decisions: choices, seed: seed(number))
+            NewTrial(batch: number / seeds, network: networks[number / seeds], decisions: choices[number / seeds], seed: seed(number))
         }
     }
 }
