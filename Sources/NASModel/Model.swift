@@ -126,7 +126,9 @@ public final class Model {
     let classes: Int
     let classifierWeight, classifierBias: Int
     let pooled, dropped, dropMask, logits, dLogits, dFeatures: FloatBuffer
-    let dropout: Float
+    /// Dropout before the classifier while training: the network's, or what a progressive
+    /// stage sets.
+    public var dropout: Float
     private var dropoutActive = false
 
     public convenience init(_ architecture: ResolvedNetwork, maxBatch: Int, generator: inout SeededGenerator) {
@@ -268,6 +270,17 @@ public final class Model {
     }
 
     public var parameterCount: Int { parameters.count }
+
+    /// Takes the parameters and BN statistics of `other`, a model of the same network built for
+    /// another resolution or batch: no weight depends on the image size, so the tensors are the
+    /// same ones (progressive learning carries them from stage to stage).
+    public func copyWeights(from other: Model) {
+        precondition(
+            parameters.tensors == other.parameters.tensors && state.tensors == other.state.tensors,
+            "copyWeights: the models hold different tensors")
+        parameters.copy(from: other.parameters)
+        state.copy(from: other.state)
+    }
 
     /// Re-estimates every BN layer's running statistics as the plain average of the batch
     /// statistics over the given batches (training-mode forward passes, nothing trained).

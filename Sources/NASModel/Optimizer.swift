@@ -24,6 +24,13 @@ public final class Optimizer {
     /// Per-weight state in the parameters' layout: momentum, then RMSprop's mean square.
     public var state: [UnsafeMutablePointer<Float>] { [velocity.pointer] + (meanSquare.map { [$0.pointer] } ?? []) }
 
+    /// Takes the momentum (and mean square) of `other`, an optimizer of a model with the same
+    /// tensors (`Model.copyWeights(from:)`), so training goes on as if on one model.
+    public func copyState(from other: Optimizer) {
+        precondition(config == other.config && model.parameters.count == other.model.parameters.count, "copyState: another optimizer")
+        for (mine, theirs) in zip(state, other.state) { mine.update(from: theirs, count: model.parameters.count) }
+    }
+
     /// One update with the gradients in the model's gradient arena (vectorized, split over
     /// the kernel threads: a serial loop over millions of weights would idle the others).
     public func step(learningRate lr: Float) {
@@ -86,8 +93,13 @@ public final class WeightAverage {
         state.copy(from: model.state)
     }
 
-    public func update() {
-        for (average, live) in [(parameters, model.parameters), (state, model.state)] {
+    public func update() { update(from: model) }
+
+    /// The average moves towards `source`, a model with the same tensors as its own (a
+    /// progressive stage's model at another resolution).
+    public func update(from source: Model) {
+        precondition(source.parameters.count == parameters.count && source.state.count == state.count)
+        for (average, live) in [(parameters, source.parameters), (state, source.state)] {
             let (a, w) = (average.base!, live.base!)
             for i in 0..<live.count { a[i] = decay * a[i] + (1 - decay) * w[i] }
         }

@@ -37,6 +37,9 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// Training batches over which BN statistics are re-estimated before evaluation (0 = keep
     /// the running averages).
     public var recalibrationBatches = 20
+    /// EfficientNetV2's progressive learning: image size and regularization grow over the run
+    /// towards this recipe's (nil = every step at the recipe's).
+    public var progressive: ProgressiveLearning?
 
     /// The defaults, for settings and options that start from them (`ProxySettings`, `nas train`).
     public static let defaults = TrainingConfig()
@@ -96,6 +99,7 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")
+        try progressive?.validate(finalResolution: resolution)
     }
 }
 

@@ -31,6 +31,9 @@ public struct TrainingProgress: Sendable {
     public var learningRate: Float
     public var imagesPerSecond: Double
     public var elapsed: Double
+    /// With progressive learning, the stage being trained (its image size and dropout) of `stages`.
+    public var stage: ProgressiveStage?
+    public var stages = 1
     public var eta: Double { step > 0 ? elapsed / Double(step) * Double(totalSteps - step) : 0 }
 }
 
@@ -52,12 +55,14 @@ public struct TrainingSummary: Codable, Sendable, Hashable {
     public var trainingSeconds: Double?
     public var recalibrationSeconds: Double?
     public var evaluationSeconds: Double?
+    /// With progressive learning, each stage's image size, regularization, steps and time.
+    public var stages: [StageSummary]?
 
     enum CodingKeys: String, CodingKey {
         case valAccuracy = "val_accuracy", testAccuracy = "test_accuracy", imagesPerSecond = "images_per_second"
         case seconds, params, macs, steps, finalLoss = "final_loss"
         case trainingSeconds = "training_seconds", recalibrationSeconds = "recalibration_seconds"
-        case evaluationSeconds = "evaluation_seconds"
+        case evaluationSeconds = "evaluation_seconds", stages
     }
 }
 
@@ -67,6 +72,8 @@ public final class Trainer {
     /// The network as trained: classes and channels from the data, proxy multipliers applied.
     public let network: Network
     public let resolved: ResolvedNetwork
+    /// The model at the training resolution: what is evaluated and saved (progressive stages at
+    /// other sizes train models of their own and hand their weights back to it).
     public let model: Model
     public let data: DatasetSplits
     let optimizer: Optimizer
@@ -83,6 +90,13 @@ public final class Trainer {
         let resolution = network.resolution
         self.network = network
         resolved = network.resolved(resolution: resolution)
+        if let progressive = config.progressive {
+            do { try progressive.validate(finalResolution: resolution) } catch { throw .invalidConfig(error.description) }
+            let steps = Self.totalSteps(config, trainingImages: data.train.count)
+            guard steps >= progressive.stages else {
+                throw .invalidConfig("progressive learning needs a step per stage: \(steps) steps for \(progressive.stages) stages")
+            }
+        }
         configureThreads(config.threads)
         var generator = SeededGenerator(seed: config.seed)
         let model = Model(resolved, maxBatch: config.batchSize, generator: &generator)
@@ -109,60 +123,30 @@ public final class Trainer {
         return network
     }
 
-    public var totalSteps: Int {
-        config.steps ?? max(1, Int((config.epochs * Double(data.train.count / config.batchSize)).rounded()))
+    public var totalSteps: Int { Self.totalSteps(config, trainingImages: data.train.count) }
+
+    static func totalSteps(_ config: TrainingConfig, trainingImages: Int) -> Int {
+        config.steps ?? max(1, Int((config.epochs * Double(trainingImages / config.batchSize)).rounded()))
     }
 
-    /// Trains, then evaluates on the validation split (and the test split if asked).
+    /// Trains, then evaluates on the validation split (and the test split if asked). With
+    /// progressive learning the steps run in stages of growing image size and regularization
+    /// (`ProgressiveTraining.swift`); evaluation is always at the final resolution.
     public func train(measureTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
         -> TrainingSummary
     {
         let start = Date()
         let total = totalSteps
-        let schedule = LearningRateSchedule(
-            kind: config.schedule, peak: config.learningRate, warmupSteps: Int(Double(total) * config.warmupFraction),
-            totalSteps: total, decaySteps: max(1, Int(2.4 * Double(data.train.count / config.batchSize))))
-        // Independent streams for order, augmentation and dropout, all from the one seed.
-        var sampler = BatchSampler(
-            count: data.train.count, batchSize: config.batchSize, generator: SeededGenerator(seed: config.seed &+ 0x51),
-            dropLast: true)
-        var augmentation = SeededGenerator(seed: config.seed &+ 0xA6)
-        var dropout = SeededGenerator(seed: config.seed &+ 0xD4)
-        var indices = [Int](repeating: 0, count: config.batchSize)
-        var smoothedLoss: Float = 0
-        var smoothedAccuracy = 0.0
-        let batch = config.batchSize
-        let trainStart = Date()
-        for step in 0..<total {
-            sampler.next(into: &indices)
-            labels.withUnsafeMutableBufferPointer { labelBuffer in
-                assembler.fill(
-                    data.train, indices: indices, augment: config.augment, generator: &augmentation, images: images.pointer,
-                    labels: labelBuffer.baseAddress!)
-            }
-            let (loss, correct) = labels.withUnsafeBufferPointer {
-                model.trainStep(
-                    images: images.pointer, labels: $0.baseAddress!, batch: batch, labelSmoothing: config.labelSmoothing,
-                    generator: &dropout)
-            }
-            guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1, loss: loss) }
-            let rate = schedule.rate(at: step)
-            optimizer.step(learningRate: rate)
-            average?.update()
-            let accuracy = Double(correct) / Double(batch)
-            let weight: Float = step == 0 ? 1 : 0.05
-            smoothedLoss += weight * (loss - smoothedLoss)
-            smoothedAccuracy += Double(weight) * (accuracy - smoothedAccuracy)
-            if let progress, step % 10 == 9 || step == total - 1 {
-                let elapsed = Date().timeIntervalSince(trainStart)
-                progress(
-                    TrainingProgress(
-                        step: step + 1, totalSteps: total, epoch: Double((step + 1) * batch) / Double(data.train.count),
-                        loss: smoothedLoss, accuracy: smoothedAccuracy, learningRate: rate,
-                        imagesPerSecond: Double((step + 1) * batch) / elapsed, elapsed: elapsed))
-            }
+        var loop = StepLoop(trainer: self, total: total)
+        var current = StageRun(model: model, optimizer: optimizer, assembler: assembler)
+        var stages: [StageSummary] = []
+        for stage in plan(totalSteps: total) {
+            let stageStart = Date()
+            current = prepare(stage, after: current)
+            try run(stage, on: current, loop: &loop, progress: progress)
+            stages.append(StageSummary(stage, seconds: Date().timeIntervalSince(stageStart), batch: config.batchSize))
         }
-        let trainSeconds = Date().timeIntervalSince(trainStart)
+        let trainSeconds = Date().timeIntervalSince(loop.trainStart)
         average?.swap()
         let recalibrationStart = Date()
         recalibrate()
@@ -170,11 +154,47 @@ public final class Trainer {
         let validation = accuracy(on: data.validation)
         let test = measureTest ? data.test.map { accuracy(on: $0) } : nil
         return TrainingSummary(
-            valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * batch) / trainSeconds,
+            valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * config.batchSize) / trainSeconds,
             seconds: Date().timeIntervalSince(start), params: model.parameterCount, macs: resolved.cost.macs,
-            steps: total, finalLoss: smoothedLoss, trainingSeconds: trainSeconds,
+            steps: total, finalLoss: loop.smoothedLoss, trainingSeconds: trainSeconds,
             recalibrationSeconds: evaluationStart.timeIntervalSince(recalibrationStart),
-            evaluationSeconds: Date().timeIntervalSince(evaluationStart))
+            evaluationSeconds: Date().timeIntervalSince(evaluationStart), stages: config.progressive == nil ? nil : stages)
+    }
+
+    /// One stage's steps on its model: a batch, forward and backward, the optimizer's update.
+    func run(_ stage: ProgressiveStage, on current: StageRun, loop: inout StepLoop, progress: ((TrainingProgress) -> Void)?)
+        throws(TrainingError)
+    {
+        let batch = config.batchSize
+        for step in stage.steps {
+            loop.sampler.next(into: &loop.indices)
+            labels.withUnsafeMutableBufferPointer { labelBuffer in
+                current.assembler.fill(
+                    data.train, indices: loop.indices, augment: config.augment, generator: &loop.augmentation,
+                    images: images.pointer, labels: labelBuffer.baseAddress!)
+            }
+            let (loss, correct) = labels.withUnsafeBufferPointer {
+                current.model.trainStep(
+                    images: images.pointer, labels: $0.baseAddress!, batch: batch, labelSmoothing: config.labelSmoothing,
+                    generator: &loop.dropout)
+            }
+            guard loss.isFinite else { throw .nonFiniteLoss(step: step + 1, loss: loss) }
+            let rate = loop.schedule.rate(at: step)
+            current.optimizer.step(learningRate: rate)
+            average?.update(from: current.model)
+            let weight: Float = step == 0 ? 1 : 0.05
+            loop.smoothedLoss += weight * (loss - loop.smoothedLoss)
+            loop.smoothedAccuracy += Double(weight) * (Double(correct) / Double(batch) - loop.smoothedAccuracy)
+            if let progress, step % 10 == 9 || step == loop.total - 1 {
+                let elapsed = Date().timeIntervalSince(loop.trainStart)
+                progress(
+                    TrainingProgress(
+                        step: step + 1, totalSteps: loop.total, epoch: Double((step + 1) * batch) / Double(data.train.count),
+                        loss: loop.smoothedLoss, accuracy: loop.smoothedAccuracy, learningRate: rate,
+                        imagesPerSecond: Double((step + 1) * batch) / elapsed, elapsed: elapsed,
+                        stage: config.progressive == nil ? nil : stage, stages: config.progressive?.stages ?? 1))
+            }
+        }
     }
 
     /// BN statistics recomputed on `recalibrationBatches` training batches (no augmentation).

@@ -6,8 +6,10 @@ import NASTraining
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the trainer's, the inference path's, the controller's and the supernet's speed.",
-        subcommands: [BenchTrainCommand.self, BenchInferCommand.self, BenchControllerCommand.self, BenchSupernetCommand.self])
+        abstract: "Measure the trainer's, the inference path's, the controller's and the supernet's speed, and Fused-MBConv against MBConv.",
+        subcommands: [
+            BenchTrainCommand.self, BenchInferCommand.self, BenchControllerCommand.self, BenchSupernetCommand.self, BenchFusedCommand.self,
+        ])
 }
 
 /// The network a benchmark runs, as `nas bench train` and `nas bench infer` take it.

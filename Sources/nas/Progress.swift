@@ -16,7 +16,8 @@ final class ProgressLine {
         let line = String(
             format: "step %d/%d  epoch %.2f  loss %.4f  acc %.3f  lr %.4f  %.0f img/s  %@ left",
             p.step, p.totalSteps, p.epoch, p.loss, p.accuracy, p.learningRate, p.imagesPerSecond, Formatting.clock(p.eta))
-        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + line + (interactive && !done ? "" : "\n")).utf8))
+        let stage = p.stage.map { "stage \($0.index + 1)/\(p.stages) at \($0.resolution) px  " } ?? ""
+        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + stage + line + (interactive && !done ? "" : "\n")).utf8))
     }
 
     func message(_ text: String) {

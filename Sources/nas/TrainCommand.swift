@@ -56,6 +56,14 @@ struct TrainCommand: ParsableCommand {
     var dropout: Double?
     @Option(help: "Drop-connect rate of the last block (brief-training default \(Formatting.shortest(recipe.dropConnect!)); EfficientNet uses 0.2).")
     var dropConnect: Double?
+    @Flag(help: "EfficientNetV2's progressive learning: the steps in stages whose image size and dropout (and with --augment the crop padding) grow linearly to the recipe's; evaluation at the training resolution (Docs/TRAINING.md).")
+    var progressive = false
+    @Option(help: "With --progressive: stages, \(ProgressiveLearning.stagesRange.lowerBound)–\(ProgressiveLearning.stagesRange.upperBound) (default: \(ProgressiveLearning().stages)).")
+    var progressiveStages: Int?
+    @Option(help: "With --progressive: the first stage's image size in pixels, up to the training resolution (default: half of it, at least \(TrainingConfig.resolutionRange.lowerBound)).")
+    var progressiveStartSize: Int?
+    @Option(help: "With --progressive: the first stage's dropout; the last stage's is --dropout's (default: \(Formatting.shortest(ProgressiveLearning().startDropout))).")
+    var progressiveStartDropout: Double?
     @Option(help: "Random seed (initialization, order, augmentation, dropout; default: \(recipe.seed)).") var seed: UInt64?
     @Option(help: "Threads for the kernels and OpenBLAS (default: \(recipe.threads)).") var threads: Int?
     @Option(help: "Save the trained model (architecture, weights, config) to this folder.") var out: String?
@@ -64,6 +72,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if epochs != nil, steps != nil { throw CommandError("give --epochs or --steps, not both: each sets the training budget") }
+        if !progressive, progressiveStages != nil || progressiveStartSize != nil || progressiveStartDropout != nil {
+            throw CommandError("--progressive-stages, --progressive-start-size and --progressive-start-dropout go with --progressive")
+        }
         if trial != nil, !isRun { throw CommandError("--trial picks a trial of a run; '\(arch)' is not a run folder (it has no \(RunDirectory.databaseName))") }
         if !isRun { do { try config(base: TrainingConfig()).validate() } catch { throw CommandError(error.description) } }
     }
@@ -93,6 +104,13 @@ struct TrainCommand: ParsableCommand {
         if let stemStride { config.stemStride = stemStride }
         if let dropout { config.dropout = dropout }
         if let dropConnect { config.dropConnect = dropConnect }
+        if progressive {
+            var learning = ProgressiveLearning()
+            if let progressiveStages { learning.stages = progressiveStages }
+            if let progressiveStartDropout { learning.startDropout = progressiveStartDropout }
+            learning.startResolution = progressiveStartSize
+            config.progressive = learning
+        }
         return config
     }
 
@@ -117,6 +135,12 @@ struct TrainCommand: ParsableCommand {
             "training \(trainer.network.name) on \(splits.name) (\(splits.train.count) train, \(splits.validation.count) val) "
                 + "at \(trainer.resolved.resolution)x\(trainer.resolved.resolution): \(trainer.model.parameterCount) params, "
                 + "\(trainer.resolved.cost.macs) MACs, \(trainer.totalSteps) steps of \(config.batchSize)")
+        if config.progressive != nil {
+            progress.message("progressive learning: " + trainer.stages.map { stage in
+                "\(stage.resolution) px, dropout \(String(format: "%.3g", stage.dropout))"
+                    + (config.augment ? ", crop padding \(stage.cropPadding)" : "") + " for \(stage.steps.count) steps"
+            }.joined(separator: "; "))
+        }
         let summary = try trainer.train(measureTest: test) { progress.update($0) }
         if let out {
             try ModelFolder.save(trainer, summary: summary, dataset: source.kind, dataPath: source.path, to: URL(fileURLWithPath: out))

@@ -37,4 +37,22 @@ extension TrainCommandTests {
         let bad = try Nas.run(["bench", "controller", "--space", SearchCommandTests.root.appendingPathComponent("Tests/Support/Fixtures/tiny.yaml").path, "--batch", "0"])
         #expect(bad.status != 0 && bad.stderr.contains("--batch"))
     }
+
+    /// `nas bench fused-mbconv`: both builds of the early stages timed, Fused-MBConv's MACs
+    /// above MBConv's (one dense k×k conv in place of a 1×1 and a depthwise one).
+    @Test func benchFusedMBConvTimesBothOperators() throws {
+        let result = try Nas.run(["bench", "fused-mbconv", "--width", "0.25", "--resolution", "16", "--batch", "4", "--steps", "2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let mbconv = try #require(object["mbconv"] as? [String: Any]), fused = try #require(object["fused"] as? [String: Any])
+        #expect(object["stages"] as? Int == 3 && (object["ratio"] as? Double ?? 0) > 0)
+        #expect((mbconv["ms_per_step"] as? Double ?? 0) > 0 && (fused["ms_per_step"] as? Double ?? 0) > 0)
+        #expect((fused["macs"] as? Int ?? 0) > (mbconv["macs"] as? Int ?? 0))
+        #expect((fused["arch"] as? [String])?.first?.hasPrefix("er_r1_k3_s1_e1") == true, "\(fused)")
+        #expect((mbconv["arch"] as? [String])?.count == 3)
+        let text = try Nas.run(["bench", "fused-mbconv", "--width", "0.25", "--resolution", "8", "--batch", "2", "--steps", "1", "--stages", "1"])
+        #expect(text.status == 0 && text.stdout.contains("Fused-MBConv / MBConv step time"), "\(text.stdout) \(text.stderr)")
+        let bad = try Nas.run(["bench", "fused-mbconv", "--stages", "8"])
+        #expect(bad.status != 0 && bad.stderr.contains("--stages must be at most efficientnet-b0's 7 stages, got 8"), "\(bad.stderr)")
+    }
 }

@@ -39,6 +39,33 @@ import Testing
         #expect(result["accuracy"] as? Double == accuracy)
     }
 
+    /// `--progressive`: the stages on stderr and in the JSON, evaluation at the final size.
+    @Test func progressiveTrainingRunsItsStages() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
+            Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
+            return
+        }
+        let folder = try TemporaryDirectory()
+        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        let train = try Nas.run([
+            "train", arch.path, "--dataset", "fashion-mnist", "--resolution", "16", "--steps", "12", "--batch", "32",
+            "--validation", "1000", "--cache", folder.url.appendingPathComponent("cache").path, "--dropout", "0.2",
+            "--progressive", "--progressive-stages", "3", "--progressive-start-size", "8", "--progressive-start-dropout", "0.05", "--json",
+        ])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("progressive learning: 8 px, dropout 0.05 for 4 steps; 12 px, dropout 0.125 for 4 steps; 16 px, dropout 0.2 for 4 steps"), "\(train.stderr)")
+        #expect(train.stderr.contains("stage 3/3 at 16 px  step 12/12"), "\(train.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as! [String: Any]
+        let stages = try #require(summary["stages"] as? [[String: Any]])
+        #expect(stages.compactMap { $0["resolution"] as? Int } == [8, 12, 16])
+        #expect(stages.compactMap { $0["steps"] as? Int } == [4, 4, 4])
+        #expect(stages.allSatisfy { ($0["images_per_second"] as? Double ?? 0) > 0 })
+        #expect((summary["val_accuracy"] as? Double ?? 0) > 0.15, "12 steps should beat chance (0.1): \(summary)")
+        let plain = try Nas.run(["train", arch.path, "--resolution", "16", "--steps", "1", "--batch", "8", "--validation", "1000",
+                                 "--cache", folder.url.appendingPathComponent("cache").path, "--json"])
+        #expect(plain.status == 0 && !plain.stdout.contains("stages"), "\(plain.stdout) \(plain.stderr)")
+    }
+
     @Test func trainRefusesBadInput() throws {
         let cases: [([String], String)] = [
             (["train", "efficientnet-b0", "--epochs", "1", "--steps", "3"], "not both"),
@@ -48,6 +75,11 @@ import Testing
             (["train", "efficientnet-b0", "--dataset", "cifar10"], "needs --data PATH"),
             (["train", "efficientnet-b0", "--dataset", "folder", "--data", "/nonexistent/x"], "/nonexistent/x"),
             (["eval", "/nonexistent/model"], "not a trained model folder"),
+            (["train", "efficientnet-b0", "--progressive-stages", "3"], "--progressive-stages, --progressive-start-size and --progressive-start-dropout go with --progressive"),
+            (["train", "efficientnet-b0", "--progressive", "--progressive-stages", "1"], "--progressive-stages must be from 2 to 100, got 1"),
+            (["train", "efficientnet-b0", "--progressive", "--resolution", "32", "--progressive-start-size", "64"],
+             "--progressive-start-size must be from 8 to the training resolution (32), got 64"),
+            (["train", "efficientnet-b0", "--progressive", "--progressive-start-dropout", "1"], "--progressive-start-dropout must be in [0, 1)"),
             (["bench", "train", "--batch", "1"], "--batch must be from 2"),
             (["bench", "infer", "--batch", "0"], "--batch must be from 1"),
         ]

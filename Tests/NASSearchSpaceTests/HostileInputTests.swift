@@ -116,6 +116,6 @@ import Testing
     }
 
     @Test func shippedSpacesStayValid() throws {
-        for name in ["quickstart", "mnasnet"] { _ = try shippedSpace(name) }
+        for name in ["quickstart", "mnasnet", "mnasnet-shared", "efficientnetv2"] { _ = try shippedSpace(name) }
     }
 }

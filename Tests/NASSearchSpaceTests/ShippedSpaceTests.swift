@@ -50,7 +50,7 @@ import NASRandom
     }
 
     @Test func everyOptionOfEveryDecisionGivesAValidNetwork() throws {
-        for name in ["mnasnet", "quickstart"] {
+        for name in ["mnasnet", "quickstart", "efficientnetv2"] {
             let space = try shippedSpace(name)
             let sizes = space.decisionSizes
             let first = Array(repeating: 0, count: sizes.count)
@@ -98,5 +98,38 @@ import NASRandom
         #expect(space.proxy.steps == 60 && space.proxy.batch == 64 && space.proxy.width == 1)
         #expect(space.search.batch == 4 && space.search.trials == 16)
         #expect(space.references.isEmpty)
+    }
+
+    /// EfficientNetV2's training-aware space: the operator is searched in blocks 1–3 only,
+    /// Fused-MBConv without SE against B0's MBConv with SE; kernel, expansion {1, 4, 6} and
+    /// layers everywhere; the reward is A × S^w × P^v with the paper's exponents.
+    @Test func efficientNetV2SearchesFusedMBConvEarlyWithTheTrainingAwareReward() throws {
+        let space = try shippedSpace("efficientnetv2")
+        #expect(space.name == "efficientnetv2" && space.blockCount == 7 && space.resolution == 224)
+        let early = [2, 2, 3, 3]  // operator, kernel, expansion, layers
+        let late = [2, 3, 3]  // kernel, expansion, layers: the operator is fixed
+        #expect(space.decisionSizes == [2, 2, 3, 2] + early + early + late + late + late + [2, 3, 2])
+        #expect(space.size == 2_176_782_336)
+        #expect(space.decisions.prefix(4).map(\.name) == ["block1.operator", "block1.kernel", "block1.expansion", "block1.layers"])
+        #expect(space.decisions.filter { $0.name.hasSuffix(".operator") }.map(\.block) == [1, 2, 3])
+        #expect(space.decisions[0].options == ["fused-mbconv", "mbconv"])
+        #expect(space.decisions[2].options == ["1", "4", "6"])
+        for block in 4...7 { #expect(!space.fixedSettings(ofBlock: block).isEmpty) }
+        #expect(space.reward == .trainingAware(stepExponent: -0.07, stepReference: 0.1, paramsExponent: -0.05, paramsReference: 5_300_000))
+        #expect(space.proxy.dataset == "cifar10" && space.proxy.resolution == 32 && space.proxy.stemStride == 1 && space.proxy.width == 0.25)
+        #expect(space.search.references == ["efficientnet-b0"] && space.search.strategy == "reinforce")
+
+        // Every early block Fused-MBConv without SE, the rest MBConv with SE; B0 is not a point
+        // (its first block is depthwise-separable), but its operators in block 1 as MBConv e1 are.
+        var choices = Array(repeating: 0, count: space.decisionSizes.count)
+        let fused = try space.architecture(for: choices)
+        #expect(fused.blocks.map(\.op) == [.fusedMBConv, .fusedMBConv, .fusedMBConv, .mbconv, .mbconv, .mbconv, .mbconv])
+        #expect(fused.blocks.map(\.seRatio) == [0, 0, 0, 0.25, 0.25, 0.25, 0.25])
+        #expect(fused.blocks.map(\.stride) == space.baseline.blocks.map(\.stride))
+        #expect(fused.blocks.map(\.outFilters) == space.baseline.blocks.map(\.outFilters))
+        choices[0] = 1
+        #expect(try space.architecture(for: choices).blocks[0].op == .mbconv)
+        #expect(space.choices(matching: space.baseline) == nil)
+        #expect(space.cost(of: space.baseline).params == 5_288_548)
     }
 }
