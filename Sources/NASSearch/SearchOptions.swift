@@ -131,9 +131,9 @@ public struct SearchOptions: Sendable {
             // proxy (the run's networks then take their classes and channels, `dataShape`),
             // whose held-out count is its own default.
             proxy.data = data
-            if let kind = DatasetKind(rawValue: proxy.dataset), DatasetLoader.kind(for: data, proxy: kind) != kind {
-                proxy.dataset = DatasetLoader.kind(for: data, proxy: kind).rawValue
-                proxy.validation = nil
+            if let kind = DatasetKind(rawValue: proxy.dataset) {
+                let found = DatasetLoader.kind(for: data, proxy: kind)
+                if found != kind { (proxy.dataset, proxy.validation) = (found.rawValue, nil) }
             }
         }
         return proxy

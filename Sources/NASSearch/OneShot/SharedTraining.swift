@@ -105,8 +105,7 @@ final class SharedTraining {
     func score(_ architecture: Network, images: Int, chunk: Int, batchNorm: OneShotPlan.BatchNormScoring,
                finetune: Int = 0, rate: Float = 0) throws -> Double {
         var sampler = BatchSampler(count: data.validation.count, batchSize: chunk, generator: SeededGenerator(seed: 0x5C0E), dropLast: false)
-        let path = finetune > 0 ? try finetuned(architecture, steps: finetune, rate: rate) : try supernet.path(try resolved(architecture, scoring: true))
-        if batchNorm == .recalibrate { recalibrate(path) }
+        let path = try scoringPath(architecture, batchNorm: batchNorm, finetune: finetune, rate: rate)
         var correct = 0.0
         var done = 0
         while done < images {
@@ -124,9 +123,12 @@ final class SharedTraining {
         accuracy(try scoringPath(architecture, batchNorm: batchNorm), batchNorm: batchNorm)
     }
 
-    /// The architecture's path, its BN statistics re-estimated when scoring asks for it.
-    private func scoringPath(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring) throws -> SupernetPath {
+    /// The architecture's path, fine-tuned alone `finetune` steps if asked, its BN statistics
+    /// re-estimated when scoring asks for it.
+    private func scoringPath(_ architecture: Network, batchNorm: OneShotPlan.BatchNormScoring, finetune: Int = 0,
+                             rate: Float = 0) throws -> SupernetPath {
         let path = try supernet.path(try resolved(architecture, scoring: true))
+        if finetune > 0 { train(alone: path, steps: finetune, rate: rate) }
         if batchNorm == .recalibrate { recalibrate(path) }
         return path
     }
@@ -138,10 +140,9 @@ final class SharedTraining {
         }
     }
 
-    /// A path trained `steps` steps alone from its inherited weights, without dropout or
+    /// Trains `path` `steps` steps alone from its inherited weights, without dropout or
     /// augmentation, on training batches from one fixed shuffle; never stored.
-    private func finetuned(_ architecture: Network, steps: Int, rate: Float) throws -> SupernetPath {
-        let path = try supernet.path(try resolved(architecture, scoring: true))
+    private func train(alone path: SupernetPath, steps: Int, rate: Float) {
         var sampler = BatchSampler(count: data.train.count, batchSize: config.batchSize, generator: SeededGenerator(seed: 0xF17E))
         var unused = SeededGenerator(seed: 0)
         for _ in 0..<steps {
@@ -155,7 +156,6 @@ final class SharedTraining {
             }
             path.optimizer.step(learningRate: rate)
         }
-        return path
     }
 
     /// The path's accuracy on the scoring batch: with that batch's own BN statistics, or the

@@ -31,7 +31,7 @@ public struct ScalingPlan: Codable, Hashable, Sendable {
     public var trialCount: Int { points.count * seeds }
 
     /// Point `index`'s recipe: the base's depth, width and resolution scaled by its α, β, γ
-    /// (a `late` point's depth is in its network, `network(forPoint:)`).
+    /// (a `late` point's depth is in its network, `trials(space:seed:)`).
     public func proxy(forPoint index: Int) -> ProxySettings {
         var proxy = base
         let point = points[index]
@@ -59,15 +59,6 @@ public struct ScalingPlan: Codable, Hashable, Sendable {
         do { _ = try ArchitectureFile.decode(architecture, name: "baseline") } catch { throw .invalid("the baseline does not decode: \(error)") }
     }
 
-    /// The network point `index` trains: the baseline, or for a `late` point the baseline with
-    /// α's extra layers in its later stages (the proxy's own depth, if not 1, then scales it
-    /// like any network).
-    public func network(forPoint index: Int) throws(SearchError) -> Network {
-        let network = try self.network()
-        guard points[index].late == true else { return network }
-        return network.deepenedLate(points[index].alpha)
-    }
-
     /// The baseline, decoded.
     public func network() throws(SearchError) -> Network {
         do { return try ArchitectureFile.decode(architecture, name: "baseline") } catch { throw .invalid("the baseline does not decode: \(error)") }
@@ -79,7 +70,10 @@ extension ScalingPlan: PlannedStudy {
     public var batchLabels: [String] { points.map(\.label) }
 
     public func trials(space: SearchSpace, seed: (Int) -> UInt64) throws(SearchError) -> [NewTrial] {
-        let networks = try points.indices.map { index throws(SearchError) in try network(forPoint: index) }
+        // A point trains the baseline; a `late` one the baseline with α's extra layers in its
+        // later stages (the proxy's own depth, if not 1, then scales it like any network).
+        let baseline = try network()
+        let networks = points.map { $0.late == true ? baseline.deepenedLate($0.alpha) : baseline }
         let choices = networks.map { space.choices(matching: $0) ?? [] }
         return (0..<trialCount).map { number in
             NewTrial(batch: number / seeds, network: networks[number / seeds], decisions: choices[number / seeds], seed: seed(number))
