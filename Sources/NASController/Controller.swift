@@ -37,8 +37,9 @@ public struct Controller: Codable, Sendable {
     var best: Member?
     var strategy: any SearchStrategy
 
-    /// 2: parameters and moments as base64 of their bytes (1: JSON number arrays, still read).
-    static let format = 2
+    /// 3: `encodedState()`'s bytes (StateFormat); 2: plain JSON, parameters and moments as
+    /// base64 of their bytes (1: JSON number arrays). All three are read.
+    static let format = 3, jsonFormat = 2
 
     public init(config: ControllerConfig, decisionSizes: [Int], seed: UInt64) throws(ControllerError) {
         try config.validate()
@@ -126,7 +127,8 @@ public struct Controller: Codable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(Controller.format, forKey: .format)
+        let binary = encoder.userInfo[StateFormat.arraysKey] != nil
+        try c.encode(binary ? Controller.format : Controller.jsonFormat, forKey: .format)
         try c.encode(generator, forKey: .generator)
         try c.encode(updates, forKey: .updates)
         try c.encode(trials, forKey: .trials)
@@ -158,9 +160,23 @@ public struct Controller: Codable, Sendable {
         strategy = try config.strategy.type.init(from: decoder)
     }
 
-    /// Decodes JSON written by `JSONEncoder`, every failure as `ControllerError.undecodableState`.
-    public static func decode(json: Data) throws(ControllerError) -> Controller {
-        do { return try JSONDecoder().decode(Controller.self, from: json) } catch let error as ControllerError {
+    /// The whole state as bytes for a run's store (format 3; `decode(state:)` reads it back).
+    public func encodedState() throws(ControllerError) -> Data {
+        do { return try StateFormat.encode(self) } catch { throw .undecodableState("cannot encode: \(error)") }
+    }
+
+    /// Decodes what `encodedState()` or `JSONEncoder` wrote (formats 3, 2 and 1), every failure
+    /// as `ControllerError.undecodableState`.
+    public static func decode(state: Data) throws(ControllerError) -> Controller {
+        let decoder = JSONDecoder()
+        var json = state
+        if let (text, arrays) = try StateFormat.split(state) {
+            (json, decoder.userInfo[StateFormat.arraysKey]) = (text, arrays)
+        }
+        do {
+            let controller = try decoder.decode(Controller.self, from: json)
+            return controller
+        } catch let error as ControllerError {
             throw error
         } catch {
             throw .undecodableState(oneLine(error))

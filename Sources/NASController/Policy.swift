@@ -17,22 +17,35 @@ protocol Policy: Sendable {
     func accumulateGradient(
         _ theta: [Double], actions: [Int], advantage: Double, entropyWeight: Double, into gradient: inout [Double]
     ) -> (logProb: Double, entropy: Double)
-    /// The same with the advantage a function of log π_θ(actions) (PPO's clipped weight), from
-    /// the forward pass the gradient needs anyway where the policy can.
+    /// The whole batch: adds ∂/∂θ Σ_i [w_i·log π(a_i) + λ·H_i] to `gradient`, where
+    /// w = weights(log π(a_1), …, log π(a_N)) is asked once, between the forward pass that
+    /// gives those and the backward pass (PPO's clipped weights need them). Returns them.
     func accumulateGradient(
-        _ theta: [Double], actions: [Int], advantage: (Double) -> Double, entropyWeight: Double, into gradient: inout [Double]
-    ) -> (logProb: Double, entropy: Double)
+        _ theta: [Double], batch: [[Int]], weights: ([Double]) -> [Double], entropyWeight: Double,
+        into gradient: inout [Double]
+    ) -> [Double]
+    /// `count` architectures drawn one after another (the generator's words in that order).
+    func sample(_ theta: [Double], count: Int, _ generator: inout SeededGenerator) -> [[Int]]
     /// Where each decision's own logit offsets lie in θ (one per option): the parameters that
     /// act like independent softmaxes (`ControllerConfig.biasLearningRate`).
     var outputBiases: [Range<Int>] { get }
 }
 
 extension Policy {
+    /// One sample at a time: each sample's forward pass, the weights, each backward pass.
     func accumulateGradient(
-        _ theta: [Double], actions: [Int], advantage: (Double) -> Double, entropyWeight: Double, into gradient: inout [Double]
-    ) -> (logProb: Double, entropy: Double) {
-        let weight = advantage(logProbability(theta, actions: actions))
-        return accumulateGradient(theta, actions: actions, advantage: weight, entropyWeight: entropyWeight, into: &gradient)
+        _ theta: [Double], batch: [[Int]], weights: ([Double]) -> [Double], entropyWeight: Double,
+        into gradient: inout [Double]
+    ) -> [Double] {
+        let logProbabilities = batch.map { logProbability(theta, actions: $0) }
+        for (actions, weight) in zip(batch, weights(logProbabilities)) {
+            _ = accumulateGradient(theta, actions: actions, advantage: weight, entropyWeight: entropyWeight, into: &gradient)
+        }
+        return logProbabilities
+    }
+
+    func sample(_ theta: [Double], count: Int, _ generator: inout SeededGenerator) -> [[Int]] {
+        (0..<count).map { _ in sample(theta, &generator) }
     }
 }
 

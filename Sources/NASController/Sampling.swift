@@ -39,8 +39,13 @@ func squash(_ u: Double, _ c: Double) -> (value: Double, slope: Double) {
     return (c * t, 1 - t * t)
 }
 
+// Vectors here are indexed from 0 (arrays, or buffers over one decision's options).
+
 /// Softmax of `logits` into `p` and `logp` (same length); returns the entropy −Σ p log p in nats.
-func softmax(_ logits: [Double], into p: inout [Double], logp: inout [Double]) -> Double {
+/// `logits` may be `logp` itself (the logits are read before `logp` is written).
+func softmax<Vector: MutableCollection & RandomAccessCollection<Double>>(
+    _ logits: Vector, into p: inout Vector, logp: inout Vector
+) -> Double where Vector.Index == Int {
     let m = logits.max()!
     var sum = 0.0
     for k in logits.indices {
@@ -58,8 +63,13 @@ func softmax(_ logits: [Double], into p: inout [Double], logp: inout [Double]) -
 }
 
 /// Draws an index from the probabilities `p` with one uniform word.
-func sampleIndex(_ p: [Double], _ generator: inout SeededGenerator) -> Int {
-    let u = generator.nextUnit()
+func sampleIndex<Vector: RandomAccessCollection<Double>>(_ p: Vector, _ generator: inout SeededGenerator) -> Int
+where Vector.Index == Int {
+    sampleIndex(p, unit: generator.nextUnit())
+}
+
+/// The index whose cumulative-probability interval holds `u` (a uniform word drawn before).
+func sampleIndex<Vector: RandomAccessCollection<Double>>(_ p: Vector, unit u: Double) -> Int where Vector.Index == Int {
     var cumulative = 0.0
     for k in p.indices {
         cumulative += p[k]
@@ -69,7 +79,7 @@ func sampleIndex(_ p: [Double], _ generator: inout SeededGenerator) -> Int {
 }
 
 /// First index of the largest value.
-func argmax(_ p: [Double]) -> Int {
+func argmax<Vector: RandomAccessCollection<Double>>(_ p: Vector) -> Int where Vector.Index == Int {
     var best = 0
     for k in p.indices where p[k] > p[best] { best = k }
     return best
@@ -78,9 +88,9 @@ func argmax(_ p: [Double]) -> Int {
 /// d/dlogit of A·log p[a] + λ·H, for one softmax with probabilities `p` and entropy `h`:
 /// A·(δ_ka − p_k) − λ·p_k·(log p_k + H).
 @inline(__always)
-func logitGradient(
-    _ p: [Double], _ logp: [Double], _ k: Int, action: Int, advantage: Double, entropyWeight: Double, entropy h: Double
-) -> Double {
+func logitGradient<Vector: RandomAccessCollection<Double>>(
+    _ p: Vector, _ logp: Vector, _ k: Int, action: Int, advantage: Double, entropyWeight: Double, entropy h: Double
+) -> Double where Vector.Index == Int {
     let pk = p[k]
     var g = advantage * ((k == action ? 1 : 0) - pk)
     if entropyWeight != 0 { g -= entropyWeight * pk * (logp[k] + h) }
@@ -129,42 +139,6 @@ struct Adam: Codable, Sendable, Equatable {
             first[i] = Adam.beta1 * first[i] + (1 - Adam.beta1) * g[i]
             second[i] = Adam.beta2 * second[i] + (1 - Adam.beta2) * g[i] * g[i]
             theta[i] -= learningRate(i) * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
-        }
-    }
-}
-
-/// A `[Double]` in a controller's state: base64 of its little-endian IEEE 754 bytes, exact
-/// and far cheaper than a JSON array of numbers (an LSTM policy has ~10⁵ parameters and two
-/// Adam moments each, saved after every batch). Reads either form: format 1 wrote arrays.
-struct PackedDoubles: Codable {
-    var values: [Double]
-
-    init(_ values: [Double]) { self.values = values }
-
-    func encode(to encoder: any Encoder) throws {
-        var bytes = [UInt8](repeating: 0, count: values.count * 8)
-        for (index, value) in values.enumerated() {
-            var bits = value.bitPattern.littleEndian
-            withUnsafeBytes(of: &bits) { raw in
-                for byte in 0..<8 { bytes[index * 8 + byte] = raw[byte] }
-            }
-        }
-        var c = encoder.singleValueContainer()
-        try c.encode(Data(bytes).base64EncodedString())
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let numbers = try? c.decode([Double].self) {
-            values = numbers
-            return
-        }
-        let text = try c.decode(String.self)
-        guard let data = Data(base64Encoded: text), data.count % 8 == 0 else {
-            throw ControllerError.undecodableState("a packed number array is not base64 of whole Doubles")
-        }
-        values = data.withUnsafeBytes { raw in
-            (0..<data.count / 8).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
         }
     }
 }

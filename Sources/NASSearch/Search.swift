@@ -280,7 +280,7 @@ public final class Search: @unchecked Sendable {
     /// first batch (and the reference trials) enqueued.
     private func loadOrStartController() throws(SearchError) -> (Int, Controller) {
         if let saved = try storeCall({ try store.controllerState(run: run.id) }) {
-            do { return (saved.batch, try Controller.decode(json: saved.state)) } catch { throw .controller(error) }
+            do { return (saved.batch, try Controller.decode(state: saved.state)) } catch { throw .controller(error) }
         }
         var controller: Controller
         do { controller = try Controller(config: config.controller, decisionSizes: space.decisionSizes, seed: config.seed) } catch {
@@ -344,10 +344,8 @@ public final class Search: @unchecked Sendable {
     }
 
     private func save(_ controller: Controller, batch: Int, enqueue: [NewTrial]) throws(SearchError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         let state: Data
-        do { state = try encoder.encode(controller) } catch { throw .controller(.undecodableState("cannot encode: \(error)")) }
+        do { state = try controller.encodedState() } catch { throw .controller(error) }
         _ = try storeCall { try store.saveControllerState(run: run.id, batch: batch, state: state, enqueue: enqueue) }
     }
 

@@ -28,6 +28,8 @@ public final class SQLiteTrialStore: TrialStore {
     /// Marks our databases (`PRAGMA application_id`, "SNAS"), so another program's SQLite file
     /// is recognised and left alone.
     public static let applicationID: Int32 = 0x534E_4153
+    /// Pages of write-ahead log between automatic checkpoints (SQLite's default: 1,000).
+    static let walPagesPerCheckpoint = 10_000
 
     /// Opens the store at `path` and brings its schema up to date. Creating a new file from
     /// several processes at once races on the first migration: create it once before starting
@@ -149,6 +151,11 @@ public final class SQLiteTrialStore: TrialStore {
         // rather than fail.
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
+        // Every commit stays durable (synchronous = FULL, SQLite's default), but the WAL is
+        // folded into the file every ~40 MB rather than every 4 MB: an LSTM controller's 2.5 MB
+        // state is saved after each batch, and folding it in on every save (two more fsyncs)
+        // cost four fifths of the save. The log is still folded in when the last connection closes.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walPagesPerCheckpoint)") }
         return configuration
     }
 

@@ -47,25 +47,45 @@ private func sortedJSON(_ controller: Controller) throws -> String {
     #expect(Fixture.all.contains { $0.config.strategy == .evolution && $0.statistics.populationSize == $0.config.population })
 }
 
+extension Fixture {
+    /// The LSTM policy now runs in single precision, batched: its sums round differently.
+    var isLSTM: Bool { config.strategy == .reinforce && config.policy == .lstm }
+}
+
+/// Statistics equal, or for the LSTM within single precision's rounding (its greedy entropy).
+private func expectSame(_ a: ControllerStatistics, _ b: ControllerStatistics, _ fixture: Fixture) {
+    guard fixture.isLSTM, let x = a.entropy, let y = b.entropy else { return #expect(a == b) }
+    #expect(abs(x - y) < 1e-4)
+    var (a, b) = (a, b)
+    (a.entropy, b.entropy) = (nil, nil)
+    #expect(a == b)
+}
+
 /// From the seed, the same rewards give the same proposals and statistics as the old
-/// controller, and the same state, byte for byte.
+/// controller, and the same state, byte for byte (the LSTM's: the same proposals and the
+/// same most likely architecture; its parameters differ by rounding).
 @Test(arguments: Fixture.all) private func sameProposalsAndStateAsBefore(_ fixture: Fixture) throws {
     var controller = try Controller(config: fixture.config, decisionSizes: fixture.decisionSizes, seed: fixture.seed)
     for round in fixture.rounds {
         let batch = controller.propose(count: round.proposals.count)
         #expect(batch == round.proposals)
         controller.update(decisions: batch, rewards: round.rewards)
-        #expect(controller.statistics == round.statistics)
+        expectSame(controller.statistics, round.statistics, fixture)
     }
-    #expect(try sortedJSON(controller) == fixture.state)
+    if fixture.isLSTM {
+        #expect(controller.mostLikely() == fixture.mostLikely)
+        #expect(controller.propose(count: fixture.next.count) == fixture.next)
+    } else {
+        #expect(try sortedJSON(controller) == fixture.state)
+    }
 }
 
 /// A state the old controller saved decodes, re-encodes to the same bytes and continues as
 /// the old controller did.
 @Test(arguments: Fixture.all) private func oldStatesDecodeAndContinue(_ fixture: Fixture) throws {
-    var controller = try Controller.decode(json: Data(fixture.state.utf8))
+    var controller = try Controller.decode(state: Data(fixture.state.utf8))
     #expect(try sortedJSON(controller) == fixture.state)
-    #expect(controller.statistics == fixture.statistics)
+    expectSame(controller.statistics, fixture.statistics, fixture)
     #expect(controller.mostLikely() == fixture.mostLikely)
     #expect(controller.propose(count: fixture.next.count) == fixture.next)
 }

@@ -44,7 +44,7 @@ private func worstGradientError(_ policy: any Policy, seed: UInt64, tanhConstant
 }
 
 @Test(arguments: [0.0, 2.5]) func lstmPolicyGradient(tanhConstant: Double) {
-    let policy = LSTMPolicy(sizes: [2, 3, 4, 3], hidden: 8, tanhConstant: tanhConstant, initRange: 0.1)
+    let policy = LSTMPolicy(sizes: [2, 3, 4, 3], hidden: 8, tanhConstant: tanhConstant, initRange: 0.1, precision: .double)
     #expect(policy.parameterCount == 8 + (2 + 3 + 4) * 8 + 4 * 8 * 16 + 4 * 8 + (2 + 3 + 4 + 3) * 9)
     #expect(worstGradientError(policy, seed: 4, tanhConstant: tanhConstant) < 1e-6)
 }
@@ -52,7 +52,8 @@ private func worstGradientError(_ policy: any Policy, seed: UInt64, tanhConstant
 /// The forward-only log π (PPO's ratios) is exactly the one the gradient pass reports.
 @Test func logProbabilityIsTheGradientPassOne() {
     let policies: [any Policy] = [SoftmaxPolicy(sizes: [2, 3, 4], tanhConstant: 2.5),
-                                  LSTMPolicy(sizes: [2, 3, 4], hidden: 8, tanhConstant: 2.5, initRange: 0.1)]
+                                  LSTMPolicy(sizes: [2, 3, 4], hidden: 8, tanhConstant: 2.5, initRange: 0.1),
+                                  LSTMPolicy(sizes: [2, 3, 4], hidden: 8, tanhConstant: 2.5, initRange: 0.1, precision: .double)]
     for policy in policies {
         var generator = SeededGenerator(seed: 5)
         let theta = (0..<policy.parameterCount).map { _ in (2 * generator.nextUnit() - 1) * 0.8 }
@@ -82,6 +83,52 @@ private func worstGradientError(_ policy: any Policy, seed: UInt64, tanhConstant
     #expect(abs(logProb - (2 - log(z))) < 1e-12)
     let expected = -(0..<3).map { exp(Double($0)) / z }.reduce(0) { $0 + $1 * log($1) }
     #expect(abs(entropy - expected) < 1e-12)
+}
+
+/// θ in ±0.8 and a sampled batch of `count` for an LSTM policy of odd sizes (tails everywhere).
+private func lstmBatch(_ precision: LSTMPolicy.Precision, hidden: Int = 13, count: Int)
+    -> (LSTMPolicy, [Double], [[Int]])
+{
+    let policy = LSTMPolicy(sizes: [3, 1, 5, 2, 4, 3], hidden: hidden, tanhConstant: 2.5, initRange: 0.1, precision: precision)
+    var generator = SeededGenerator(seed: 11)
+    let theta = (0..<policy.parameterCount).map { _ in (2 * generator.nextUnit() - 1) * 0.8 }
+    return (policy, theta, policy.sample(theta, count: count, &generator))
+}
+
+/// The batched pass (two chunks on two threads) gives each sample's log π and the sum of the
+/// per-sample gradients, with PPO-style weights asked once.
+@Test func lstmBatchGradientIsTheSumOfSampleGradients() {
+    let (policy, theta, batch) = lstmBatch(.double, count: 11)
+    let weights = batch.indices.map { 0.3 * Double($0) - 1 }
+    var separate = [Double](repeating: 0, count: theta.count)
+    var logProbabilities: [Double] = []
+    for (actions, weight) in zip(batch, weights) {
+        let result = policy.accumulateGradient(theta, actions: actions, advantage: weight, entropyWeight: 0.2, into: &separate)
+        logProbabilities.append(result.logProb)
+    }
+    var together = [Double](repeating: 0, count: theta.count)
+    var asked: [Double] = []
+    let returned = policy.accumulateGradient(theta, batch: batch, weights: { asked = $0; return weights }, entropyWeight: 0.2,
+                                             into: &together)
+    #expect(asked == returned)
+    for (a, b) in zip(returned, logProbabilities) { #expect(abs(a - b) < 1e-12) }
+    let scale = separate.map(abs).max()!
+    for (a, b) in zip(together, separate) { #expect(abs(a - b) < 1e-12 * scale) }
+}
+
+/// The single-precision pass searches use gives the double-precision one's log π, gradient
+/// and samples to within Float's rounding.
+@Test func lstmSinglePrecisionMatchesDouble() {
+    let (single, theta, batch) = lstmBatch(.single, hidden: 100, count: 16)
+    let (double, _, doubleBatch) = lstmBatch(.double, hidden: 100, count: 16)
+    #expect(batch == doubleBatch)
+    var gradients = [[Double]](repeating: [Double](repeating: 0, count: theta.count), count: 2)
+    let logProbabilities = [single, double].enumerated().map { index, policy in
+        policy.accumulateGradient(theta, batch: batch, weights: { $0.map { _ in 0.7 } }, entropyWeight: 0.1, into: &gradients[index])
+    }
+    for (a, b) in zip(logProbabilities[0], logProbabilities[1]) { #expect(abs(a - b) < 1e-4 * max(1, abs(b))) }
+    let scale = gradients[1].map(abs).max()!
+    for (a, b) in zip(gradients[0], gradients[1]) { #expect(abs(a - b) < 1e-4 * scale) }
 }
 
 #if canImport(Glibc)

@@ -32,7 +32,7 @@ import Testing
         // learn from its own leader: it updated once per sampled batch.
         let store = try SQLiteTrialStore(path: RunDirectory(directory).database, mode: .readOnly)
         let state = try #require(try store.controllerState(run: try store.runs()[0].id))
-        let controller = try Controller.decode(json: state.state)
+        let controller = try Controller.decode(state: state.state)
         #expect(leaders[0].decisions == controller.mostLikely())
         #expect(controller.statistics.updates == 3)
 

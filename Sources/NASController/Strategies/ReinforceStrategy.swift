@@ -26,7 +26,7 @@ struct ReinforceStrategy: SearchStrategy {
     }
 
     mutating func propose(count: Int, generator: inout SeededGenerator) -> [[Int]] {
-        (0..<count).map { _ in policy.sample(parameters, &generator) }
+        policy.sample(parameters, count: count, &generator)
     }
 
     /// loss = −(1/N) Σ_i [A_i·log π(a_i) + λ·H_i]; gradient clipped by global norm; one Adam step.
@@ -56,11 +56,9 @@ struct ReinforceStrategy: SearchStrategy {
     /// norm; w_i = weight(i, log π(a_i)).
     private mutating func step(_ evaluated: [Member], weight: (Int, Double) -> Double) {
         var gradient = [Double](repeating: 0, count: parameters.count)
-        for (index, member) in evaluated.enumerated() {
-            _ = policy.accumulateGradient(
-                parameters, actions: member.decisions, advantage: { weight(index, $0) }, entropyWeight: config.entropyWeight,
-                into: &gradient)
-        }
+        _ = policy.accumulateGradient(
+            parameters, batch: evaluated.map(\.decisions), weights: { logProbabilities in logProbabilities.indices.map { weight($0, logProbabilities[$0]) } },
+            entropyWeight: config.entropyWeight, into: &gradient)
         var scale = -1 / Double(evaluated.count)
         if config.gradientClip > 0 {
             let norm = gradient.reduce(0) { $0 + $1 * $1 }.squareRoot() * -scale

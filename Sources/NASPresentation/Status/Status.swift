@@ -152,7 +152,7 @@ public struct RunStatus: Codable, Sendable {
 
     public init(_ snapshot: RunSnapshot) {
         let config = snapshot.config, space = snapshot.space, records = snapshot.trials.map(\.record)
-        let statistics = snapshot.controller.flatMap { try? Controller.decode(json: $0.state) }?.statistics
+        let statistics = snapshot.controller.flatMap { try? Controller.decode(state: $0.state) }?.statistics
         var average: Double?
         for record in records where record.role == .sampled {
             guard let reward = record.result?.reward else { continue }

@@ -40,8 +40,6 @@ public struct ControllerBenchmark: Codable, Sendable {
             store = try SQLiteTrialStore(path: folder.appendingPathComponent("trials.sqlite").path)
             run = try store.createRun(name: "bench", space: "", config: "{}")
         } catch { throw .store(error) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var times: [[Double]] = [[], [], [], []]
         var bytes = 0
         var rewards = SplitMix64(seed: 7)
@@ -57,7 +55,7 @@ public struct ControllerBenchmark: Codable, Sendable {
             controller.update(decisions: decisions, rewards: decisions.map { _ in Double(rewards.next() % 1000) / 1000 })
             let update = lap()
             let state: Data
-            do { state = try encoder.encode(controller) } catch { throw .controller(.undecodableState("cannot encode: \(error)")) }
+            do { state = try controller.encodedState() } catch { throw .controller(error) }
             let encode = lap()
             do { try store.saveControllerState(run: run.id, batch: index, state: state) } catch { throw .store(error) }
             let save = lap()

@@ -60,7 +60,7 @@ for (name, c) in cases {
         rounds.append(Round(proposals: batch, rewards: rewards, statistics: controller.statistics))
     }
     let state = try encoder.encode(controller)
-    var decoded = try Controller.decode(json: state)
+    var decoded = try Controller.decode(state: state)
     output.append(Case(
         name: name, config: c, decisionSizes: sizes, seed: 2026, rounds: rounds, state: String(decoding: state, as: UTF8.self),
         next: decoded.propose(count: 8), mostLikely: decoded.mostLikely(), statistics: decoded.statistics))
