@@ -28,8 +28,9 @@ public final class SQLiteTrialStore: TrialStore {
     /// Marks our databases (`PRAGMA application_id`, "SNAS"), so another program's SQLite file
     /// is recognised and left alone.
     public static let applicationID: Int32 = 0x534E_4153
-    /// Pages of write-ahead log between automatic checkpoints (SQLite's default: 1,000).
-    static let walPagesPerCheckpoint = 10_000
+    /// Page size of new logs (an existing file keeps its own), and how much write-ahead log
+    /// accumulates between automatic checkpoints (SQLite's default: 1,000 pages).
+    static let pageSize = 16_384, walBytesPerCheckpoint = 40 << 20
 
     /// Opens the store at `path` and brings its schema up to date. Creating a new file from
     /// several processes at once races on the first migration: create it once before starting
@@ -151,11 +152,17 @@ public final class SQLiteTrialStore: TrialStore {
         // rather than fail.
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
-        // Every commit stays durable (synchronous = FULL, SQLite's default), but the WAL is
-        // folded into the file every ~40 MB rather than every 4 MB: an LSTM controller's 2.5 MB
-        // state is saved after each batch, and folding it in on every save (two more fsyncs)
-        // cost four fifths of the save. The log is still folded in when the last connection closes.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walPagesPerCheckpoint)") }
+        // A new log gets 16 KB pages: an LSTM controller's 2.5 MB state is saved after every
+        // batch, and on 4 KB pages that was 600 page writes and 600 reads of the old state's
+        // chain per save. Every commit stays durable (synchronous = FULL, SQLite's default);
+        // freed pages are not zeroed (Debian builds SQLite with secure_delete on, which wrote
+        // every old state out once more); and an older log's WAL is folded into the file every
+        // ~40 MB rather than every 4 MB. (Docs/PERFORMANCE.md, "The controller".)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = \(pageSize); PRAGMA secure_delete = OFF")
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1000, walBytesPerCheckpoint / pageSize))")
+        }
         return configuration
     }
 

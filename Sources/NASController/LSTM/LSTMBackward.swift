@@ -85,14 +85,16 @@ extension LSTMBatch {
         let (B, H) = (tape.count, policy.hidden)
         let z = tape.gates.pointer + (t * B + s) * shape.gateStride
         let tanhC = tape.tanhCells.pointer + (t * B + s) * H
+        // c_{t−1} (zeros before the first step, from the zeroed hidden slot 0's width).
+        let previous = t > 0 ? UnsafePointer(tape.cells.pointer + ((t - 1) * B + s) * H) : UnsafePointer(tape.hiddens.pointer)
+        let (zi, zf, zg, zo) = (z, z + H, z + 2 * H, z + 3 * H)
         for j in 0..<H {
-            let (i, f, gg, o, tc) = (z[j], z[H + j], z[2 * H + j], z[3 * H + j], tanhC[j])
-            let previous = t > 0 ? tape.cells.pointer[((t - 1) * B + s) * H + j] : 0
+            let (i, f, gg, o, tc) = (zi[j], zf[j], zg[j], zo[j], tanhC[j])
             let dcj = dc[j] + dh[j] * o * (1 - tc * tc)
-            z[j] = dcj * gg * i * (1 - i)
-            z[H + j] = dcj * previous * f * (1 - f)
-            z[2 * H + j] = dcj * i * (1 - gg * gg)
-            z[3 * H + j] = dh[j] * tc * o * (1 - o)
+            zi[j] = dcj * gg * i * (1 - i)
+            zf[j] = dcj * previous[j] * f * (1 - f)
+            zg[j] = dcj * i * (1 - gg * gg)
+            zo[j] = dh[j] * tc * o * (1 - o)
             dc[j] = dcj * f
         }
     }

@@ -156,19 +156,22 @@ final class LSTMBatch<S: ControllerScalar>: @unchecked Sendable {
     private func cellForward(_ tape: LSTMTape<S>, _ t: Int, _ s: Int) {
         let (B, H) = (tape.count, policy.hidden)
         let z = tape.gates.pointer + (t * B + s) * shape.gateStride
-        transform(z, H, S.sigmoid)
-        transform(z + H, H, S.sigmoid)
-        transform(z + 2 * H, H, S.hyperbolicTangent)
-        transform(z + 3 * H, H, S.sigmoid)
+        activate(z, H, .sigmoid)
+        activate(z + H, H, .sigmoid)
+        activate(z + 2 * H, H, .hyperbolicTangent)
+        activate(z + 3 * H, H, .sigmoid)
         let c = tape.cells.pointer + (t * B + s) * H, tanhC = tape.tanhCells.pointer + (t * B + s) * H
-        for j in 0..<H {
-            let previous = t > 0 ? tape.cells.pointer[((t - 1) * B + s) * H + j] : 0
-            c[j] = z[H + j] * previous + z[j] * z[2 * H + j]
-            tanhC[j] = c[j]
+        let (i, f, g, o) = (z, z + H, z + 2 * H, z + 3 * H)
+        if t > 0 {
+            let previous = tape.cells.pointer + ((t - 1) * B + s) * H
+            for j in 0..<H { c[j] = f[j] * previous[j] + i[j] * g[j] }
+        } else {
+            for j in 0..<H { c[j] = i[j] * g[j] }
         }
-        transform(tanhC, H, S.hyperbolicTangent)
+        tanhC.update(from: c, count: H)
+        activate(tanhC, H, .hyperbolicTangent)
         let h = tape.hiddens.pointer + ((t + 1) * B + s) * shape.hiddenStride
-        for j in 0..<H { h[j] = z[3 * H + j] * tanhC[j] }
+        for j in 0..<H { h[j] = o[j] * tanhC[j] }
     }
 
     /// u = V_t·h_t + v_t; logits = C·tanh(u/C); π_t = softmax, in Double; the decision from `choose`.

@@ -75,6 +75,18 @@ func multiplyAdd<S: ControllerScalar>(
 ) {
     let lanes = S.Vector.scalarCount
     precondition(n % lanes == 0, "columns must be a multiple of the vector's lanes")
+    // A long inner dimension in slices, so the slices of A and B a row block reads stay in L2
+    // (dWₕ's sums over every step and sample were re-read from L3 for each row block).
+    let slice = 256
+    if k > slice {
+        var start = 0
+        while start < k {
+            let a = MatrixOperand(base: a.base + start * a.columnStride, rowStride: a.rowStride, columnStride: a.columnStride)
+            multiplyAdd(m, n, min(slice, k - start), a, b + start * ldb, ldb, c, ldc)
+            start += slice
+        }
+        return
+    }
     var i = 0
     while i < m {
         let rows = min(4, m - i)
@@ -173,20 +185,28 @@ extension ControllerScalar {
     static func hyperbolicTangent(_ x: Vector) -> Vector { 1 - 2 / (1 + exponential(2 * x)) }
 }
 
-/// Applies `body` to `count` scalars at `pointer` in place, a vector at a time (a short tail
-/// through a zero-padded vector).
+/// The LSTM's nonlinearities, in place on `count` scalars at `pointer`, a vector at a time
+/// (a short tail through a zero-padded vector).
+enum Activation { case sigmoid, hyperbolicTangent }
+
 @inline(__always)
-func transform<S: ControllerScalar>(_ pointer: UnsafeMutablePointer<S>, _ count: Int, _ body: (S.Vector) -> S.Vector) {
+func activate<S: ControllerScalar>(_ pointer: UnsafeMutablePointer<S>, _ count: Int, _ activation: Activation) {
+    @inline(__always) func apply(_ x: S.Vector) -> S.Vector {
+        switch activation {
+        case .sigmoid: S.sigmoid(x)
+        case .hyperbolicTangent: S.hyperbolicTangent(x)
+        }
+    }
     let (lanes, raw) = (S.Vector.scalarCount, UnsafeMutableRawPointer(pointer))
     var j = 0
     while j + lanes <= count {
-        raw.storeBytes(of: body(raw.loadUnaligned(fromByteOffset: j * MemoryLayout<S>.size, as: S.Vector.self)),
-                       toByteOffset: j * MemoryLayout<S>.size, as: S.Vector.self)
+        let offset = j * MemoryLayout<S>.stride
+        raw.storeBytes(of: apply(raw.loadUnaligned(fromByteOffset: offset, as: S.Vector.self)), toByteOffset: offset, as: S.Vector.self)
         j += lanes
     }
     guard j < count else { return }
     var tail = S.Vector()
     for l in 0..<(count - j) { tail[l] = pointer[j + l] }
-    let result = body(tail)
+    let result = apply(tail)
     for l in 0..<(count - j) { pointer[j + l] = result[l] }
 }
