@@ -27,7 +27,7 @@ protocol Policy: Sendable {
     /// `count` architectures drawn one after another (the generator's words in that order).
     func sample(_ theta: [Double], count: Int, _ generator: inout SeededGenerator) -> [[Int]]
     /// Where each decision's own logit offsets lie in θ (one per option): the parameters that
-    /// act like independent softmaxes (`ControllerConfig.biasLearningRate`).
+    /// act like independent softmaxes (`ControllerConfig.biasLearningRate`); ascending and disjoint.
     var outputBiases: [Range<Int>] { get }
 }
 

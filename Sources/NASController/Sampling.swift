@@ -128,17 +128,36 @@ struct Adam: Codable, Sendable, Equatable {
 
     /// θ ← θ − lr·m̂/(√v̂ + ε) for the loss gradient `g`.
     mutating func step(_ theta: inout [Double], _ g: [Double], learningRate: Double) {
-        step(&theta, g) { _ in learningRate }
+        step(&theta, g, learningRate: learningRate, except: [], rate: learningRate)
     }
 
-    /// The same with a step size per parameter (`learningRate(i)`).
-    mutating func step(_ theta: inout [Double], _ g: [Double], learningRate: (Int) -> Double) {
+    /// The same with step size `rate` on the `except` ranges (ascending, disjoint). Written over
+    /// raw buffers, range by range, so the loop vectorizes (each element's arithmetic is the
+    /// same as element by element).
+    mutating func step(_ theta: inout [Double], _ g: [Double], learningRate: Double, except ranges: [Range<Int>], rate: Double) {
         steps += 1
         let c1 = 1 - pow(Adam.beta1, Double(steps)), c2 = 1 - pow(Adam.beta2, Double(steps))
-        for i in theta.indices {
-            first[i] = Adam.beta1 * first[i] + (1 - Adam.beta1) * g[i]
-            second[i] = Adam.beta2 * second[i] + (1 - Adam.beta2) * g[i] * g[i]
-            theta[i] -= learningRate(i) * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
+        theta.withUnsafeMutableBufferPointer { theta in
+            first.withUnsafeMutableBufferPointer { first in
+                second.withUnsafeMutableBufferPointer { second in
+                    g.withUnsafeBufferPointer { g in
+                        func update(_ range: Range<Int>, _ lr: Double) {
+                            for i in range {
+                                first[i] = Adam.beta1 * first[i] + (1 - Adam.beta1) * g[i]
+                                second[i] = Adam.beta2 * second[i] + (1 - Adam.beta2) * g[i] * g[i]
+                                theta[i] -= lr * (first[i] / c1) / ((second[i] / c2).squareRoot() + Adam.epsilon)
+                            }
+                        }
+                        var start = 0
+                        for range in ranges {
+                            update(start..<range.lowerBound, learningRate)
+                            update(range, rate)
+                            start = range.upperBound
+                        }
+                        update(start..<theta.count, learningRate)
+                    }
+                }
+            }
         }
     }
 }

@@ -68,9 +68,7 @@ struct ReinforceStrategy: SearchStrategy {
         guard let biasRate = config.biasLearningRate else {
             return adam.step(&parameters, gradient, learningRate: config.learningRate)
         }
-        var rates = [Double](repeating: config.learningRate, count: parameters.count)
-        for range in policy.outputBiases { for i in range { rates[i] = biasRate } }
-        adam.step(&parameters, gradient) { rates[$0] }
+        adam.step(&parameters, gradient, learningRate: config.learningRate, except: policy.outputBiases, rate: biasRate)
     }
 
     /// The REINFORCE advantages for a batch of rewards; updates the baseline and the running
