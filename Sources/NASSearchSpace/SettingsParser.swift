@@ -188,10 +188,8 @@ extension SpaceParser {
             case "warmup": proxy.warmup = try real(value, path, { $0 >= 0 && $0 < 1 }, "a fraction of the steps in [0, 1)")
             case "recalibration":
                 proxy.recalibration = try r.int(value, path, in: ProxySettings.recalibrationRange, what: "a number of batches (0: the running averages)")
-            // `~` unsets it (back to the whole split).
-            case "evaluation-images":
-                proxy.evaluationImages = r.isNull(value)
-                    ? nil : try r.int(value, path, in: ProxySettings.evaluationImagesRange, what: "a number of validation images to score")
+            case "evaluation-images":  // `~`: the whole split again
+                proxy.evaluationImages = r.isNull(value) ? nil : try r.int(value, path, in: ProxySettings.evaluationImagesRange, what: "a number of validation images to score")
             default: break
             }
         }

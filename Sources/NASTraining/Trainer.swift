@@ -145,9 +145,10 @@ public final class Trainer {
         config.steps ?? max(1, Int((config.epochs * Double(trainingImages / config.batchSize)).rounded()))
     }
 
-    /// Trains, then evaluates on the validation split (and the test split if asked). With
-    /// progressive learning the steps run in stages of growing image size and regularization
-    /// (`ProgressiveTraining.swift`); evaluation is always at the final resolution.
+    /// Trains, then evaluates on the validation split (its `scored` images only, when the recipe
+    /// sets `evaluationImages`) and the test split if asked. With progressive learning the
+    /// steps run in stages of growing image size and regularization (`ProgressiveTraining.swift`);
+    /// evaluation is always at the final resolution.
     public func train(measureTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
         -> TrainingSummary
     {

@@ -10,13 +10,18 @@ import Testing
         ir_r1_k3_s2_e3_c16_se0.25
         """
 
-    @Test func trainSaveAndEvalOnFashionMNIST() throws {
+    /// A temporary folder holding the tiny architecture; nil (with an issue) without Fashion-MNIST.
+    static func tinyArchFolder() throws -> (TemporaryDirectory, URL)? {
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
             Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
-            return
+            return nil
         }
         let folder = try TemporaryDirectory()
-        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        return (folder, try folder.write("tiny.arch", tinyArch))
+    }
+
+    @Test func trainSaveAndEvalOnFashionMNIST() throws {
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
         let out = folder.url.appendingPathComponent("model").path
         let cache = folder.url.appendingPathComponent("cache").path
         let train = try Nas.run([
@@ -41,12 +46,7 @@ import Testing
 
     /// `--progressive`: the stages on stderr and in the JSON, evaluation at the final size.
     @Test func progressiveTrainingRunsItsStages() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
-            return
-        }
-        let folder = try TemporaryDirectory()
-        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
         let train = try Nas.run([
             "train", arch.path, "--dataset", "fashion-mnist", "--resolution", "16", "--steps", "12", "--batch", "32",
             "--validation", "1000", "--cache", folder.url.appendingPathComponent("cache").path, "--dropout", "0.2",
@@ -69,12 +69,7 @@ import Testing
     /// `--evaluation-images`: the network is scored on that many images of the same split
     /// (reported in the JSON and on stderr); more than the split scores all of it.
     @Test func trainScoresASubsetOfTheValidationSplit() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
-            return
-        }
-        let folder = try TemporaryDirectory()
-        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
         let cache = folder.url.appendingPathComponent("cache").path
         func train(_ images: String) throws -> (stderr: String, summary: [String: Any]) {
             let result = try Nas.run(["train", arch.path, "--resolution", "16", "--steps", "4", "--batch", "32", "--validation", "1000",
