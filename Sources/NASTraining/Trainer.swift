@@ -270,9 +270,9 @@ public enum Inference {
                 } else {
                     assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: pixels, labels: targets)
                 }
-                let logits = folded.forward(images.pointer, batch: count)
+                let logits = folded.forward(pixels, batch: count)
                 let classes = model.architecture.network.classes
-                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: classes)
+                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: targets, batch: count, classes: classes)
                 sink?(UnsafeBufferPointer(start: logits, count: count * classes))
             }
             start += count
