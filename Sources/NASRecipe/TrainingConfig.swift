@@ -37,6 +37,11 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     /// Training batches over which BN statistics are re-estimated before evaluation (0 = keep
     /// the running averages).
     public var recalibrationBatches = 20
+    /// Validation images the trained network is scored on: a fixed subset of the held-out
+    /// split, stratified by class and the same for every training on that split (the trainer's
+    /// `scoredImages`); nil, or more than the split holds, = the whole split. Only the
+    /// scoring changes: the training data and the split stay as they are.
+    public var evaluationImages: Int?
     /// EfficientNetV2's progressive learning: image size and regularization grow over the run
     /// towards this recipe's (nil = every step at the recipe's).
     public var progressive: ProgressiveLearning?
@@ -52,6 +57,8 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
     public static let batchRange = 2...4096
     /// Batches of batch-norm recalibration (0: the running averages).
     public static let recalibrationRange = 0...10_000
+    /// Validation images scored (more than the split: all of it).
+    public static let evaluationImagesRange = 1...10_000_000
     /// Threads of the kernels and OpenBLAS.
     public static let threadsRange = 1...256
     /// Training resolution in pixels.
@@ -96,6 +103,9 @@ public struct TrainingConfig: Codable, Hashable, Sendable {
         try check(
             Self.recalibrationRange.contains(recalibrationBatches),
             "--recalibration must be from \(Self.recalibrationRange.lowerBound) to \(Self.recalibrationRange.upperBound) batches")
+        try check(
+            evaluationImages.map(Self.evaluationImagesRange.contains) ?? true,
+            "--evaluation-images must be from \(Self.evaluationImagesRange.lowerBound) to \(Self.evaluationImagesRange.upperBound) images")
         try check(dropout.map { $0 >= 0 && $0 < 1 } ?? true, "--dropout must be in [0, 1)")
         try check(dropConnect.map { $0 >= 0 && $0 < 1 } ?? true, "--drop-connect must be in [0, 1)")
         try check(warmupFraction >= 0 && warmupFraction < 1, "warmup fraction must be in [0, 1)")

@@ -63,14 +63,21 @@ public struct ProxySettings: Codable, Hashable, Sendable {
     public var schedule: LearningRateSchedule.Kind?
     public var warmup: Double?
     public var recalibration: Int?
+    /// Validation images each trained candidate is scored on: a fixed, class-stratified
+    /// subset of the held-out split (the same for every trial); nil = the whole split. It
+    /// changes only the scoring, not the data: a study's budgets may differ in it.
+    public var evaluationImages: Int?
 
     /// Re-estimating batch-norm statistics: at most this many training batches.
     public static let recalibrationRange = TrainingConfig.recalibrationRange
+    /// Validation images scored (more than the split holds: the whole split).
+    public static let evaluationImagesRange = TrainingConfig.evaluationImagesRange
 
     public init() {}
 
     /// Whether `other` trains and scores on the same images (dataset, location, held-out
-    /// split): budgets compared with each other (a study's, a promotion's rungs) must.
+    /// split): budgets compared with each other (a study's, a promotion's rungs) must. Scoring
+    /// a subset of the same split (`evaluationImages`) is the same data.
     public func usesSameData(as other: ProxySettings) -> Bool {
         (dataset, data, validation) == (other.dataset, other.data, other.validation)
     }
@@ -84,6 +91,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         case augment, threads
         case stemStride = "stem_stride"
         case schedule, warmup, recalibration
+        case evaluationImages = "evaluation_images"
     }
 
     /// The trainer's configuration for one trial: `TrainingConfig`'s defaults with these
@@ -106,6 +114,7 @@ public struct ProxySettings: Codable, Hashable, Sendable {
         if let schedule { config.schedule = schedule }
         if let warmup { config.warmupFraction = warmup }
         if let recalibration { config.recalibrationBatches = recalibration }
+        config.evaluationImages = evaluationImages
         config.seed = seed
         return config
     }

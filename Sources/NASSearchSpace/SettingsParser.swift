@@ -114,7 +114,7 @@ extension SpaceParser {
     static let proxyKeys = [
         "dataset", "data", "validation", "resolution", "width", "depth", "epochs", "steps", "batch", "learning-rate",
         "label-smoothing", "dropout", "drop-connect", "augment", "threads", "stem-stride",
-        "schedule", "warmup", "recalibration",
+        "schedule", "warmup", "recalibration", "evaluation-images",
     ]
 
     /// The `proxy:` section, or (`base`) overrides of another proxy: keys not given keep
@@ -188,6 +188,8 @@ extension SpaceParser {
             case "warmup": proxy.warmup = try real(value, path, { $0 >= 0 && $0 < 1 }, "a fraction of the steps in [0, 1)")
             case "recalibration":
                 proxy.recalibration = try r.int(value, path, in: ProxySettings.recalibrationRange, what: "a number of batches (0: the running averages)")
+            case "evaluation-images":  // `~`: the whole split again
+                proxy.evaluationImages = r.isNull(value) ? nil : try r.int(value, path, in: ProxySettings.evaluationImagesRange, what: "a number of validation images to score")
             default: break
             }
         }
@@ -282,6 +284,7 @@ extension ProxySettings {
         add("schedule", schedule, base.schedule) { $0?.rawValue ?? "~" }
         add("warmup", warmup, base.warmup) { $0.map(number) ?? "~" }
         add("recalibration", recalibration, base.recalibration) { $0.map(String.init) ?? "~" }
+        add("evaluation-images", evaluationImages, base.evaluationImages) { $0.map(String.init) ?? "~" }
         return parts.joined(separator: ",")
     }
 }

@@ -55,6 +55,9 @@ public struct TrainingSummary: Codable, Sendable, Hashable {
     public var trainingSeconds: Double?
     public var recalibrationSeconds: Double?
     public var evaluationSeconds: Double?
+    /// Validation images `valAccuracy` was measured on (the recipe's `evaluationImages`, or
+    /// the whole split). Nil in model folders saved before it was recorded.
+    public var evaluationImages: Int?
     /// With progressive learning, each stage's image size, regularization, steps and time.
     public var stages: [StageSummary]?
 
@@ -62,7 +65,7 @@ public struct TrainingSummary: Codable, Sendable, Hashable {
         case valAccuracy = "val_accuracy", testAccuracy = "test_accuracy", imagesPerSecond = "images_per_second"
         case seconds, params, macs, steps, finalLoss = "final_loss"
         case trainingSeconds = "training_seconds", recalibrationSeconds = "recalibration_seconds"
-        case evaluationSeconds = "evaluation_seconds", stages
+        case evaluationSeconds = "evaluation_seconds", evaluationImages = "evaluation_images", stages
     }
 }
 
@@ -81,6 +84,8 @@ public final class Trainer {
     let assembler: BatchAssembler
     let images: FloatBuffer
     var labels: [Int32]
+    /// The validation images scored (`scoredImages`), picked once per trainer; nil = all.
+    public let scored: [Int]?
 
     public init(architecture: Network, data: DatasetSplits, config: TrainingConfig) throws(TrainingError) {
         do { try config.validate() } catch { throw .invalidConfig(error.description) }
@@ -106,6 +111,17 @@ public final class Trainer {
         assembler = BatchAssembler(data, outputSize: resolution)
         images = FloatBuffer(config.batchSize * resolution * resolution * data.train.channels)
         labels = Array(repeating: 0, count: config.batchSize)
+        scored = Self.scoredImages(of: data.validation, count: config.evaluationImages)
+    }
+
+    /// Indices (ascending) of the `count` images of `validation` a recipe with
+    /// `evaluationImages: count` is scored on: stratified by class and fixed, drawn as the
+    /// validation split itself is drawn (`DatasetLoader.validationSplit`, its seed), so every
+    /// training on the same split scores the same images. Nil (the whole split) when `count`
+    /// is nil or not below the split's size.
+    public static func scoredImages(of validation: ImageSet, count: Int?) -> [Int]? {
+        guard let count, count < validation.count else { return nil }
+        return DatasetLoader.validationSplit(labels: validation.labels, classCount: validation.classNames.count, count: count).validation
     }
 
     /// The network as the recipe trains it on this data: width and depth multipliers, stem
@@ -129,9 +145,10 @@ public final class Trainer {
         config.steps ?? max(1, Int((config.epochs * Double(trainingImages / config.batchSize)).rounded()))
     }
 
-    /// Trains, then evaluates on the validation split (and the test split if asked). With
-    /// progressive learning the steps run in stages of growing image size and regularization
-    /// (`ProgressiveTraining.swift`); evaluation is always at the final resolution.
+    /// Trains, then evaluates on the validation split (its `scored` images only, when the recipe
+    /// sets `evaluationImages`) and the test split if asked. With progressive learning the
+    /// steps run in stages of growing image size and regularization (`ProgressiveTraining.swift`);
+    /// evaluation is always at the final resolution.
     public func train(measureTest: Bool = false, progress: ((TrainingProgress) -> Void)? = nil) throws(TrainingError)
         -> TrainingSummary
     {
@@ -151,14 +168,16 @@ public final class Trainer {
         let recalibrationStart = Date()
         recalibrate()
         let evaluationStart = Date()
-        let validation = accuracy(on: data.validation)
+        let validation = Inference.accuracy(
+            model: model, set: data.validation, indices: scored, assembler: assembler, images: images, batchSize: config.batchSize)
         let test = measureTest ? data.test.map { accuracy(on: $0) } : nil
         return TrainingSummary(
             valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * config.batchSize) / trainSeconds,
             seconds: Date().timeIntervalSince(start), params: model.parameterCount, macs: resolved.cost.macs,
             steps: total, finalLoss: loop.smoothedLoss, trainingSeconds: trainSeconds,
             recalibrationSeconds: evaluationStart.timeIntervalSince(recalibrationStart),
-            evaluationSeconds: Date().timeIntervalSince(evaluationStart), stages: config.progressive == nil ? nil : stages)
+            evaluationSeconds: Date().timeIntervalSince(evaluationStart), evaluationImages: scored?.count ?? data.validation.count,
+            stages: config.progressive == nil ? nil : stages)
     }
 
     /// One stage's steps on its model: a batch, forward and backward, the optimizer's update.
@@ -227,30 +246,37 @@ public enum Inference {
         configureThreads(count)
     }
 
-    /// Top-1 accuracy on `set`, in its order, by the folded network (`InferenceModel`: batch
-    /// norm inside the convolutions, as a deployment runs it); `logits`, when given, receives
-    /// each batch's logits ([count, classes], row-major) as they are computed.
+    /// Top-1 accuracy on `set` (or on its images at `indices`), in that order, by the folded
+    /// network (`InferenceModel`: batch norm inside the convolutions, as a deployment runs it);
+    /// `logits`, when given, receives each batch's logits ([count, classes], row-major) as they
+    /// are computed.
     public static func accuracy(
-        model: Model, set: ImageSet, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int,
+        model: Model, set: ImageSet, indices: [Int]? = nil, assembler: BatchAssembler, images: FloatBuffer, batchSize: Int,
         logits sink: ((UnsafeBufferPointer<Float>) -> Void)? = nil
     ) -> Double {
-        guard set.count > 0 else { return 0 }
+        let total = indices?.count ?? set.count
+        guard total > 0 else { return 0 }
         let folded = InferenceModel(model.folded(), maxBatch: batchSize)
         var labels = [Int32](repeating: 0, count: batchSize)
         var generator = SeededGenerator(seed: 0)
         var correct = 0
         var start = 0
-        while start < set.count {
-            let count = min(batchSize, set.count - start)
+        while start < total {
+            let count = min(batchSize, total - start)
             labels.withUnsafeMutableBufferPointer { labelBuffer in
-                assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: images.pointer, labels: labelBuffer.baseAddress!)
-                let logits = folded.forward(images.pointer, batch: count)
+                let (pixels, targets) = (images.pointer, labelBuffer.baseAddress!)
+                if let indices {
+                    assembler.fill(set, indices: indices[start..<(start + count)], augment: false, generator: &generator, images: pixels, labels: targets)
+                } else {
+                    assembler.fill(set, indices: start..<(start + count), augment: false, generator: &generator, images: pixels, labels: targets)
+                }
+                let logits = folded.forward(pixels, batch: count)
                 let classes = model.architecture.network.classes
-                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: labelBuffer.baseAddress!, batch: count, classes: classes)
+                correct += SoftmaxCrossEntropy.correct(logits: logits, labels: targets, batch: count, classes: classes)
                 sink?(UnsafeBufferPointer(start: logits, count: count * classes))
             }
             start += count
         }
-        return Double(correct) / Double(set.count)
+        return Double(correct) / Double(total)
     }
 }

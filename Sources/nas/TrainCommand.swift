@@ -46,6 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "cosine (the default), exponential or constant after warmup.") var schedule: LearningRateSchedule.Kind?
     @Option(help: "Training batches over which batch-norm statistics are re-estimated before evaluation (0: the running averages; default: \(recipe.recalibrationBatches)).")
     var recalibration: Int?
+    @Option(help: "Score the trained network on this many validation images: a fixed, class-stratified subset of the split, the same in every training (default: the whole split, as does a number above its size). The training data and the split do not change.")
+    var evaluationImages: Int?
     @Option(help: "L2 weight decay on conv and dense weights (default: \(Formatting.shortest(TrainingConfig.decimal(recipe.optimizer.weightDecay)))).")
     var weightDecay: Float?
     @Option(help: "Label smoothing (default: \(Formatting.shortest(TrainingConfig.decimal(recipe.labelSmoothing)))).") var labelSmoothing: Float?
@@ -93,6 +95,7 @@ struct TrainCommand: ParsableCommand {
         if let weightDecay { config.optimizer.weightDecay = weightDecay }
         if let schedule { config.schedule = schedule }
         if let recalibration { config.recalibrationBatches = recalibration }
+        if let evaluationImages { config.evaluationImages = evaluationImages }
         if let labelSmoothing { config.labelSmoothing = labelSmoothing }
         if let augment { config.augment = augment }
         if let ema { config.emaDecay = ema }
@@ -132,7 +135,8 @@ struct TrainCommand: ParsableCommand {
         let splits = try data.load(source)
         let trainer = try Trainer(architecture: network, data: splits, config: config)
         progress.message(
-            "training \(trainer.network.name) on \(splits.name) (\(splits.train.count) train, \(splits.validation.count) val) "
+            "training \(trainer.network.name) on \(splits.name) (\(splits.train.count) train, \(splits.validation.count) val"
+                + (trainer.scored.map { ", \($0.count) of them scored" } ?? "") + ") "
                 + "at \(trainer.resolved.resolution)x\(trainer.resolved.resolution): \(trainer.model.parameterCount) params, "
                 + "\(trainer.resolved.cost.macs) MACs, \(trainer.totalSteps) steps of \(config.batchSize)")
         if config.progressive != nil {

@@ -10,13 +10,18 @@ import Testing
         ir_r1_k3_s2_e3_c16_se0.25
         """
 
-    @Test func trainSaveAndEvalOnFashionMNIST() throws {
+    /// A temporary folder holding the tiny architecture; nil (with an issue) without Fashion-MNIST.
+    static func tinyArchFolder() throws -> (TemporaryDirectory, URL)? {
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
             Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
-            return
+            return nil
         }
         let folder = try TemporaryDirectory()
-        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        return (folder, try folder.write("tiny.arch", tinyArch))
+    }
+
+    @Test func trainSaveAndEvalOnFashionMNIST() throws {
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
         let out = folder.url.appendingPathComponent("model").path
         let cache = folder.url.appendingPathComponent("cache").path
         let train = try Nas.run([
@@ -41,12 +46,7 @@ import Testing
 
     /// `--progressive`: the stages on stderr and in the JSON, evaluation at the final size.
     @Test func progressiveTrainingRunsItsStages() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
-            Issue.record("dataset-fashion-mnist is not installed (setup.sh installs it)")
-            return
-        }
-        let folder = try TemporaryDirectory()
-        let arch = try folder.write("tiny.arch", Self.tinyArch)
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
         let train = try Nas.run([
             "train", arch.path, "--dataset", "fashion-mnist", "--resolution", "16", "--steps", "12", "--batch", "32",
             "--validation", "1000", "--cache", folder.url.appendingPathComponent("cache").path, "--dropout", "0.2",
@@ -66,12 +66,33 @@ import Testing
         #expect(plain.status == 0 && !plain.stdout.contains("stages"), "\(plain.stdout) \(plain.stderr)")
     }
 
+    /// `--evaluation-images`: the network is scored on that many images of the same split
+    /// (reported in the JSON and on stderr); more than the split scores all of it.
+    @Test func trainScoresASubsetOfTheValidationSplit() throws {
+        guard case let (folder, arch)? = try Self.tinyArchFolder() else { return }
+        let cache = folder.url.appendingPathComponent("cache").path
+        func train(_ images: String) throws -> (stderr: String, summary: [String: Any]) {
+            let result = try Nas.run(["train", arch.path, "--resolution", "16", "--steps", "4", "--batch", "32", "--validation", "1000",
+                                      "--recalibration", "2", "--evaluation-images", images, "--cache", cache, "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return (result.stderr, try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any])
+        }
+        let subset = try train("200")
+        #expect(subset.stderr.contains("(59000 train, 1000 val, 200 of them scored)"), "\(subset.stderr)")
+        #expect(subset.summary["evaluation_images"] as? Int == 200)
+        let accuracy = try #require(subset.summary["val_accuracy"] as? Double)
+        #expect(abs((accuracy * 200).rounded() - accuracy * 200) < 1e-9, "an accuracy on 200 images: \(accuracy)")
+        let all = try train("5000")
+        #expect(all.summary["evaluation_images"] as? Int == 1000 && !all.stderr.contains("scored"), "\(all.stderr)")
+    }
+
     @Test func trainRefusesBadInput() throws {
         let cases: [([String], String)] = [
             (["train", "efficientnet-b0", "--epochs", "1", "--steps", "3"], "not both"),
             (["train", "efficientnet-b0", "--batch", "1"], "--batch must be from 2"),
             (["train", "efficientnet-b0", "--stem-stride", "3"], "the stem stride must be 1 or 2"),
             (["train", "efficientnet-b0", "--recalibration", "20000"], "--recalibration must be from 0"),
+            (["train", "efficientnet-b0", "--evaluation-images", "0"], "--evaluation-images must be from 1 to 10000000 images"),
             (["train", "efficientnet-b0", "--dataset", "cifar10"], "needs --data PATH"),
             (["train", "efficientnet-b0", "--dataset", "folder", "--data", "/nonexistent/x"], "/nonexistent/x"),
             (["eval", "/nonexistent/model"], "not a trained model folder"),

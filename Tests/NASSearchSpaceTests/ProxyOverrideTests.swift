@@ -1,3 +1,4 @@
+import Foundation
 import NASSearchSpace
 import Testing
 
@@ -54,6 +55,35 @@ import Testing
         #expect(proxy.differences(from: ProxySettings()) == "schedule=constant,warmup=0.2,recalibration=0")
         for (text, expected) in [("schedule=linear", "unknown schedule"), ("warmup=1", "fraction"), ("recalibration=-1", "batches")] {
             #expect { try ProxySettings().overriding(text) } throws: { "\($0)".contains(expected) }
+        }
+    }
+}
+
+@Suite struct ProxyEvaluationImagesTests {
+    @Test func evaluationImagesReachTheRecipeAndUnsetWithATilde() throws {
+        let proxy = try ProxySettings().overriding("evaluation-images=2000,recalibration=5")
+        #expect(proxy.evaluationImages == 2000 && proxy.trainingConfig(seed: 1).evaluationImages == 2000)
+        #expect(ProxySettings().evaluationImages == nil && ProxySettings().trainingConfig(seed: 1).evaluationImages == nil)
+        #expect(proxy.differences(from: ProxySettings()) == "recalibration=5,evaluation-images=2000")
+        #expect(proxy.usesSameData(as: ProxySettings()))
+        let back = try proxy.overriding("evaluation-images=~")
+        #expect(back.evaluationImages == nil && back.differences(from: proxy) == "evaluation-images=~")
+        // Stored as "evaluation_images", and only when set (older runs' settings encode as before).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(proxy), as: UTF8.self)
+        #expect(json.contains(#""evaluation_images":2000"#))
+        #expect(try JSONDecoder().decode(ProxySettings.self, from: Data(json.utf8)) == proxy)
+        #expect(!String(decoding: try encoder.encode(ProxySettings()), as: UTF8.self).contains("evaluation"))
+    }
+
+    @Test func badEvaluationImagesAreRefusedInOneLine() {
+        for (text, expected) in [("evaluation-images=0", "proxy.evaluation-images: 0 is out of range — expected a number of validation images to score from 1 to 10000000"),
+                                 ("evaluation-images=-5", "out of range"), ("evaluation-images=many", "'many' is not a number of validation images"),
+                                 ("evaluation-images=2.5", "not a number of validation images")] {
+            #expect { try ProxySettings().overriding(text) } throws: { error in
+                "\(error)".contains(expected) && !"\(error)".contains("\n")
+            }
         }
     }
 }

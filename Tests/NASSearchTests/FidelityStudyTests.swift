@@ -67,6 +67,19 @@ final class BudgetEvaluator: TrialEvaluator, @unchecked Sendable {
         #expect { try options.config(space: Fixtures.space, spaceFile: "tiny.yaml") } throws: { "\($0)".contains("seeds per budget") }
     }
 
+    /// Scoring fewer validation images (of the same split) is a budget, not other data.
+    @Test func aBudgetMayScoreFewerValidationImages() throws {
+        var options = Self.options()
+        options.budgets = ["steps=2,evaluation-images=500,recalibration=5"]
+        let config = try options.config(space: Fixtures.space, spaceFile: "tiny.yaml")
+        let plan = try #require(config.fidelity)
+        #expect(plan.budgets.map(\.label) == ["proxy", "steps=2,recalibration=5,evaluation-images=500", "reference steps=20,batch=8"])
+        #expect(config.proxy(forBatch: 1).evaluationImages == 500 && config.proxy(forBatch: 2).evaluationImages == nil)
+        #expect(config.proxy(forBatch: 1).trainingConfig(seed: 1).evaluationImages == 500)
+        let extended = try plan.extended(with: ["steps=2,evaluation-images=100"], seeds: 1)
+        #expect(extended.budgets.last?.label == "steps=2,evaluation-images=100" && extended.budgets.last?.proxy.evaluationImages == 100)
+    }
+
     @Test func aStudyTrainsEveryTrialAtItsBudgetAndRanksThem() throws {
         let directory = Fixtures.temporaryDirectory()
         let evaluator = BudgetEvaluator()

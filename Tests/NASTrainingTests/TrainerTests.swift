@@ -118,6 +118,49 @@ let tinyNetwork = try! ArchitectureFile.decode(
         #expect(accuracy == summary.valAccuracy)
     }
 
+    /// `evaluationImages`: a fixed, class-stratified subset of the validation split is scored;
+    /// unset (or above the split's size) scores the whole split, as before.
+    @Test func aRecipeScoresAStratifiedFixedSubsetOfTheSplit() throws {
+        let labels = (0..<1000).map { Int32($0 % 7 == 0 ? 3 : $0 % 3) }  // uneven classes
+        let set = ImageSet(height: 1, width: 1, channels: 1, pixels: [UInt8](repeating: 0, count: 1000), labels: labels,
+                           classNames: ["a", "b", "c", "d"])
+        let picked = try #require(Trainer.scoredImages(of: set, count: 200))
+        #expect(picked.count == 200 && Set(picked).count == 200 && picked == picked.sorted() && picked.last! > 900)
+        #expect(Trainer.scoredImages(of: set, count: 200) == picked)
+        for c in 0..<4 {
+            let share = Double(labels.filter { $0 == c }.count) * 0.2
+            #expect(abs(Double(picked.filter { labels[$0] == c }.count) - share) <= 1)
+        }
+        #expect(Trainer.scoredImages(of: set, count: nil) == nil && Trainer.scoredImages(of: set, count: 1000) == nil)
+        #expect(Trainer.scoredImages(of: set, count: 5000) == nil)
+
+        let data = quadrantSplits()
+        var subset = config(steps: 10)
+        subset.evaluationImages = 50
+        let trainer = try Trainer(architecture: tinyNetwork, data: data, config: subset)
+        let summary = try trainer.train()
+        let scored = try #require(trainer.scored)
+        #expect(summary.evaluationImages == 50 && scored == Trainer.scoredImages(of: data.validation, count: 50))
+        #expect(summary.valAccuracy == trainer.accuracy(on: data.validation.subset(scored)))
+        // The same training scored on the whole split: the same weights, only the scoring differs.
+        let whole = try Trainer(architecture: tinyNetwork, data: data, config: config(steps: 10))
+        let wholeSummary = try whole.train()
+        #expect(whole.scored == nil && wholeSummary.evaluationImages == 128 && wholeSummary.finalLoss == summary.finalLoss)
+        #expect(wholeSummary.valAccuracy == trainer.accuracy(on: data.validation))
+        subset.evaluationImages = 0
+        #expect(throws: TrainingError.invalidConfig("--evaluation-images must be from 1 to 10000000 images")) {
+            try Trainer(architecture: tinyNetwork, data: data, config: subset)
+        }
+    }
+
+    /// Recipes stored before `evaluationImages` existed decode unchanged (the whole split).
+    @Test func aRecipeWithoutEvaluationImagesDecodes() throws {
+        let stored = try JSONEncoder().encode(TrainingConfig())
+        #expect(!String(decoding: stored, as: UTF8.self).contains("evaluationImages"))
+        let decoded = try JSONDecoder().decode(TrainingConfig.self, from: stored)
+        #expect(decoded == TrainingConfig() && decoded.evaluationImages == nil)
+    }
+
     @Test func scheduleShapes() {
         let cosine = LearningRateSchedule(kind: .cosine, peak: 1, warmupSteps: 10, totalSteps: 110)
         #expect(cosine.rate(at: 0) == 0.1)
