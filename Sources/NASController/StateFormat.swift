@@ -24,6 +24,7 @@ enum StateFormat {
         encoder.userInfo[arraysKey] = arrays
         let json = try encoder.encode(value)
         var data = magic
+        data.reserveCapacity(magic.count + 16 + json.count + arrays.values.reduce(0) { $0 + 8 + 8 * $1.count })
         append(UInt64(json.count), to: &data)
         data.append(json)
         append(UInt64(arrays.values.count), to: &data)

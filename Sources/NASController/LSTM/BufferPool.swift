@@ -37,6 +37,31 @@ final class BufferPool: Sendable {
     }
 }
 
+/// The forward pass of the last sampled batch. REINFORCE's first gradient pass runs over the
+/// same θ and the same architectures and would compute it again — bit for bit, as each
+/// sample's rows are computed the same whatever the batch — so it takes it instead, once (the
+/// backward pass overwrites the tape). A resumed search has no cache and computes it: the same.
+final class ForwardCache: Sendable {
+    private struct Entry: @unchecked Sendable {
+        var theta: [Double], actions: [[Int]], batch: AnyObject
+    }
+
+    private let entry = Mutex<Entry?>(nil)
+
+    func keep(theta: [Double], actions: [[Int]], _ batch: AnyObject) {
+        entry.withLock { $0 = Entry(theta: theta, actions: actions, batch: batch) }
+    }
+
+    /// The kept pass if it was over `actions` with `theta`; the cache is empty afterwards.
+    func take(theta: [Double], actions: [[Int]]) -> AnyObject? {
+        entry.withLock { entry in
+            defer { entry = nil }
+            guard let kept = entry, kept.actions == actions, kept.theta == theta else { return nil }
+            return kept.batch
+        }
+    }
+}
+
 /// `count` scalars of one pass, in a block of the pool given back when the buffer goes; only
 /// `zeroed` ones are cleared.
 final class Buffer<Scalar>: @unchecked Sendable {

@@ -32,6 +32,8 @@ struct LSTMPolicy: Policy {
     let parameterCount: Int
     /// Memory of the batched passes, kept between them.
     let buffers = BufferPool()
+    /// The last sampled batch's forward pass, for the first gradient pass over it.
+    let forwardCache = ForwardCache()
 
     /// Float in searches; Double where gradients are checked against finite differences.
     enum Precision { case single, double }
@@ -78,33 +80,46 @@ struct LSTMPolicy: Policy {
         var actions: [[Int]], logProbabilities: [Double], entropies: [Double]
     }
 
+    /// How a pass meets the forward cache: `remember` keeps a sampled batch's forward pass;
+    /// `given` (the architectures a gradient pass is over) takes it when θ and they match.
+    enum Reuse { case none, remember, given([[Int]]) }
+
     /// One batched pass in this policy's precision: forward, choosing decision t of sample s
     /// with `choose(s, t, π_t)`; with `weights`, backward into `gradient` too.
     func run(
         _ theta: [Double], count: Int, choose: @Sendable (Int, Int, UnsafeBufferPointer<Double>) -> Int,
-        weights: (([Double]) -> [Double])? = nil, entropyWeight: Double = 0, gradient: inout [Double]
+        weights: (([Double]) -> [Double])? = nil, entropyWeight: Double = 0, gradient: inout [Double], reuse: Reuse = .none
     ) -> Outcome {
         // A concrete type at each call, so the optimizer specializes the pass for it (through
         // an existential it would not, and generic SIMD code runs hundreds of times slower).
         switch precision {
-        case .single: run(Float.self, theta, count, choose, weights, entropyWeight, &gradient)
-        case .double: run(Double.self, theta, count, choose, weights, entropyWeight, &gradient)
+        case .single: run(Float.self, theta, count, choose, weights, entropyWeight, &gradient, reuse)
+        case .double: run(Double.self, theta, count, choose, weights, entropyWeight, &gradient, reuse)
         }
     }
 
     private func run<S: ControllerScalar>(
         _: S.Type, _ theta: [Double], _ count: Int, _ choose: @Sendable (Int, Int, UnsafeBufferPointer<Double>) -> Int,
-        _ weights: (([Double]) -> [Double])?, _ entropyWeight: Double, _ gradient: inout [Double]
+        _ weights: (([Double]) -> [Double])?, _ entropyWeight: Double, _ gradient: inout [Double], _ reuse: Reuse
     ) -> Outcome {
-        let batch = LSTMBatch<S>(self, theta, count: count)
-        batch.forward(choose: choose)
-        if let weights { batch.backward(weights: weights(batch.logProbabilities), entropyWeight: entropyWeight, into: &gradient) }
-        return Outcome(actions: batch.actions, logProbabilities: batch.logProbabilities, entropies: batch.entropies)
+        let batch: LSTMBatch<S>
+        if case .given(let actions) = reuse, let cached = forwardCache.take(theta: theta, actions: actions) as? LSTMBatch<S> {
+            batch = cached
+        } else {
+            batch = LSTMBatch<S>(self, theta, count: count)
+            batch.forward(choose: choose)
+        }
+        let outcome = Outcome(actions: batch.actions, logProbabilities: batch.logProbabilities, entropies: batch.entropies)
+        if case .remember = reuse { forwardCache.keep(theta: theta, actions: outcome.actions, batch) }
+        if let weights { batch.backward(weights: weights(outcome.logProbabilities), entropyWeight: entropyWeight, into: &gradient) }
+        return outcome
     }
 
-    func run(_ theta: [Double], count: Int, choose: @Sendable (Int, Int, UnsafeBufferPointer<Double>) -> Int) -> Outcome {
+    func run(
+        _ theta: [Double], count: Int, reuse: Reuse = .none, choose: @Sendable (Int, Int, UnsafeBufferPointer<Double>) -> Int
+    ) -> Outcome {
         var unused: [Double] = []
-        return run(theta, count: count, choose: choose, gradient: &unused)
+        return run(theta, count: count, choose: choose, gradient: &unused, reuse: reuse)
     }
 
     /// Where x_t lies in θ for decision t after decision t−1 chose `previous`.
@@ -120,7 +135,7 @@ struct LSTMPolicy: Policy {
     /// time would draw), then one batched forward pass.
     func sample(_ theta: [Double], count: Int, _ generator: inout SeededGenerator) -> [[Int]] {
         let (units, T) = ((0..<(count * sizes.count)).map { _ in generator.nextUnit() }, sizes.count)
-        return run(theta, count: count) { s, t, p in sampleIndex(p, unit: units[s * T + t]) }.actions
+        return run(theta, count: count, reuse: .remember) { s, t, p in sampleIndex(p, unit: units[s * T + t]) }.actions
     }
 
     func greedy(_ theta: [Double]) -> (actions: [Int], entropy: Double) {
@@ -147,7 +162,7 @@ struct LSTMPolicy: Policy {
     ) -> [Double] {
         withoutActuallyEscaping(weights) { weights in
             run(theta, count: actions.count, choose: { s, t, _ in actions[s][t] }, weights: weights,
-                entropyWeight: entropyWeight, gradient: &gradient).logProbabilities
+                entropyWeight: entropyWeight, gradient: &gradient, reuse: .given(actions)).logProbabilities
         }
     }
 }
