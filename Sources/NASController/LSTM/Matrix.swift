@@ -12,6 +12,9 @@ protocol ControllerScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
     static func exponential(_ x: Vector) -> Vector
 }
 
+// The two exps below share their shape and differ in every constant: one generic version
+// with the constants as protocol requirements measured half the speed (proposals 4.6–4.9 ms
+// against 2.3; the constants are no longer literals the compiler folds).
 extension Float: ControllerScalar {
     typealias Vector = SIMD16<Float>
 
