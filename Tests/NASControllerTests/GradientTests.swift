@@ -131,6 +131,27 @@ private func lstmBatch(_ precision: LSTMPolicy.Precision, hidden: Int = 13, coun
     for (a, b) in zip(gradients[0], gradients[1]) { #expect(abs(a - b) < 1e-4 * scale) }
 }
 
+/// The first gradient pass after a proposal takes that proposal's forward pass (when θ and the
+/// architectures match): the same log π and gradient, bit for bit, as a policy without it
+/// (a resumed search's); a different θ is not served from it.
+@Test func reusedForwardPassGivesTheSameBits() {
+    let make = { LSTMPolicy(sizes: [3, 1, 5, 2, 4, 3], hidden: 24, tanhConstant: 2.5, initRange: 0.1) }
+    let (cached, fresh) = (make(), make())
+    var generator = SeededGenerator(seed: 12)
+    let theta = (0..<cached.parameterCount).map { _ in (2 * generator.nextUnit() - 1) * 0.8 }
+    let batch = cached.sample(theta, count: 16, &generator)
+    var gradients = [[Double]](repeating: [Double](repeating: 0, count: theta.count), count: 2)
+    let results = [cached, fresh].enumerated().map { index, policy in
+        policy.accumulateGradient(theta, batch: batch, weights: { $0.map { 0.5 - $0 } }, entropyWeight: 0.1, into: &gradients[index])
+    }
+    #expect(results[0] == results[1])
+    #expect(gradients[0] == gradients[1])
+    _ = cached.sample(theta, count: 16, &generator)
+    var moved = theta
+    moved[0] += 1e-3
+    #expect(cached.forwardCache.take(theta: moved, actions: batch) == nil)
+}
+
 #if canImport(Glibc)
     import Glibc
 #else
