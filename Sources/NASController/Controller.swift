@@ -174,8 +174,7 @@ public struct Controller: Codable, Sendable {
             (json, decoder.userInfo[StateFormat.arraysKey]) = (text, arrays)
         }
         do {
-            let controller = try decoder.decode(Controller.self, from: json)
-            return controller
+            return try decoder.decode(Controller.self, from: json)
         } catch let error as ControllerError {
             throw error
         } catch {

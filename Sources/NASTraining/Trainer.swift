@@ -168,8 +168,7 @@ public final class Trainer {
         let recalibrationStart = Date()
         recalibrate()
         let evaluationStart = Date()
-        let validation = Inference.accuracy(
-            model: model, set: data.validation, indices: scored, assembler: assembler, images: images, batchSize: config.batchSize)
+        let validation = accuracy(on: data.validation, indices: scored)
         let test = measureTest ? data.test.map { accuracy(on: $0) } : nil
         return TrainingSummary(
             valAccuracy: validation, testAccuracy: test, imagesPerSecond: Double(total * config.batchSize) / trainSeconds,
@@ -234,8 +233,8 @@ public final class Trainer {
     }
 
     /// Top-1 accuracy on a set (inference mode: running BN statistics, no dropout).
-    public func accuracy(on set: ImageSet) -> Double {
-        Inference.accuracy(model: model, set: set, assembler: assembler, images: images, batchSize: config.batchSize)
+    public func accuracy(on set: ImageSet, indices: [Int]? = nil) -> Double {
+        Inference.accuracy(model: model, set: set, indices: indices, assembler: assembler, images: images, batchSize: config.batchSize)
     }
 }
 
