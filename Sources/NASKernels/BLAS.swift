@@ -55,6 +55,9 @@ func directGemm(
     m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     _ c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
+    if k > 16, k * n >= streamingThreshold {
+        return streamingGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
+    }
     parallelChunks((m + 3) / 4, minimumPerChunk: max(1, 8192 / max(1, n * k))) { _, blocks in
         directGemmRows(rows: (blocks.lowerBound * 4)..<min(m, blocks.upperBound * 4), n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc)
     }
@@ -121,4 +124,110 @@ func directGemmRows(
         }
         row += count
     }
+}
+
+/// Floats of B above which `directGemm` streams it (`streamingGemm`): past L1, walking B
+/// down 32-column strips touches a new cache line (often a new page) per row and waits on
+/// memory for every one.
+let streamingThreshold = 8192
+
+/// C[m×n] = A[m×k] · B[k×n] for few rows and a large B (a batch-1 layer's weights): B read
+/// from memory once, in storage order. Threads split B's rows (each streams a contiguous
+/// part; split by columns, each would read short pieces of every row and the prefetcher
+/// would not keep up), each sums into its own C, and the partial Cs are added at the end.
+func streamingGemm(
+    m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let threads = max(1, min(kernelThreads, k / 64))
+    guard threads > 1 else { return streamingSlabs(m: m, n: n, rows: 0..<k, a, lda: lda, b, ldb: ldb, c, ldc: ldc) }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: (threads - 1) * m * n) { partials in
+        let chunks = parallelChunks(k, minimumPerChunk: k / threads) { chunk, rows in
+            if chunk == 0 { return streamingSlabs(m: m, n: n, rows: rows, a, lda: lda, b, ldb: ldb, c, ldc: ldc) }
+            streamingSlabs(m: m, n: n, rows: rows, a, lda: lda, b, ldb: ldb, partials.baseAddress! + (chunk - 1) * m * n, ldc: n)
+        }
+        for chunk in 1..<chunks {
+            for row in 0..<m {
+                let (sum, part) = (c + row * ldc, partials.baseAddress! + ((chunk - 1) * m + row) * n)
+                for column in 0..<n { sum[column] += part[column] }
+            }
+        }
+    }
+}
+
+/// C = A[:, rows] · B[rows, :] for `streamingGemm`, B's rows in slabs of ≤ 256 KB so that the
+/// second pair of C's rows finds the slab in L2. 8-lane vectors: two rows of C at a time then
+/// need 14 of AVX2's 16 registers (the loop is bound by memory, not by the vector width).
+func streamingSlabs(
+    m: Int, n: Int, rows: Range<Int>, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+    let slab = max(4, 65536 / n / 4 * 4)
+    var start = rows.lowerBound
+    while start < rows.upperBound {
+        let depth = min(slab, rows.upperBound - start)
+        var row = 0
+        while row < m {
+            let pair = row + 1 < m
+            streamingRows(a + row * lda + start, pair ? a + (row + 1) * lda + start : nil, k: depth, b + start * ldb, ldb: ldb,
+                          c + row * ldc, pair ? c + (row + 1) * ldc : nil, width: n)
+            row += 2
+        }
+        start += depth
+    }
+}
+
+/// c0[0..<width] += a0 · B and c1 += a1 · B (both nil for a lone last row), B's rows four
+/// at a time.
+@inline(__always)
+func streamingRows(
+    _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>?, k: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c0: UnsafeMutablePointer<Float>, _ c1: UnsafeMutablePointer<Float>?, width: Int
+) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func coefficient(_ row: UnsafePointer<Float>?, _ i: Int) -> V {
+        V(repeating: i < k ? (row?[i] ?? 0) : 0)
+    }
+    var i = 0
+    while i < k {
+        // Past k, B's row i is reused with coefficient zero (never read out of bounds).
+        let (b0, b1) = (b + i * ldb, b + min(i + 1, k - 1) * ldb)
+        let (b2, b3) = (b + min(i + 2, k - 1) * ldb, b + min(i + 3, k - 1) * ldb)
+        let (x0, x1, x2, x3) = (coefficient(a0, i), coefficient(a0, i + 1), coefficient(a0, i + 2), coefficient(a0, i + 3))
+        let (y0, y1, y2, y3) = (coefficient(a1, i), coefficient(a1, i + 1), coefficient(a1, i + 2), coefficient(a1, i + 3))
+        var column = 0
+        while column < width {
+            let v0 = UnsafeRawPointer(b0 + column).loadUnaligned(as: V.self)
+            let v1 = UnsafeRawPointer(b1 + column).loadUnaligned(as: V.self)
+            let v2 = UnsafeRawPointer(b2 + column).loadUnaligned(as: V.self)
+            let v3 = UnsafeRawPointer(b3 + column).loadUnaligned(as: V.self)
+            let lanes = min(8, width - column)
+            var s0 = lanes == 8 ? UnsafeRawPointer(c0 + column).loadUnaligned(as: V.self) : partial(c0 + column, lanes)
+            s0 = s0.addingProduct(x0, v0).addingProduct(x1, v1).addingProduct(x2, v2).addingProduct(x3, v3)
+            if lanes == 8 {
+                UnsafeMutableRawPointer(c0 + column).storeBytes(of: s0, as: V.self)
+            } else {
+                for lane in 0..<lanes { c0[column + lane] = s0[lane] }
+            }
+            if let c1 {
+                var s1 = lanes == 8 ? UnsafeRawPointer(c1 + column).loadUnaligned(as: V.self) : partial(c1 + column, lanes)
+                s1 = s1.addingProduct(y0, v0).addingProduct(y1, v1).addingProduct(y2, v2).addingProduct(y3, v3)
+                if lanes == 8 {
+                    UnsafeMutableRawPointer(c1 + column).storeBytes(of: s1, as: V.self)
+                } else {
+                    for lane in 0..<lanes { c1[column + lane] = s1[lane] }
+                }
+            }
+            column += 8
+        }
+        i += 4
+    }
+}
+
+@inline(never)
+func partial(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
+    var v = SIMD8<Float>()
+    for lane in 0..<count { v[lane] = p[lane] }
+    return v
 }
