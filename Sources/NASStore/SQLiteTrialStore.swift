@@ -154,12 +154,17 @@ public final class SQLiteTrialStore: TrialStore {
         configuration.foreignKeysEnabled = true
         // A new log gets 16 KB pages: an LSTM controller's 2.5 MB state is saved after every
         // batch, and on 4 KB pages that was 600 page writes and 600 reads of the old state's
-        // chain per save. Every commit stays durable (synchronous = FULL, SQLite's default);
-        // freed pages are not zeroed (Debian builds SQLite with secure_delete on, which wrote
-        // every old state out once more); and an older log's WAL is folded into the file every
-        // ~40 MB rather than every 4 MB. (Docs/PERFORMANCE.md, "The controller".)
+        // chain per save. Freed pages are not zeroed (Debian builds SQLite with secure_delete
+        // on, which wrote every old state out once more); the page cache holds an old and a
+        // new state (16 MB; at SQLite's 2 MB every save read the old chain back to free it);
+        // an older log's WAL is folded into the file every ~40 MB rather than every 4 MB.
+        // Commits are synced at checkpoints only (synchronous = NORMAL in WAL mode): a
+        // committed batch survives any kill of the process; a power cut may lose the last
+        // commits, never half of one, and a resume continues from the last that remained.
+        // (Docs/PERFORMANCE.md, "The controller".)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA page_size = \(pageSize); PRAGMA secure_delete = OFF")
+            try db.execute(sql: "PRAGMA page_size = \(pageSize); PRAGMA secure_delete = OFF; PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -16384")
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1000, walBytesPerCheckpoint / pageSize))")
         }
