@@ -1,15 +1,9 @@
 // The LSTM controller's matrix products and activations, without OpenBLAS (the controller
 // links none): a register-blocked product (4 rows × 2 vectors of sums in eight AVX-512
-// registers, 4 × 1 on AVX2) and a vectorized exp, generic over the scalar — Float in a
-// search (twice the lanes of Double, and double precision runs this CPU's FMAs at their
-// peak already), Double where the gradients are checked against finite differences. Callers pass valid pointers and
+// registers) and a vectorized exp, generic over the scalar — Float in a search (twice the
+// lanes of Double, and double precision runs this CPU's FMAs at their peak already), Double
+// where the gradients are checked against finite differences. Callers pass valid pointers and
 // sizes; nothing here allocates.
-
-import CTargetCPU
-
-/// Two vectors of sums per row where the registers hold them (AVX-512). On AVX2 the wide
-/// block spilled: update 32–35 ms against 16–17 with one vector (Zen 3, batch of 64).
-private let wideBlocks = NAS_VECTOR_REGISTER_BYTES == 64
 
 /// A scalar the LSTM passes run in, with its 64-byte vector and its exp.
 protocol ControllerScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
@@ -102,7 +96,7 @@ func multiplyAdd<S: ControllerScalar>(
         // Rows past the end repeat the last one; their sums are not stored.
         let r = (a.row(i), a.row(i + min(1, rows - 1)), a.row(i + min(2, rows - 1)), a.row(i + min(3, rows - 1)))
         var j = 0
-        while wideBlocks, j + 2 * lanes <= n {
+        while j + 2 * lanes <= n {
             block(rows, k, r, a.columnStride, b + j, ldb, c + i * ldc + j, ldc, wide: true)
             j += 2 * lanes
         }
