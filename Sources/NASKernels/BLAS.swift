@@ -203,25 +203,25 @@ func streamingRows(
             let v2 = UnsafeRawPointer(b2 + column).loadUnaligned(as: V.self)
             let v3 = UnsafeRawPointer(b3 + column).loadUnaligned(as: V.self)
             let lanes = min(8, width - column)
-            var s0 = lanes == 8 ? UnsafeRawPointer(c0 + column).loadUnaligned(as: V.self) : partial(c0 + column, lanes)
-            s0 = s0.addingProduct(x0, v0).addingProduct(x1, v1).addingProduct(x2, v2).addingProduct(x3, v3)
-            if lanes == 8 {
-                UnsafeMutableRawPointer(c0 + column).storeBytes(of: s0, as: V.self)
-            } else {
-                for lane in 0..<lanes { c0[column + lane] = s0[lane] }
-            }
+            accumulate(c0 + column, lanes) { $0.addingProduct(x0, v0).addingProduct(x1, v1).addingProduct(x2, v2).addingProduct(x3, v3) }
             if let c1 {
-                var s1 = lanes == 8 ? UnsafeRawPointer(c1 + column).loadUnaligned(as: V.self) : partial(c1 + column, lanes)
-                s1 = s1.addingProduct(y0, v0).addingProduct(y1, v1).addingProduct(y2, v2).addingProduct(y3, v3)
-                if lanes == 8 {
-                    UnsafeMutableRawPointer(c1 + column).storeBytes(of: s1, as: V.self)
-                } else {
-                    for lane in 0..<lanes { c1[column + lane] = s1[lane] }
-                }
+                accumulate(c1 + column, lanes) { $0.addingProduct(y0, v0).addingProduct(y1, v1).addingProduct(y2, v2).addingProduct(y3, v3) }
             }
             column += 8
         }
         i += 4
+    }
+}
+
+/// c[0..<lanes] = sum(c[0..<lanes]), 8 lanes or fewer at the end of a row.
+@inline(__always)
+func accumulate(_ c: UnsafeMutablePointer<Float>, _ lanes: Int, _ sum: (SIMD8<Float>) -> SIMD8<Float>) {
+    if lanes == 8 {
+        let raw = UnsafeMutableRawPointer(c)
+        raw.storeBytes(of: sum(raw.loadUnaligned(as: SIMD8<Float>.self)), as: SIMD8<Float>.self)
+    } else {
+        let result = sum(partial(c, lanes))
+        for lane in 0..<lanes { c[lane] = result[lane] }
     }
 }
 
