@@ -4,7 +4,8 @@ import COpenBLAS
 public func setBLASThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
 
 /// C[m×n] = alpha · op(A) · op(B) + beta · C, row-major; split over `kernelThreads` by
-/// rows of C (or by columns when C is wide) into single-threaded OpenBLAS calls.
+/// rows of C (or by columns when C is wide) into single-threaded OpenBLAS calls, or for few
+/// rows or a short inner dimension into SwiftNAS's own kernels (`directGemm`).
 @inline(__always)
 public func gemm(
     transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -48,8 +49,9 @@ func sgemm(
 
 /// C[m×n] = A[m×k] · B[k×n], row-major, without packing: for few rows (a batch-1 layer, SE)
 /// or a short inner dimension (the narrow pointwise convs), sgemm's copies of B and A cost
-/// as much as the multiply. Four rows by 16 columns per step in registers; rows split over
-/// the kernel threads. B needs 16 floats of slack after each row's last column.
+/// as much as the multiply. Four rows by 16 columns per step in registers, rows split over
+/// the kernel threads; past k = 16 with a B beyond L1, `streamingGemm` instead. B needs 16
+/// floats of slack after each row's last column.
 @inline(__always)
 func directGemm(
     m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
@@ -142,7 +144,8 @@ func streamingGemm(
     let threads = max(1, min(kernelThreads, k / 64))
     guard threads > 1 else { return streamingSlabs(m: m, n: n, rows: 0..<k, a, lda: lda, b, ldb: ldb, c, ldc: ldc) }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: (threads - 1) * m * n) { partials in
-        let chunks = parallelChunks(k, minimumPerChunk: k / threads) { chunk, rows in
+        // Chunks of ⌈k / threads⌉ rows: never more chunks than partial Cs.
+        let chunks = parallelChunks(k, minimumPerChunk: (k + threads - 1) / threads) { chunk, rows in
             if chunk == 0 { return streamingSlabs(m: m, n: n, rows: rows, a, lda: lda, b, ldb: ldb, c, ldc: ldc) }
             streamingSlabs(m: m, n: n, rows: rows, a, lda: lda, b, ldb: ldb, partials.baseAddress! + (chunk - 1) * m * n, ldc: n)
         }

@@ -31,6 +31,8 @@ public final class SQLiteTrialStore: TrialStore {
     /// Page size of new logs (an existing file keeps its own), and how much write-ahead log
     /// accumulates between automatic checkpoints (SQLite's default: 1,000 pages).
     static let pageSize = 16_384, walBytesPerCheckpoint = 40 << 20
+    /// Page cache per connection: an old and a new controller state with room to spare.
+    static let cacheBytes = 16 << 20
 
     /// Opens the store at `path` and brings its schema up to date. Creating a new file from
     /// several processes at once races on the first migration: create it once before starting
@@ -163,8 +165,10 @@ public final class SQLiteTrialStore: TrialStore {
         // commits, never half of one, and a resume continues from the last that remained.
         // (Docs/PERFORMANCE.md, "The controller".)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA page_size = \(pageSize); PRAGMA secure_delete = OFF; PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: """
+                PRAGMA page_size = \(pageSize); PRAGMA secure_delete = OFF; PRAGMA synchronous = NORMAL;
+                PRAGMA cache_size = -\(cacheBytes >> 10)
+                """)
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(1000, walBytesPerCheckpoint / pageSize))")
         }

@@ -4,9 +4,9 @@ import Testing
 import NASRandom
 
 /// `gemm`'s own kernels (direct for few rows or a short inner dimension, streaming for few
-/// rows and a large B) against a plain triple loop, on 1 and 2 threads.
+/// rows and a large B) against a plain triple loop, on 1, 2 and 3 threads (3 split B unevenly).
 @Suite(.serialized) struct GemmTests {
-    @Test(arguments: [1, 2], [(1, 1152, 192), (3, 192, 1152), (4, 320, 1280), (5, 40, 240), (16, 1152, 20),
+    @Test(arguments: [1, 2, 3], [(1, 1152, 192), (3, 192, 1152), (4, 320, 1280), (5, 40, 240), (16, 1152, 20),
                                (16, 17, 300), (200, 8, 48), (7, 300, 9)])
     func matchesReference(threads: Int, shape: (m: Int, k: Int, n: Int)) {
         configureThreads(threads)
