@@ -31,6 +31,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        // The vector registers the build targets (header only), for register blocking.
+        .systemLibrary(name: "CTargetCPU", path: "Sources/CTargetCPU"),
         // The seeded generators every random choice draws from (no dependencies, so the
         // controller needs no OpenBLAS).
         .target(name: "NASRandom"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(name: "NASStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "CLibPQ"]),
         .target(name: "NASSearchSpace", dependencies: ["NASArchitecture", "NASFormatting", "NASRecipe", "Yams"]),
         // Native code generation like the kernels: the LSTM policy's dot products are its cost.
-        .target(name: "NASController", dependencies: ["NASRandom"], swiftSettings: kernelSettings),
+        .target(name: "NASController", dependencies: ["CTargetCPU", "NASRandom"], swiftSettings: kernelSettings),
         // ONNX's protobuf types are generated once and committed (Sources/NASONNX/Proto).
         // A trained model folder is exported from here too (ModelFolderExport).
         .target(

@@ -130,7 +130,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --weight-sharing: steps between checkpoints of the supernet (RUN/supernet.checkpoint).")
     var checkpointEvery = 100
 
-    @Option(help: ArgumentHelp("With --weight-sharing: what is trained from scratch at the end, e.g. top=5,random=15,seeds=3,random-seeds=1,images=2000,epochs=3 (these are the defaults; the budget defaults to three times the proxy's; 'none' for none).", valueName: "key=value…"))
+    @Option(help: ArgumentHelp("With --weight-sharing: what is trained from scratch at the end, e.g. top=5,random=15,seeds=3,random-seeds=1,images=2000,sample=uniform,epochs=3 (these are the defaults; sample=macs spreads the random ones over the space's MACs range; the budget defaults to three times the proxy's; 'none' for none).", valueName: "key=value…"))
     var verify: String?
 
     @OptionGroup var runOptions: RunOptions

@@ -1,5 +1,6 @@
 import Foundation
 import NASSearch
+import NASSearchSpace
 import Testing
 
 @Suite struct OneShotPlanTests {
@@ -21,5 +22,28 @@ import Testing
         #expect(read == plan && read.uniformPath(at: 25) == false)
         let fair = OneShotPlan(steps: 100, scoreImages: 64, pathSampling: .uniform)
         #expect(try JSONDecoder().decode(OneShotPlan.self, from: JSONEncoder().encode(fair)).pathSampling == .uniform)
+    }
+}
+
+@Suite struct OneShotVerificationTests {
+    let proxy = ProxySettings()
+
+    @Test func randomSampleIsParsedAndRefusedByName() throws {
+        let (spread, rung) = try OneShotVerification.parse("top=2,random=12,sample=macs,epochs=2", over: proxy)
+        #expect(spread.sample == .macs && spread.random == 12 && rung.proxy.epochs == 2)
+        #expect(try OneShotVerification.parse("top=2", over: proxy).0.sample == nil)
+        #expect(try OneShotVerification.parse("sample=uniform", over: proxy).0.sample == nil)
+        #expect(throws: SearchError.self) { try OneShotVerification.parse("sample=spread", over: proxy) }
+        #expect(throws: SearchError.self) { try OneShotVerification.parse("sample", over: proxy) }
+    }
+
+    /// Runs saved before `sample` existed read as uniform; a uniform sample stores no key.
+    @Test func uniformSampleIsStoredAsBefore() throws {
+        let uniform = OneShotVerification(top: 2, random: 3)
+        let text = String(decoding: try JSONEncoder().encode(uniform), as: UTF8.self)
+        #expect(!text.contains("sample"))
+        #expect(try JSONDecoder().decode(OneShotVerification.self, from: Data(text.utf8)) == uniform)
+        let spread = OneShotVerification(top: 2, random: 3, sample: .macs)
+        #expect(try JSONDecoder().decode(OneShotVerification.self, from: JSONEncoder().encode(spread)) == spread)
     }
 }

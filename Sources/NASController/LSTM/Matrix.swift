@@ -1,13 +1,22 @@
 // The LSTM controller's matrix products and activations, without OpenBLAS (the controller
-// links none): a register-blocked product (4 rows × 2 vectors of sums in eight AVX-512
-// registers) and a vectorized exp, generic over the scalar — Float in a search (twice the
+// links none): a register-blocked product (4 rows × 2 vectors of sums: eight of AVX-512's
+// 32 registers, or eight of AVX2's 16 with half-width vectors) and a vectorized exp, generic
+// over the scalar — Float in a search (twice the
 // lanes of Double, and double precision runs this CPU's FMAs at their peak already), Double
 // where the gradients are checked against finite differences. Callers pass valid pointers and
 // sizes; nothing here allocates.
 
-/// A scalar the LSTM passes run in, with its 64-byte vector and its exp.
+import CTargetCPU
+
+/// Whether a 64-byte vector is one register. Without AVX-512 each is two, and the product's
+/// 4 × 2 block of them (eight sums, four broadcasts, two loads: 28 registers) spilled to the
+/// stack in its inner loop; it runs on half-width vectors there.
+private let wholeVectorRegisters = NAS_VECTOR_REGISTER_BYTES == 64
+
+/// A scalar the LSTM passes run in, with its 64-byte vector, a 32-byte one and its exp.
 protocol ControllerScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
-    associatedtype Vector: SIMD<Self> where Vector.Scalar == Self, Vector.MaskStorage: SIMD
+    associatedtype Vector: SIMD<Self> where Vector.MaskStorage: SIMD
+    associatedtype HalfVector: SIMD<Self>
     /// eˣ lane by lane, to within a few ulps.
     static func exponential(_ x: Vector) -> Vector
 }
@@ -17,6 +26,7 @@ protocol ControllerScalar: BinaryFloatingPoint, SIMDScalar, Sendable {
 // against 2.3; the constants are no longer literals the compiler folds).
 extension Float: ControllerScalar {
     typealias Vector = SIMD16<Float>
+    typealias HalfVector = SIMD8<Float>
 
     /// x = n·ln 2 + r, |r| ≤ ln 2 / 2; Taylor to r⁸ (below 2⁻²⁴ there); 2ⁿ from the exponent bits.
     @inline(__always)
@@ -36,6 +46,7 @@ extension Float: ControllerScalar {
 
 extension Double: ControllerScalar {
     typealias Vector = SIMD8<Double>
+    typealias HalfVector = SIMD4<Double>
 
     /// The same with Taylor to r¹³ (below 2⁻⁵³).
     @inline(__always)
@@ -76,57 +87,70 @@ func multiplyAdd<S: ControllerScalar>(
     _ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<S>, _ b: UnsafePointer<S>, _ ldb: Int,
     _ c: UnsafeMutablePointer<S>, _ ldc: Int
 ) {
-    let lanes = S.Vector.scalarCount
-    precondition(n % lanes == 0, "columns must be a multiple of the vector's lanes")
-    // A long inner dimension in slices, so the slices of A and B a row block reads stay in L2
-    // (dWₕ's sums over every step and sample were re-read from L3 for each row block).
-    let slice = 256
-    if k > slice {
-        var start = 0
-        while start < k {
-            let a = MatrixOperand(base: a.base + start * a.columnStride, rowStride: a.rowStride, columnStride: a.columnStride)
-            multiplyAdd(m, n, min(slice, k - start), a, b + start * ldb, ldb, c, ldc)
-            start += slice
-        }
-        return
-    }
-    var i = 0
-    while i < m {
-        let rows = min(4, m - i)
-        // Rows past the end repeat the last one; their sums are not stored.
-        let r = (a.row(i), a.row(i + min(1, rows - 1)), a.row(i + min(2, rows - 1)), a.row(i + min(3, rows - 1)))
-        var j = 0
-        while j + 2 * lanes <= n {
-            block(rows, k, r, a.columnStride, b + j, ldb, c + i * ldc + j, ldc, wide: true)
-            j += 2 * lanes
-        }
-        if j < n { block(rows, k, r, a.columnStride, b + j, ldb, c + i * ldc + j, ldc, wide: false) }
-        i += 4
+    precondition(n % S.Vector.scalarCount == 0, "columns must be a multiple of the vector's lanes")
+    if wholeVectorRegisters {
+        multiplyAdd(S.Vector.self, m, n, k, a, b, ldb, c, ldc)
+    } else {
+        multiplyAdd(S.HalfVector.self, m, n, k, a, b, ldb, c, ldc)
     }
 }
 
-/// Four rows of C by two vectors (`wide`) or one.
+/// The product in blocks of 4 rows × 2 vectors V (n: a multiple of V's lanes).
 @inline(__always)
-private func block<S: ControllerScalar>(
-    _ rows: Int, _ k: Int, _ a: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>), _ cs: Int,
-    _ b: UnsafePointer<S>, _ ldb: Int, _ c: UnsafeMutablePointer<S>, _ ldc: Int, wide: Bool
+private func multiplyAdd<S: ControllerScalar, V: SIMD<S>>(
+    _: V.Type, _ m: Int, _ n: Int, _ k: Int, _ a: MatrixOperand<S>, _ b: UnsafePointer<S>, _ ldb: Int,
+    _ c: UnsafeMutablePointer<S>, _ ldc: Int
 ) {
-    var s00 = S.Vector(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00
-    let bytes = MemoryLayout<S.Vector>.size
-    for p in 0..<k {
-        let row = UnsafeRawPointer(b + p * ldb)
-        let x0 = S.Vector(repeating: a.0[p * cs]), x1 = S.Vector(repeating: a.1[p * cs])
-        let x2 = S.Vector(repeating: a.2[p * cs]), x3 = S.Vector(repeating: a.3[p * cs])
-        let b0 = row.loadUnaligned(as: S.Vector.self)
-        s00.addProduct(x0, b0); s10.addProduct(x1, b0); s20.addProduct(x2, b0); s30.addProduct(x3, b0)
-        guard wide else { continue }
-        let b1 = row.loadUnaligned(fromByteOffset: bytes, as: S.Vector.self)
-        s01.addProduct(x0, b1); s11.addProduct(x1, b1); s21.addProduct(x2, b1); s31.addProduct(x3, b1)
+    let lanes = V.scalarCount
+    // A long inner dimension in slices, so the slices of A and B a row block reads stay in L2
+    // (dWₕ's sums over every step and sample were re-read from L3 for each row block).
+    let slice = 256
+    var start = 0
+    while start < k {
+        let depth = min(slice, k - start)
+        let (aSlice, bSlice) = (a.base + start &* a.columnStride, b + start &* ldb)
+        var i = 0
+        while i < m {
+            let rows = min(4, m - i)
+            // Rows past the end repeat the last one; their sums are not stored.
+            let r = (aSlice + i &* a.rowStride, aSlice + (i + min(1, rows - 1)) &* a.rowStride,
+                     aSlice + (i + min(2, rows - 1)) &* a.rowStride, aSlice + (i + min(3, rows - 1)) &* a.rowStride)
+            var j = 0
+            while j + 2 * lanes <= n {
+                block(V.self, rows, depth, r, a.columnStride, bSlice + j, ldb, c + i &* ldc + j, ldc, wide: true)
+                j += 2 * lanes
+            }
+            if j < n { block(V.self, rows, depth, r, a.columnStride, bSlice + j, ldb, c + i &* ldc + j, ldc, wide: false) }
+            i += 4
+        }
+        start += slice
     }
-    let lanes = S.Vector.scalarCount
-    func store(_ r: Int, _ first: S.Vector, _ second: S.Vector) {
-        add(first, to: c + r * ldc)
-        if wide { add(second, to: c + r * ldc + lanes) }
+}
+
+/// Four rows of C by two vectors (`wide`) or one. Pointers step through A and B (no index
+/// products, no overflow checks in the loop). (Not inlining it measured slower.)
+@inline(__always)
+private func block<S: ControllerScalar, V: SIMD<S>>(
+    _: V.Type, _ rows: Int, _ k: Int, _ a: (UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>, UnsafePointer<S>),
+    _ cs: Int, _ b: UnsafePointer<S>, _ ldb: Int, _ c: UnsafeMutablePointer<S>, _ ldc: Int, wide: Bool
+) {
+    var s00 = V(), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00
+    var (a0, a1, a2, a3, row) = (a.0, a.1, a.2, a.3, UnsafeRawPointer(b))
+    let (bytes, rowBytes) = (MemoryLayout<V>.size, ldb &* MemoryLayout<S>.stride)
+    for _ in 0..<k {
+        let x0 = V(repeating: a0.pointee), x1 = V(repeating: a1.pointee)
+        let x2 = V(repeating: a2.pointee), x3 = V(repeating: a3.pointee)
+        let b0 = row.loadUnaligned(as: V.self)
+        s00.addProduct(x0, b0); s10.addProduct(x1, b0); s20.addProduct(x2, b0); s30.addProduct(x3, b0)
+        if wide {
+            let b1 = row.loadUnaligned(fromByteOffset: bytes, as: V.self)
+            s01.addProduct(x0, b1); s11.addProduct(x1, b1); s21.addProduct(x2, b1); s31.addProduct(x3, b1)
+        }
+        (a0, a1, a2, a3, row) = (a0 + cs, a1 + cs, a2 + cs, a3 + cs, row + rowBytes)
+    }
+    func store(_ r: Int, _ first: V, _ second: V) {
+        add(first, to: c + r &* ldc)
+        if wide { add(second, to: c + r &* ldc + V.scalarCount) }
     }
     store(0, s00, s01)
     if rows > 1 { store(1, s10, s11) }
@@ -135,9 +159,9 @@ private func block<S: ControllerScalar>(
 }
 
 @inline(__always)
-private func add<S: ControllerScalar>(_ v: S.Vector, to pointer: UnsafeMutablePointer<S>) {
+private func add<S: ControllerScalar, V: SIMD<S>>(_ v: V, to pointer: UnsafeMutablePointer<S>) {
     let raw = UnsafeMutableRawPointer(pointer)
-    raw.storeBytes(of: raw.loadUnaligned(as: S.Vector.self) + v, as: S.Vector.self)
+    raw.storeBytes(of: raw.loadUnaligned(as: V.self) + v, as: V.self)
 }
 
 /// Σ a[j]·b[j] over n elements in one vector of partial sums (a fixed order: the same result on

@@ -1,5 +1,6 @@
 import Foundation
 import NASArchitecture
+import NASFidelity
 import NASRandom
 import NASStore
 
@@ -34,14 +35,27 @@ struct OneShotVerifier {
         try add(loop.state.controller.mostLikely())
         let best = scored.filter { $0.role == .sampled && $0.result != nil }.sorted { $0.result!.reward > $1.result!.reward }
         for trial in best where chosen.count < 1 + verification.top { try add(trial.decisions) }
-        var generator = SeededGenerator(seed: search.config.seed &+ 0x7E5)
-        let sizes = search.space.decisionSizes
-        var draws = 0
-        while chosen.count < 1 + verification.top + verification.random && draws < 1000 * (verification.random + 1) {
-            draws += 1
-            try add(sizes.map { Int(generator.next() % UInt64($0)) })
-        }
+        let wanted = 1 + verification.top + verification.random
+        for choices in try randomSample() where chosen.count < wanted { try add(choices) }
         return chosen
+    }
+
+    /// Candidates for the random part, in the order they are taken: uniform draws, or the
+    /// correlation candidates spread over the MACs range (a few spare for networks already chosen).
+    private func randomSample() throws(SearchError) -> [[Int]] {
+        let seed = search.config.seed &+ 0x7E5
+        switch verification.sample ?? .uniform {
+        case .uniform:
+            var generator = SeededGenerator(seed: seed)
+            let sizes = search.space.decisionSizes
+            return (0..<(1000 * (verification.random + 1))).map { _ in sizes.map { Int(generator.next() % UInt64($0)) } }
+        case .macs:
+            let spare = verification.random + verification.top + 1
+            do {
+                return try CorrelationCandidates.pick(from: search.space, count: verification.random, seed: seed).map(\.choices)
+                    + CorrelationCandidates.pick(from: search.space, count: spare, seed: seed &+ 1).map(\.choices)
+            } catch { throw .space(error) }
+        }
     }
 
     /// Rung-0 trials (queued, scored just after) then rung-1 trainings, in one transaction.
