@@ -29,6 +29,8 @@ import statistics
 import subprocess
 import tempfile
 
+from rank import kendall
+
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("run")
 parser.add_argument("--budget", required=True, help="the budget's label as `nas status` shows it (e.g. steps=64)")
@@ -94,26 +96,6 @@ with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             with open(args.out, "a") as file:
                 file.write(json.dumps(row) + "\n")
         print(f"trial {row['trial']} recalibration {row['recalibration']}: {row['scores']}", flush=True)
-
-
-def kendall(x, y):
-    """Kendall's τ-b."""
-    concordant = discordant = ties_x = ties_y = 0
-    for i in range(len(x)):
-        for j in range(i + 1, len(x)):
-            a, b = x[i] - x[j], y[i] - y[j]
-            if a == 0 and b == 0:
-                continue
-            if a == 0:
-                ties_x += 1
-            elif b == 0:
-                ties_y += 1
-            elif (a > 0) == (b > 0):
-                concordant += 1
-            else:
-                discordant += 1
-    denominator = ((concordant + discordant + ties_x) * (concordant + discordant + ties_y)) ** 0.5
-    return (concordant - discordant) / denominator if denominator else 0.0
 
 
 truth = {}

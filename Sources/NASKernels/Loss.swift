@@ -3,7 +3,9 @@ import NASRandom
     import Glibc
 #endif
 
-/// Softmax cross-entropy with label smoothing ε: the target is (1 − ε)·onehot + ε/K.
+/// Softmax cross-entropy against labels with label smoothing ε (the target is
+/// (1 − ε)·onehot + ε/K), or against soft targets: rows of probabilities, a teacher's
+/// predictions in in-place distillation.
 public enum SoftmaxCrossEntropy {
     /// Mean loss over the batch and the number of correct argmax predictions; writes
     /// dlogits = (softmax − target) / N.
@@ -11,29 +13,59 @@ public enum SoftmaxCrossEntropy {
         logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, dlogits: UnsafeMutablePointer<Float>,
         batch: Int, classes k: Int, labelSmoothing: Float
     ) -> (loss: Float, correct: Int) {
-        var total: Double = 0
-        var correct = 0
         let off = labelSmoothing / Float(k)
         let on = 1 - labelSmoothing + off
+        return rows(logits: logits, labels: labels, dlogits: dlogits, batch: batch, classes: k) { n, j in
+            j == Int(labels[n]) ? on : off
+        }
+    }
+
+    /// The same against `targets` [batch, classes] (each row sums to 1); `labels` only count
+    /// the correct predictions.
+    public static func forwardBackward(
+        logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+        dlogits: UnsafeMutablePointer<Float>, batch: Int, classes k: Int
+    ) -> (loss: Float, correct: Int) {
+        rows(logits: logits, labels: labels, dlogits: dlogits, batch: batch, classes: k) { n, j in targets[n * k + j] }
+    }
+
+    /// Softmax of each row of `logits` [batch, classes] into `probabilities`.
+    public static func softmax(logits: UnsafePointer<Float>, probabilities: UnsafeMutablePointer<Float>, batch: Int, classes k: Int) {
+        for n in 0..<batch {
+            let row = logits + n * k
+            let logSum = logSumExp(row, k)
+            for j in 0..<k { probabilities[n * k + j] = expf(row[j] - logSum) }
+        }
+    }
+
+    @inline(__always)
+    private static func logSumExp(_ row: UnsafePointer<Float>, _ k: Int) -> Float {
+        var maxValue = row[0]
+        for j in 1..<k { maxValue = max(maxValue, row[j]) }
+        var sum: Float = 0
+        for j in 0..<k { sum += expf(row[j] - maxValue) }
+        return logf(sum) + maxValue
+    }
+
+    @inline(__always)
+    private static func rows(
+        logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, dlogits: UnsafeMutablePointer<Float>, batch: Int, classes k: Int,
+        target: (_ row: Int, _ column: Int) -> Float
+    ) -> (loss: Float, correct: Int) {
+        var total: Double = 0
+        var correct = 0
         let inverseBatch = 1 / Float(batch)
         for n in 0..<batch {
             let row = logits + n * k
-            let label = Int(labels[n])
-            var maxValue = row[0]
             var argmax = 0
-            for j in 1..<k where row[j] > maxValue {
-                maxValue = row[j]
-                argmax = j
-            }
-            if argmax == label { correct += 1 }
-            var sum: Float = 0
-            for j in 0..<k { sum += expf(row[j] - maxValue) }
-            let logSum = logf(sum) + maxValue
+            for j in 1..<k where row[j] > row[argmax] { argmax = j }
+            if argmax == Int(labels[n]) { correct += 1 }
+            let logSum = logSumExp(row, k)
             var loss: Float = 0
             for j in 0..<k {
-                let target = j == label ? on : off
-                loss -= target * (row[j] - logSum)
-                dlogits[n * k + j] = (expf(row[j] - logSum) - target) * inverseBatch
+                let t = target(n, j)
+                loss -= t * (row[j] - logSum)
+                dlogits[n * k + j] = (expf(row[j] - logSum) - t) * inverseBatch
             }
             total += Double(loss)
         }

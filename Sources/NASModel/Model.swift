@@ -257,16 +257,28 @@ public final class Model {
         return UnsafePointer(block.residual?.pointer ?? block.layers.last!.output.pointer)
     }
 
-    /// Loss and gradient in one call: forward, softmax cross-entropy, backward.
+    /// Loss and gradient in one call: forward, softmax cross-entropy, backward. With
+    /// `teacher` (probabilities [batch, classes]: in-place distillation) the target is the
+    /// teacher's prediction instead of the smoothed labels, which then only count `correct`.
     public func trainStep(
         images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, labelSmoothing: Float,
-        generator: inout SeededGenerator
+        teacher: UnsafePointer<Float>? = nil, generator: inout SeededGenerator
     ) -> (loss: Float, correct: Int) {
         let out = forward(images, batch: batch, training: true, generator: &generator)
-        let result = SoftmaxCrossEntropy.forwardBackward(
-            logits: out, labels: labels, dlogits: dLogits.pointer, batch: batch, classes: classes, labelSmoothing: labelSmoothing)
+        let result = if let teacher {
+            SoftmaxCrossEntropy.forwardBackward(
+                logits: out, targets: teacher, labels: labels, dlogits: dLogits.pointer, batch: batch, classes: classes)
+        } else {
+            SoftmaxCrossEntropy.forwardBackward(
+                logits: out, labels: labels, dlogits: dLogits.pointer, batch: batch, classes: classes, labelSmoothing: labelSmoothing)
+        }
         backward(batch: batch)
         return result
+    }
+
+    /// Softmax of the last forward pass's logits [batch, classes] (a teacher's predictions).
+    public func probabilities(batch: Int, into probabilities: UnsafeMutablePointer<Float>) {
+        SoftmaxCrossEntropy.softmax(logits: logits.pointer, probabilities: probabilities, batch: batch, classes: classes)
     }
 
     public var parameterCount: Int { parameters.count }

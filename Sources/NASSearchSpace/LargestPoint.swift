@@ -115,3 +115,22 @@ extension SearchSpace {
         }
     }
 }
+
+extension SearchSpace {
+    /// The decisions of the space's cheapest point, set one decision at a time to the option
+    /// with the fewest MACs (the others where they are): the sandwich rule's smallest network.
+    /// MACs grow with every field whatever the other blocks hold, so one pass finds it.
+    public func smallestChoices() throws(SearchSpaceError) -> [Int] {
+        var choices = decisionSizes.map { _ in 0 }
+        for decision in choices.indices {
+            var cheapest = (macs: Int.max, option: 0)
+            for option in 0..<decisionSizes[decision] {
+                choices[decision] = option
+                let macs = cost(of: try architecture(for: choices)).macs
+                if macs < cheapest.macs { cheapest = (macs, option) }
+            }
+            choices[decision] = cheapest.option
+        }
+        return choices
+    }
+}

@@ -42,12 +42,14 @@ public final class SupernetPath {
     }
 
     /// One training step of this path on the shared weights (loaded when the path was made):
-    /// forward and backward, the optimizer's step, store.
+    /// forward and backward (against `teacher`'s predictions if given: `Model.trainStep`), the
+    /// optimizer's step, store.
     public func trainStep(
         images: UnsafePointer<Float>, labels: UnsafePointer<Int32>, batch: Int, labelSmoothing: Float, learningRate: Float,
-        generator: inout SeededGenerator
+        teacher: UnsafePointer<Float>? = nil, generator: inout SeededGenerator
     ) -> (loss: Float, correct: Int) {
-        let result = model.trainStep(images: images, labels: labels, batch: batch, labelSmoothing: labelSmoothing, generator: &generator)
+        let result = model.trainStep(
+            images: images, labels: labels, batch: batch, labelSmoothing: labelSmoothing, teacher: teacher, generator: &generator)
         optimizer.step(learningRate: learningRate)
         store()
         return result

@@ -127,6 +127,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --weight-sharing: paths trained after the warm-up, policy (TuNAS) or uniform (every architecture an equal share).")
     var pathSampling: OneShotPlan.PathSampling = .policy
 
+    @Flag(help: "With --weight-sharing: each step also trains the space's largest network on the labels and its smallest on the largest's predictions, and the sampled path learns from them too (BigNAS's sandwich rule with in-place distillation; about 3 paths' cost per step).")
+    var sandwich = false
+
     @Option(help: "With --weight-sharing: steps between checkpoints of the supernet (RUN/supernet.checkpoint).")
     var checkpointEvery = 100
 
@@ -141,8 +144,8 @@ struct SearchCommand: ParsableCommand {
         // Bounds of the numbers are the library's (`SearchOptions.config`), checked when the
         // space is read; here only what makes no sense whatever the space.
         try storage.check(run: runDirectory)
-        if !weightSharing && (scoreImages != nil || verify != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch || pathSampling != .policy) {
-            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm, --path-sampling, --checkpoint-every and --verify go with --weight-sharing.")
+        if !weightSharing && (scoreImages != nil || verify != nil || sharedSteps != 2000 || warmup != 0.25 || updateEvery != 1 || checkpointEvery != 100 || scoreBatchNorm != .batch || pathSampling != .policy || sandwich) {
+            throw ValidationError("--shared-steps, --warmup, --update-every, --score-images, --score-batch-norm, --path-sampling, --sandwich, --checkpoint-every and --verify go with --weight-sharing.")
         }
         if submit == nil && (!sbatchOptions.isEmpty || jobsDir != nil) {
             throw ValidationError("--sbatch-option and --jobs-dir go with --submit slurm.")
@@ -175,7 +178,8 @@ struct SearchCommand: ParsableCommand {
         if weightSharing {
             options.oneShot = OneShotPlan(
                 steps: sharedSteps, warmup: warmup, interval: updateEvery, scoreImages: scoreImages ?? parsed.proxy.batch,
-                batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery, pathSampling: pathSampling)
+                batchNorm: scoreBatchNorm, checkpointEvery: checkpointEvery, pathSampling: pathSampling,
+                sandwich: sandwich)
             options.verify = verify
         }
         if let submit {

@@ -77,10 +77,32 @@ import Testing
         #expect(checkpoint(run) != nil && checkpoint(run) == checkpoint(reference), "after \(kills) kills")
     }
 
+    /// The sandwich rule trains the largest and smallest networks beside each path: the same
+    /// seed gives the same search, and not the plain one's.
+    @Test func sandwichStepsAreReproducibleAndChangeTheScores() throws {
+        guard Self.hasData else {
+            Issue.record("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+            return
+        }
+        let setup = try Setup()
+        let options = ["--weight-sharing", "--shared-steps", "12", "--warmup", "0.5", "--update-every", "3", "--seed", "5",
+                       "--verify", "none", "--quiet"]
+        var runs: [[String]] = []
+        for (name, extra) in [("sandwich", ["--sandwich"]), ("again", ["--sandwich"]), ("plain", [])] {
+            let result = try Nas.run(["search", "--space", Self.quickstart, "--run", setup.run(name)] + options + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            runs.append(try SearchCommandTests.sequence(setup.run(name)))
+        }
+        #expect(runs[0].count == 2 * 4 && runs[0] == runs[1])
+        #expect(runs[0] != runs[2])
+    }
+
     @Test func weightSharingOptionsNeedTheFlagAndASpaceWithOneOperatorPerBlock() throws {
         let setup = try Setup()
         let stray = try Nas.run(["search", "--space", Self.quickstart, "--run", setup.run("a"), "--shared-steps", "10"])
         #expect(stray.status != 0 && stray.stderr.contains("go with --weight-sharing"), "\(stray.stderr)")
+        let sandwich = try Nas.run(["search", "--space", Self.quickstart, "--run", setup.run("s"), "--sandwich"])
+        #expect(sandwich.status != 0 && sandwich.stderr.contains("go with --weight-sharing"), "\(sandwich.stderr)")
         let mnasnet = SearchCommandTests.root.appendingPathComponent("SearchSpaces/mnasnet.yaml").path
         let refused = try Nas.run(["search", "--space", mnasnet, "--run", setup.run("b"), "--weight-sharing", "--data", "/nonexistent"])
         #expect(refused.status != 0 && refused.stderr.contains("one operator per block"), "\(refused.stderr)")

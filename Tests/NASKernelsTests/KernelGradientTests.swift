@@ -172,6 +172,38 @@ import NASRandom
         #expect(abs(value - Float(log(6.0))) < 1e-5)
     }
 
+    /// In-place distillation's loss: against a teacher's probabilities. The smoothed one-hot
+    /// rows as targets give the labels' loss and gradient exactly; a softmax row as target
+    /// has its gradient checked; the softmax of the logits themselves gives no gradient.
+    @Test func softmaxCrossEntropyAgainstSoftTargets() {
+        var g = SeededGenerator(seed: 8)
+        let logits = Buffer(random: 4 * 6, generator: &g, scale: 3)
+        let labels: [Int32] = [1, 4, 0, 4]
+        let d = Buffer(24), dSoft = Buffer(24)
+        let smoothed = Buffer(24)
+        for n in 0..<4 { for j in 0..<6 { smoothed.pointer[n * 6 + j] = j == Int(labels[n]) ? 0.9 + 0.1 / 6 : 0.1 / 6 } }
+        labels.withUnsafeBufferPointer { labels in
+            let hard = SoftmaxCrossEntropy.forwardBackward(logits: logits.pointer, labels: labels.baseAddress!, dlogits: d.pointer, batch: 4, classes: 6, labelSmoothing: 0.1)
+            let soft = SoftmaxCrossEntropy.forwardBackward(
+                logits: logits.pointer, targets: smoothed.pointer, labels: labels.baseAddress!, dlogits: dSoft.pointer, batch: 4, classes: 6)
+            #expect(abs(hard.loss - soft.loss) < 1e-6 && hard.correct == soft.correct)
+            #expect(zip(d.array, dSoft.array).allSatisfy { abs($0 - $1) < 1e-6 })
+            let teacher = Buffer(random: 4 * 6, generator: &g, scale: 2)
+            let targets = Buffer(24)
+            SoftmaxCrossEntropy.softmax(logits: teacher.pointer, probabilities: targets.pointer, batch: 4, classes: 6)
+            #expect((0..<4).allSatisfy { n in abs((0..<6).reduce(Float(0)) { $0 + targets.pointer[n * 6 + $1] } - 1) < 1e-5 })
+            func loss() -> Double {
+                Double(SoftmaxCrossEntropy.forwardBackward(
+                    logits: logits.pointer, targets: targets.pointer, labels: labels.baseAddress!, dlogits: dSoft.pointer, batch: 4, classes: 6).loss)
+            }
+            _ = loss()
+            expectGradient("dlogits", of: logits, analytic: dSoft.array, loss: loss, epsilon: 1e-2)
+            SoftmaxCrossEntropy.softmax(logits: logits.pointer, probabilities: targets.pointer, batch: 4, classes: 6)
+            _ = loss()
+            #expect(dSoft.array.allSatisfy { abs($0) < 1e-7 })
+        }
+    }
+
     @Test func vectorExpIsAccurate() {
         var worst: Float = 0
         var x: Float = -80

@@ -132,4 +132,30 @@ import NASRandom
         #expect(space.choices(matching: space.baseline) == nil)
         #expect(space.cost(of: space.baseline).params == 5_288_548)
     }
+
+    /// The sandwich rule's smallest network (weight sharing): mnasnet-shared lists every
+    /// option cheapest first, so it is option 0 everywhere, and no point is cheaper.
+    @Test func smallestChoicesAreTheCheapestPoint() throws {
+        let shared = try shippedSpace("mnasnet-shared")
+        let smallest = try shared.smallestChoices()
+        #expect(smallest == shared.decisionSizes.map { _ in 0 })
+        let floor = shared.cost(of: try shared.architecture(for: smallest)).macs
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let choices = shared.decisionSizes.map { Int.random(in: 0..<$0, using: &generator) }
+            #expect(shared.cost(of: try shared.architecture(for: choices)).macs >= floor)
+        }
+        // Picked by cost, not by position: with the options listed largest first it is the last.
+        let reversed = try space(
+            """
+            baseline: efficientnet-b0
+            decisions:
+              kernel: [5, 3]
+              expansion: [6, 3]
+            blocks:
+              1: {expansion: ~}
+            reward: {target: 400M}
+            """)
+        #expect(try reversed.smallestChoices() == reversed.decisionSizes.map { $0 - 1 })
+    }
 }

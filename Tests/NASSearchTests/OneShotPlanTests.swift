@@ -23,6 +23,14 @@ import Testing
         let fair = OneShotPlan(steps: 100, scoreImages: 64, pathSampling: .uniform)
         #expect(try JSONDecoder().decode(OneShotPlan.self, from: JSONEncoder().encode(fair)).pathSampling == .uniform)
     }
+
+    /// Without the sandwich rule a plan stores no key (runs made before it read as off).
+    @Test func sandwichIsStoredOnlyWhenOn() throws {
+        let plain = OneShotPlan(steps: 100, scoreImages: 64)
+        #expect(!String(decoding: try JSONEncoder().encode(plain), as: UTF8.self).contains("sandwich"))
+        let sandwich = OneShotPlan(steps: 100, scoreImages: 64, sandwich: true)
+        #expect(try JSONDecoder().decode(OneShotPlan.self, from: JSONEncoder().encode(sandwich)).sandwich == true)
+    }
 }
 
 @Suite struct OneShotVerificationTests {

@@ -1,10 +1,9 @@
 // The LSTM controller's matrix products and activations, without OpenBLAS (the controller
 // links none): a register-blocked product (4 rows × 2 vectors of sums: eight of AVX-512's
 // 32 registers, or eight of AVX2's 16 with half-width vectors) and a vectorized exp, generic
-// over the scalar — Float in a search (twice the
-// lanes of Double, and double precision runs this CPU's FMAs at their peak already), Double
-// where the gradients are checked against finite differences. Callers pass valid pointers and
-// sizes; nothing here allocates.
+// over the scalar — Float in a search (twice the lanes of Double, and double precision runs
+// this CPU's FMAs at their peak already), Double where the gradients are checked against
+// finite differences. Callers pass valid pointers and sizes; nothing here allocates.
 
 import CTargetCPU
 

@@ -18,6 +18,8 @@ final class OneShotLoop {
     let search: Search
     let plan: OneShotPlan
     let training: SharedTraining
+    /// The largest and smallest networks trained beside each step's path (`OneShotPlan.sandwich`).
+    let sandwich: SharedTraining.Sandwich?
     let checkpointPath: String
     var state: OneShotState
     /// Trials already in the log beyond the checkpoint: scored again, checked, not written.
@@ -50,6 +52,11 @@ final class OneShotLoop {
                 largest: largest, data: data, config: recipe, steps: plan.steps, scoreImages: plan.scoreImages,
                 recalibration: plan.recalibration)
         } catch { throw .invalid("cannot build the supernet: \(error)") }
+        do {
+            sandwich = plan.sandwich == true
+                ? SharedTraining.Sandwich(largest: largest, smallest: try search.space.architecture(for: try search.space.smallestChoices()))
+                : nil
+        } catch { throw .space(error) }
         checkpointPath = (search.location.directory.path as NSString).appendingPathComponent(OneShotCheckpoint.fileName)
         let stored = try search.storeCall { try search.store.trials(run: search.run.id) }
         if let saved = try OneShotCheckpoint.load(into: training.supernet, from: checkpointPath) {
@@ -95,8 +102,8 @@ final class OneShotLoop {
         var dropout = SeededGenerator(seed: SplitMix64.output(seed: seed &+ 0xD4, index: UInt64(state.step)))
         let loss: Float
         do {
-            loss = try training.train(try network(choices), indices: state.train.next(), step: state.step, augmentation: &augmentation,
-                                      dropout: &dropout)
+            loss = try training.train(try network(choices), sandwich: sandwich, indices: state.train.next(), step: state.step,
+                                      augmentation: &augmentation, dropout: &dropout)
         } catch let error as SearchError { throw error } catch { throw .invalid("shared training failed at step \(state.step + 1): \(error)") }
         guard loss.isFinite else { throw .invalid("shared training diverged: loss \(loss) at step \(state.step + 1) (try a lower learning rate)") }
         state.step += 1

@@ -29,6 +29,11 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
     /// not co-adapted to the policy's favourites — SPOS's fairness, measured in
     /// Docs/WEIGHT_SHARING.md). Optional so runs made before it read unchanged.
     public var pathSampling: PathSampling?
+    /// Each step also trains the space's largest network (on the labels) and its smallest
+    /// (on the largest's predictions) before the sampled path, which learns from the largest's
+    /// predictions too: BigNAS's sandwich rule with in-place distillation, about three paths'
+    /// cost per step. nil (runs made before it) = off.
+    public var sandwich: Bool?
     /// Threads of the shared training (the search's workers when it was created; fixed, so
     /// a resume computes the same numbers whatever its --workers).
     public var threads: Int
@@ -49,8 +54,9 @@ public struct OneShotPlan: Codable, Hashable, Sendable {
 
     public init(steps: Int, warmup: Double = 0.25, interval: Int = 1, scoreImages: Int, batchNorm: BatchNormScoring = .batch,
                 recalibration: Int = 4, checkpointEvery: Int = 100, verification: OneShotVerification? = nil,
-                pathSampling: PathSampling? = nil, threads: Int = 1) {
+                pathSampling: PathSampling? = nil, sandwich: Bool = false, threads: Int = 1) {
         self.pathSampling = pathSampling == .policy ? nil : pathSampling
+        self.sandwich = sandwich ? true : nil
         self.steps = steps
         self.warmup = warmup
         self.interval = interval

@@ -20,7 +20,7 @@ public struct OneShotVerification: Codable, Hashable, Sendable {
     public var sample: RandomSample?
 
     /// How the `random` architectures are drawn.
-    public enum RandomSample: String, Codable, Hashable, Sendable, CaseIterable {
+    public enum RandomSample: String, Codable, Hashable, Sendable {
         /// Each decision uniformly: most land near the space's median cost.
         case uniform
         /// Evenly spaced in MACs over a large uniform pool, its cheapest and largest included.

@@ -36,24 +36,30 @@ struct OneShotVerifier {
         let best = scored.filter { $0.role == .sampled && $0.result != nil }.sorted { $0.result!.reward > $1.result!.reward }
         for trial in best where chosen.count < 1 + verification.top { try add(trial.decisions) }
         let wanted = 1 + verification.top + verification.random
-        for choices in try randomSample() where chosen.count < wanted { try add(choices) }
+        for choices in try randomSample() {
+            guard chosen.count < wanted else { break }
+            try add(choices)
+        }
         return chosen
     }
 
-    /// Candidates for the random part, in the order they are taken: uniform draws, or the
-    /// correlation candidates spread over the MACs range (a few spare for networks already chosen).
-    private func randomSample() throws(SearchError) -> [[Int]] {
+    /// Candidates for the random part, in the order they are taken: uniform draws (drawn as
+    /// taken, up to 1,000 per wanted network), or the correlation candidates spread over the
+    /// MACs range (a few spare for networks already chosen).
+    private func randomSample() throws(SearchError) -> AnySequence<[Int]> {
         let seed = search.config.seed &+ 0x7E5
         switch verification.sample ?? .uniform {
         case .uniform:
-            var generator = SeededGenerator(seed: seed)
             let sizes = search.space.decisionSizes
-            return (0..<(1000 * (verification.random + 1))).map { _ in sizes.map { Int(generator.next() % UInt64($0)) } }
+            let draws = sequence(state: SeededGenerator(seed: seed)) { generator in
+                sizes.map { Int(generator.next() % UInt64($0)) }
+            }
+            return AnySequence(draws.prefix(1000 * (verification.random + 1)))
         case .macs:
             let spare = verification.random + verification.top + 1
             do {
-                return try CorrelationCandidates.pick(from: search.space, count: verification.random, seed: seed).map(\.choices)
-                    + CorrelationCandidates.pick(from: search.space, count: spare, seed: seed &+ 1).map(\.choices)
+                return AnySequence(try CorrelationCandidates.pick(from: search.space, count: verification.random, seed: seed).map(\.choices)
+                    + CorrelationCandidates.pick(from: search.space, count: spare, seed: seed &+ 1).map(\.choices))
             } catch { throw .space(error) }
         }
     }

@@ -18,6 +18,8 @@ final class SharedTraining {
     let assembler: BatchAssembler
     let images: FloatBuffer
     var labels: [Int32]
+    /// The largest network's predictions for the training batch (sandwich steps).
+    let teacher: FloatBuffer
     /// The scoring batch of the current update: images and labels.
     let scoreImages: FloatBuffer
     var scoreLabels: [Int32]
@@ -44,6 +46,7 @@ final class SharedTraining {
         let imageSize = resolution * resolution * data.train.channels
         images = FloatBuffer(config.batchSize * imageSize)
         labels = Array(repeating: 0, count: config.batchSize)
+        teacher = FloatBuffer(config.batchSize * data.train.classNames.count)
         self.scoreImages = FloatBuffer(scoreImages * imageSize)
         scoreLabels = Array(repeating: 0, count: scoreImages)
         // Recalibration batches: the first training images, the same for every candidate.
@@ -70,18 +73,41 @@ final class SharedTraining {
         return network.resolved(resolution: network.resolution)
     }
 
-    /// One step of `architecture`'s path on training images `indices`; the loss.
-    func train(_ architecture: Network, indices: [Int], step: Int, augmentation: inout SeededGenerator,
-               dropout: inout SeededGenerator) throws -> Float {
-        let path = try supernet.path(try resolved(architecture, scoring: false))
+    /// One step on training images `indices`; the loss of `architecture`'s path. With a
+    /// `sandwich` (the space's largest and smallest networks: BigNAS's sandwich rule), the
+    /// largest trains first on the labels, then the smallest and `architecture` on the largest's
+    /// predictions for the same images (in-place distillation) — each path its own optimizer
+    /// step, in that order.
+    func train(_ architecture: Network, sandwich: Sandwich? = nil, indices: [Int], step: Int,
+               augmentation: inout SeededGenerator, dropout: inout SeededGenerator) throws -> Float {
         labels.withUnsafeMutableBufferPointer {
             assembler.fill(data.train, indices: indices, augment: config.augment, generator: &augmentation, images: images.pointer,
                            labels: $0.baseAddress!)
         }
-        return labels.withUnsafeBufferPointer {
-            path.trainStep(images: images.pointer, labels: $0.baseAddress!, batch: indices.count, labelSmoothing: config.labelSmoothing,
-                           learningRate: schedule.rate(at: step), generator: &dropout).loss
+        let rate = schedule.rate(at: step)
+        guard let sandwich else { return try train(architecture, batch: indices.count, rate: rate, dropout: &dropout) }
+        _ = try train(sandwich.largest, batch: indices.count, rate: rate, dropout: &dropout, teach: true)
+        _ = try train(sandwich.smallest, batch: indices.count, rate: rate, dropout: &dropout, learn: true)
+        return try train(architecture, batch: indices.count, rate: rate, dropout: &dropout, learn: true)
+    }
+
+    /// The networks a sandwich step trains besides the sampled one.
+    struct Sandwich {
+        let largest: Network
+        let smallest: Network
+    }
+
+    /// One step of `architecture`'s path on the loaded images: on the labels, or on `teacher`'s
+    /// predictions (`learn`); with `teach`, its own predictions are kept as the next teacher.
+    private func train(_ architecture: Network, batch: Int, rate: Float, dropout: inout SeededGenerator,
+                       teach: Bool = false, learn: Bool = false) throws -> Float {
+        let path = try supernet.path(try resolved(architecture, scoring: false))
+        let loss = labels.withUnsafeBufferPointer {
+            path.trainStep(images: images.pointer, labels: $0.baseAddress!, batch: batch, labelSmoothing: config.labelSmoothing,
+                           learningRate: rate, teacher: learn ? UnsafePointer(teacher.pointer) : nil, generator: &dropout).loss
         }
+        if teach { path.model.probabilities(batch: batch, into: teacher.pointer) }
+        return loss
     }
 
     /// Loads the validation images every candidate of the next update is scored on.
